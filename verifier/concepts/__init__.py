@@ -1,0 +1,7 @@
+"""Concept modules; importing this package registers every generator they define."""
+
+import importlib
+import pkgutil
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
