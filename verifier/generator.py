@@ -110,7 +110,9 @@ class Generator(ABC):
             inputs = self.sample(rng)
             if not self.acceptable(inputs):
                 continue
-            answers = [self.solve(inputs)] + [m.answer(inputs) for m in self.misconceptions]
+            answers = [self.solve(inputs)] + [
+                m.answer(inputs) for m in self.misconceptions if m.applies_to(inputs)
+            ]
             if all_separated(self.answer_fields, answers):
                 return Question(generator_id=self.id, seed=seed, inputs=inputs, prompt=self.prompt(inputs))
         raise GenerationError(f"{self.id}: no well-separated inputs in {self.max_tries} draws (seed {seed})")

@@ -61,11 +61,20 @@ class Grade:
 
 @dataclass(frozen=True, slots=True)
 class Misconception:
-    """A known wrong computation: its id, the belief behind it and the answer it leads to."""
+    """A known wrong computation: its id, the belief behind it and the answer it leads to.
+
+    ``applies`` limits a misconception to the questions where it means something (Adam's bias
+    correction only for Adam-family optimizers, sigmoid's derivative only for sigmoid).
+    """
 
     id: str
     feedback: str
     answer: Callable[[Inputs], Answer]
+    applies: Callable[[Inputs], bool] | None = None
+
+    def applies_to(self, inputs: Inputs) -> bool:
+        """Whether this wrong computation is defined for these inputs."""
+        return self.applies is None or self.applies(inputs)
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:
@@ -178,6 +187,8 @@ def grade_submission(
     if not wrong:
         return Grade(correct=True, score=1.0, fields=results, misconception=None, feedback="Correct.")
     for misconception in misconceptions:
+        if not misconception.applies_to(inputs):
+            continue
         answer = misconception.answer(inputs)
         if all(compare_field(answer[name], got[name], fields[name])[0] for name in wrong):
             return Grade(

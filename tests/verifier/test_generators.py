@@ -51,6 +51,11 @@ class TestContract:
         for misconception in generator.misconceptions:
             assert misconception.id.count(".") == 1 and misconception.feedback
 
+    def test_every_question_has_two_applicable_misconceptions(self, generator: Generator) -> None:
+        for seed in range(50):
+            inputs = generator.generate(seed).inputs
+            assert sum(m.applies_to(inputs) for m in generator.misconceptions) >= 2, seed
+
     def test_generate_is_deterministic_and_json_safe(self, generator: Generator) -> None:
         for seed in range(20):
             first, second = generator.generate(seed), generator.generate(seed)
@@ -90,6 +95,8 @@ class TestContract:
         for seed in SEEDS:
             inputs = generator.generate(seed).inputs
             for misconception in generator.misconceptions:
+                if not misconception.applies_to(inputs):
+                    continue
                 grade = generator.grade(inputs, misconception.answer(inputs))
                 assert not grade.correct, (seed, misconception.id)
                 assert grade.misconception == misconception.id, (seed, misconception.id)
