@@ -1,0 +1,1 @@
+"""HTTP adapters: dependencies, error handlers and one router per resource."""

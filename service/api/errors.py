@@ -1,0 +1,77 @@
+"""One JSON error shape for every failure: ``{"type": <error class>, "detail": <message>}``.
+
+Domain errors carry their status; FastAPI's validation errors become 422s whose detail names the
+parameter or field; HTTP errors from routing (404, 405) use the same shape.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service.errors import DlquizError
+
+log = logging.getLogger(__name__)
+
+
+class ErrorRead(BaseModel):
+    """The body of every error response."""
+
+    type: str
+    detail: str
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorRead, "description": "Not found"},
+    422: {"model": ErrorRead, "description": "Invalid request; `detail` names the field"},
+}
+
+
+def _location(loc: Sequence[int | str]) -> str:
+    parts = [str(part) for part in loc]
+    if parts and parts[0] in {"query", "path", "header", "cookie"}:
+        return f"{parts[0]} parameter '{'.'.join(parts[1:])}'"
+    if parts and parts[0] == "body":
+        return f"body field '{'.'.join(parts[1:])}'" if len(parts) > 1 else "request body"
+    return "'" + ".".join(parts) + "'"
+
+
+def validation_message(errors: Sequence[Any]) -> str:
+    """Every validation problem in one sentence each: where, and what is wrong."""
+    return "; ".join(f"{_location(error.get('loc', ()))}: {error.get('msg', 'invalid')}" for error in errors)
+
+
+def _json_error(status: int, type_: str, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"type": type_, "detail": detail}, headers=headers)
+
+
+async def _dlquiz_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DlquizError)
+    if exc.status_code >= 500:
+        log.error("%s: %s", type(exc).__name__, exc.message)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    return _json_error(exc.status_code, type(exc).__name__, exc.message, headers)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return _json_error(422, "ValidationError", validation_message(exc.errors()))
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return _json_error(exc.status_code, "HTTPError", str(exc.detail), dict(exc.headers or {}) or None)
+
+
+def register_error_handlers(app: FastAPI) -> None:
+    """Install the handlers that give every error the same JSON shape."""
+    app.add_exception_handler(DlquizError, _dlquiz_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

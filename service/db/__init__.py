@@ -1,0 +1,1 @@
+"""SQL persistence: declarative base, engine and session factories, ORM models."""

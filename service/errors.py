@@ -1,0 +1,74 @@
+"""The domain error hierarchy: services raise these, one API handler turns them into JSON.
+
+Each error carries the HTTP status it maps to, so the handler stays a single function and no service
+imports FastAPI (polar's ``PolarError`` does the same).
+"""
+
+from __future__ import annotations
+
+
+class DlquizError(Exception):
+    """Base of every error a client may see; ``message`` is safe to show to the person."""
+
+    status_code: int = 500
+
+    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if status_code is not None:
+            self.status_code = status_code
+
+
+# --- lookups ---------------------------------------------------------------------------------------
+
+
+class NotFound(DlquizError):
+    """Raised when an id names nothing the caller may see (also for another user's data)."""
+
+    status_code = 404
+
+
+# --- conflicts and bad requests --------------------------------------------------------------------
+
+
+class Conflict(DlquizError):
+    """Raised when a request contradicts stored state (a reused idempotency key with another body)."""
+
+    status_code = 409
+
+
+class InvalidSubmission(DlquizError):
+    """Raised when a submitted answer or request body is well-typed but not acceptable."""
+
+    status_code = 422
+
+
+class Unauthorized(DlquizError):
+    """Raised when credentials or a token are missing, wrong, expired or revoked."""
+
+    status_code = 401
+
+
+# --- content and scheduling ------------------------------------------------------------------------
+
+
+class ContentError(DlquizError):
+    """Raised when the markdown content has errors; ``issues`` lists each with file and line."""
+
+    status_code = 500
+
+    def __init__(self, message: str, *, issues: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.issues = issues or []
+
+
+class SchedulingError(DlquizError):
+    """Raised when the scheduler rejects a review (an fsrs ``ValueError`` translated at the boundary)."""
+
+    status_code = 500
+
+
+class Unavailable(DlquizError):
+    """Raised when a dependency the request needs (the database) does not answer."""
+
+    status_code = 503

@@ -1,0 +1,65 @@
+"""The application factory: ``create_app(settings)`` wires the database, content, routes and handlers.
+
+uvicorn runs it as a factory (``service.main:create_app``), so importing this module reads no settings.
+Each process syncs the content on startup under a lock, so several workers starting at once serialize
+and all but the first find nothing to change.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
+
+from service.api.errors import register_error_handlers
+from service.api.router import api_router
+from service.api.routes import health
+from service.config import Settings, get_settings
+from service.content.service import load_content
+from service.db.session import make_engine, make_sessionmaker, sync_lock_session
+from service.db.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A configured app; ``settings`` defaults to the environment's."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.resolved_database_url)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        if settings.sync_content_on_start:
+            with sync_lock_session(app.state.sessionmaker) as session:
+                report = load_content(session, settings.content_dir, now=utcnow())
+            if report is not None:
+                log.info(
+                    "content: %d decks, %d cards (%d new, %d updated, %d archived)",
+                    report.decks,
+                    report.cards,
+                    report.created,
+                    report.updated,
+                    report.archived,
+                )
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="dlquiz",
+        version="0.1.0",
+        summary="Interview flashcards and computed quizzes for deep-learning fundamentals.",
+        lifespan=lifespan,
+    )
+    app.dependency_overrides[get_settings] = lambda: settings
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    register_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(api_router)
+    return app
