@@ -26,11 +26,30 @@ def get_db(request: Request) -> Iterator[Session]:
         session.close()
 
 
+def get_write_db(request: Request) -> Iterator[Session]:
+    """Like :func:`get_db`, for requests that write: the transaction takes the write lock first.
+
+    On SQLite the transaction begins IMMEDIATE, so two writers queue on the busy timeout instead of one
+    failing with "database is locked" when it upgrades a read to a write; PostgreSQL needs nothing.
+    """
+    session: Session = request.app.state.sessionmaker()
+    try:
+        session.connection(execution_options={"sqlite_immediate": True})
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
 def get_clock() -> Callable[[], datetime]:
     """The source of "now" (tz-aware UTC); tests override it to travel in time."""
     return utcnow
 
 
 SessionDep = Annotated[Session, Depends(get_db)]
+WriteSessionDep = Annotated[Session, Depends(get_write_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]

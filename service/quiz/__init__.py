@@ -1,0 +1,1 @@
+"""Numeric questions: instances from the verifier's generators, graded attempts, worked solutions."""

@@ -1,0 +1,194 @@
+"""Use cases for numeric questions: list generators, create an instance, grade an answer.
+
+The service reaches the verifier only through its public registry (``verifier.get``/``generators``).
+A malformed answer is refused as :class:`InvalidSubmission` before anything is stored, so it never
+counts as an attempt.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+import verifier
+from service.content.render import render_markdown
+from service.db.models import Attempt, QuestionInstance
+from service.errors import InvalidSubmission, NotFound
+from service.quiz import repository
+from service.quiz.schemas import (
+    AnswerFieldRead,
+    AttemptRead,
+    FieldResultRead,
+    GeneratorRead,
+    GeneratorsPage,
+    GradeRead,
+    Prompt,
+    QuestionRead,
+    StepRead,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_SEED = 2**31 - 1
+
+
+def generator_read(generator: verifier.Generator) -> GeneratorRead:
+    return GeneratorRead(
+        id=generator.id,
+        topic=generator.topic,
+        title=generator.title,
+        answer_fields=[
+            AnswerFieldRead(name=name, shape=list(spec.shape), dtype=spec.dtype)
+            for name, spec in generator.answer_fields.items()
+        ],
+        misconceptions=[m.id for m in generator.misconceptions],
+    )
+
+
+@cache
+def list_generators() -> GeneratorsPage:
+    """The verifier's catalog; it cannot change while the process runs."""
+    return GeneratorsPage(items=[generator_read(g) for g in verifier.generators()])
+
+
+def _generator(generator_id: str) -> verifier.Generator:
+    try:
+        return verifier.get(generator_id)
+    except verifier.UnknownGeneratorError:
+        raise NotFound(f"no generator with id '{generator_id}'") from None
+
+
+def render(text: str) -> str:
+    """Markdown with LaTeX to safe HTML with MathML; generator text is ours, so problems are bugs."""
+    result = render_markdown(text)
+    for problem in result.problems:
+        log.warning("generator text renders with a problem: %s", problem.message)
+    return result.html
+
+
+def question_read(instance: QuestionInstance, *, attempts: int) -> QuestionRead:
+    return QuestionRead(
+        id=instance.id,
+        generator=generator_read(_generator(instance.generator_id)),
+        seed=instance.seed,
+        inputs=instance.inputs,
+        prompt=Prompt(markdown=instance.prompt_md, html=instance.prompt_html),
+        created_at=instance.created_at,
+        attempts=attempts,
+    )
+
+
+def new_instance(
+    session: Session, generator_id: str, *, seed: int | None, now: datetime, card_key: int | None = None
+) -> QuestionInstance:
+    """Generate and store a question; a missing seed is drawn from the OS's random source."""
+    generator = _generator(generator_id)
+    question = generator.generate(secrets.randbelow(MAX_SEED) if seed is None else seed)
+    instance = QuestionInstance(
+        id=secrets.token_hex(16),
+        generator_id=generator.id,
+        seed=question.seed,
+        inputs=question.inputs_json(),
+        prompt_md=question.prompt,
+        prompt_html=render(question.prompt),
+        card_key=card_key,
+        created_at=now,
+    )
+    session.add(instance)
+    session.flush()
+    return instance
+
+
+def create_question(session: Session, generator_id: str, *, seed: int | None, now: datetime) -> QuestionRead:
+    """A fresh question from ``generator_id``, stored so it can be answered later."""
+    return question_read(new_instance(session, generator_id, seed=seed, now=now), attempts=0)
+
+
+def get_question(session: Session, instance_id: str) -> QuestionRead:
+    instance = repository.get_instance(session, instance_id)
+    if instance is None:
+        raise NotFound(f"no question with id '{instance_id}'")
+    return question_read(instance, attempts=repository.count_attempts(session, instance_id))
+
+
+def solution_steps(generator: verifier.Generator, inputs: dict[str, Any]) -> list[StepRead]:
+    return [
+        StepRead(
+            name=step.name, markdown=step.text, html=render(step.text), value=verifier.to_jsonable(step.value)
+        )
+        for step in generator.explain(inputs)
+    ]
+
+
+def grade_answer(
+    generator: verifier.Generator, inputs: dict[str, Any], answer: dict[str, Any]
+) -> verifier.Grade:
+    """Grade with the verifier; a malformed answer becomes InvalidSubmission naming the field."""
+    try:
+        return generator.grade(inputs, answer)
+    except verifier.AnswerFormatError as exc:
+        raise InvalidSubmission(f"answer not accepted: {exc}") from None
+
+
+def grade_read(grade: verifier.Grade) -> GradeRead:
+    return GradeRead(
+        correct=grade.correct,
+        score=grade.score,
+        fields={
+            name: FieldResultRead(correct=r.correct, expected=r.expected, got=r.got, error=r.error)
+            for name, r in grade.fields.items()
+        },
+        misconception=grade.misconception,
+        feedback=grade.feedback,
+    )
+
+
+def record_attempt(
+    session: Session, instance: QuestionInstance, answer: dict[str, Any], *, now: datetime
+) -> tuple[Attempt, verifier.Grade]:
+    """Grade ``answer`` and store it as the instance's next attempt."""
+    generator = _generator(instance.generator_id)
+    grade = grade_answer(generator, instance.inputs, answer)
+    attempt = Attempt(
+        instance_id=instance.id,
+        number=repository.count_attempts(session, instance.id) + 1,
+        submission=answer,
+        correct=grade.correct,
+        score=grade.score,
+        misconception=grade.misconception,
+        feedback=grade.feedback,
+        fields={
+            name: {"correct": r.correct, "expected": r.expected, "got": r.got, "error": r.error}
+            for name, r in grade.fields.items()
+        },
+        created_at=now,
+    )
+    session.add(attempt)
+    session.flush()
+    return attempt, grade
+
+
+def attempt_read(attempt: Attempt, grade: verifier.Grade, instance: QuestionInstance) -> AttemptRead:
+    return AttemptRead(
+        question_id=instance.id,
+        number=attempt.number,
+        grade=grade_read(grade),
+        solution=solution_steps(_generator(instance.generator_id), instance.inputs),
+        created_at=attempt.created_at,
+    )
+
+
+def answer_question(
+    session: Session, instance_id: str, answer: dict[str, Any], *, now: datetime
+) -> AttemptRead:
+    """Grade an answer to a stored question and return the grade with the worked solution."""
+    instance = repository.get_instance(session, instance_id)
+    if instance is None:
+        raise NotFound(f"no question with id '{instance_id}'")
+    attempt, grade = record_attempt(session, instance, answer, now=now)
+    return attempt_read(attempt, grade, instance)
