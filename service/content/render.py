@@ -1,0 +1,278 @@
+"""Markdown to safe HTML for cards, with LaTeX turned into MathML at load time.
+
+Cards are rendered once, when content is loaded, so the API serves stored HTML and the browser needs no
+math library. Authors are trusted to write content but not to write HTML: raw HTML is escaped, links
+go through markdown-it's ``validateLink`` (no ``javascript:`` URLs), and the MathML that latex2mathml
+builds is re-serialized here, because latex2mathml's own string output un-escapes ``\\text{<script>}``.
+
+Anything that would silently show up wrong on a page (a formula latex2mathml rejects, an unknown
+LaTeX command, a ``$`` that never closes) is returned as a problem with its line instead, so
+``dlquiz content check`` can refuse it before a learner ever sees it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from functools import cache
+from typing import NamedTuple
+
+from latex2mathml.converter import convert_to_element
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.renderer import RendererProtocol
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+from mdit_py_plugins.attrs import attrs_block_plugin
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+UNTERMINATED_MATH = "unterminated math ($ without a closing $)"
+
+# Element names latex2mathml emits today, plus the rest of MathML Core's presentation elements so a
+# library upgrade does not break content; anything else (an HTML tag smuggled in) is refused.
+MATHML_ELEMENTS = frozenset(
+    {
+        "math", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msub", "msup", "msubsup",
+        "munder", "mover", "munderover", "mfrac", "msqrt", "mroot", "mstyle", "mpadded", "mphantom",
+        "menclose", "mtable", "mtr", "mtd", "mlabeledtr", "mmultiscripts", "mprescripts", "none",
+        "merror", "semantics", "annotation",
+    }
+)  # fmt: skip
+# Attributes that can run script or load something, whatever element carries them.
+_FORBIDDEN_ATTRIBUTES = frozenset({"href", "xlink:href", "src", "style", "action", "formaction"})
+_ATTRIBUTE_NAME = re.compile(r"[a-z][a-z-]*")
+# latex2mathml keeps a command it does not know as literal text (`\lamda` -> <mi>\lamda</mi>).
+_UNKNOWN_COMMAND = re.compile(r"\\[A-Za-z]+")
+_TEXT_ESCAPE = re.compile(r"\\([_%&#$\{\}])")
+# latex2mathml's exceptions carry no message; say what the author most likely did.
+_LATEX2MATHML_HINTS = {
+    "NumeratorNotFoundError": "\\frac has no numerator",
+    "DenominatorNotFoundError": "\\frac has no denominator",
+    "ExtraLeftOrMissingRightError": "\\left without a matching \\right, or the reverse",
+    "MissingSuperScriptOrSubscriptError": "^ or _ with nothing after it",
+    "DoubleSubscriptsError": "two subscripts on one symbol (group them with braces)",
+    "DoubleSuperscriptsError": "two superscripts on one symbol (group them with braces)",
+    "NoAvailableTokensError": "it ends too early (a command without its argument, or an unclosed brace)",
+    "InvalidStyleForGenfracError": "invalid \\genfrac style",
+    "MissingEndError": "\\begin{...} without a matching \\end{...}",
+    "InvalidAlignmentError": "invalid column alignment",
+    "InvalidWidthError": "invalid width",
+    "LimitsMustFollowMathOperatorError": "\\limits must follow an operator such as \\sum",
+}
+_SHOWN_FORMULA_CHARS = 80
+
+_ENV_PROBLEMS = "dlquiz_problems"
+_ENV_LINE_OFFSET = "dlquiz_line_offset"
+_META_LINE = "dlquiz_line"
+_META_PROBLEMS = "dlquiz_problems"
+
+
+class RenderProblem(NamedTuple):
+    """Something in the markdown that would not show as written; ``line`` is 1-based in the file."""
+
+    line: int
+    message: str
+
+
+class RenderResult(NamedTuple):
+    html: str
+    problems: list[RenderProblem]
+
+
+class MathError(ValueError):
+    """A formula that cannot be shown: latex2mathml rejected it or produced something unsafe."""
+
+
+def latex_to_mathml(latex: str, *, display: bool) -> str:
+    """Convert one formula to a MathML string that is safe to embed in HTML.
+
+    latex2mathml is asked for its element tree rather than its string, and the tree is serialized
+    with proper escaping; element and attribute names are checked against a whitelist.
+
+    Raises:
+        MathError: latex2mathml failed (it raises many exception types, all mapped here), the
+            formula uses a command latex2mathml does not know, or the output has an unexpected
+            element or attribute.
+    """
+    shown = _shown(latex)
+    try:
+        root = convert_to_element(latex, display="block" if display else "inline")
+    except Exception as exc:  # latex2mathml has no common base class for its errors
+        name = type(exc).__name__
+        reason = _LATEX2MATHML_HINTS.get(name) or str(exc).strip() or name
+        raise MathError(f"formula {shown} does not convert to MathML: {reason}") from exc
+    for element in root.iter():
+        if element.tag not in MATHML_ELEMENTS:
+            raise MathError(f"formula {shown} produced an unsupported element <{element.tag}>")
+        for name in list(element.attrib):
+            if not _ATTRIBUTE_NAME.fullmatch(name) or name.startswith("on") or name in _FORBIDDEN_ATTRIBUTES:
+                raise MathError(f"formula {shown} produced an unsafe attribute {name!r}")
+            # latex2mathml writes character references as literal text ("&#x003BB;") and relies
+            # on un-escaping its own output; decode them so the serializer can escape everything.
+            element.attrib[name] = html.unescape(element.attrib[name])
+        if element.text:
+            element.text = _check_text(element.tag, element.text, shown)
+        if element.tail:
+            element.tail = html.unescape(element.tail)
+    return ET.tostring(root, encoding="unicode")
+
+
+def _check_text(tag: str, text: str, shown: str) -> str:
+    """Decode one element's text, refusing commands latex2mathml passed through untranslated."""
+    if tag == "mtext":
+        # latex2mathml keeps text-mode escapes as written: \text{fan\_in} would show "fan\_in".
+        text = _TEXT_ESCAPE.sub(r"\1", text)
+        unknown = _UNKNOWN_COMMAND.search(text)
+    else:
+        unknown = _UNKNOWN_COMMAND.fullmatch(text.strip())
+    if unknown:
+        raise MathError(f"unknown LaTeX command '{unknown.group()}' in formula {shown}")
+    return html.unescape(text)
+
+
+def _shown(latex: str) -> str:
+    """The formula as an author would search for it in the file: one line, not too long."""
+    compact = " ".join(latex.split())
+    if len(compact) > _SHOWN_FORMULA_CHARS:
+        compact = compact[: _SHOWN_FORMULA_CHARS - 1] + "…"
+    return f"${compact}$"
+
+
+def _line(token: Token, env: EnvType) -> int:
+    """1-based line of a token in the file, from the block map or the line the core rule stored."""
+    offset: int = env.get(_ENV_LINE_OFFSET, 0)
+    if _META_LINE in token.meta:
+        return int(token.meta[_META_LINE]) + offset
+    if token.map is not None:
+        return token.map[0] + 1 + offset
+    return 1 + offset
+
+
+def _report(env: EnvType, line: int, message: str) -> None:
+    env.setdefault(_ENV_PROBLEMS, []).append(RenderProblem(line, message))
+
+
+def _math_html(token: Token, env: EnvType, *, display: bool) -> str:
+    try:
+        return latex_to_mathml(token.content.strip(), display=display)
+    except MathError as exc:
+        _report(env, _line(token, env), str(exc))
+        # Still show the source, so the page stays readable if someone renders it anyway.
+        return f'<code class="math-error">{escapeHtml(token.content.strip())}</code>'
+
+
+def _render_math_inline(
+    _self: RendererProtocol, tokens: Sequence[Token], idx: int, _options: OptionsDict, env: EnvType
+) -> str:
+    return _math_html(tokens[idx], env, display=False)
+
+
+def _render_math_inline_double(
+    _self: RendererProtocol, tokens: Sequence[Token], idx: int, _options: OptionsDict, env: EnvType
+) -> str:
+    return _math_html(tokens[idx], env, display=True)
+
+
+def _render_math_block(
+    _self: RendererProtocol, tokens: Sequence[Token], idx: int, _options: OptionsDict, env: EnvType
+) -> str:
+    return f"{_math_html(tokens[idx], env, display=True)}\n"
+
+
+def _render_math_block_label(
+    _self: RendererProtocol, tokens: Sequence[Token], idx: int, _options: OptionsDict, env: EnvType
+) -> str:
+    label = escapeHtml(tokens[idx].info)
+    return f'<div class="math-labeled">{_math_html(tokens[idx], env, display=True)}<span class="math-label">({label})</span></div>\n'
+
+
+def _render_nothing(
+    _self: RendererProtocol, _tokens: Sequence[Token], _idx: int, _options: OptionsDict, _env: EnvType
+) -> str:
+    # Attribute lines and front matter are data for the parser, not part of any page.
+    return ""
+
+
+def _mark_inline_lines(state: StateCore) -> None:
+    """Core rule: give math tokens their file line and record `$` signs dollarmath could not pair.
+
+    It runs before ``text_join``, while an escaped ``\\$`` is still a separate ``text_special``
+    token; afterwards it is indistinguishable from a stray ``$`` in the joined text.
+    """
+    for block in state.tokens:
+        if block.type != "inline" or block.map is None or not block.children:
+            continue
+        line = block.map[0] + 1
+        problems: list[tuple[int, str]] = []
+        in_autolink = False
+        for child in block.children:
+            child.meta[_META_LINE] = line
+            if child.type == "link_open" and child.markup == "autolink":
+                in_autolink = True
+            elif child.type == "link_close" and child.markup == "autolink":
+                in_autolink = False
+            elif child.type == "text" and "$" in child.content and not in_autolink:
+                problems.append((line, UNTERMINATED_MATH))
+            elif child.type == "image" and child.children:
+                if any(t.type == "text" and "$" in t.content for t in child.children):
+                    problems.append((line, UNTERMINATED_MATH))
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+            elif child.type.startswith("math_inline"):
+                line += child.content.count("\n")
+        if problems:
+            block.meta[_META_PROBLEMS] = problems
+
+
+@cache
+def markdown() -> MarkdownIt:
+    """The one configured parser, shared by the deck parser and the renderer.
+
+    Token streams must come from this instance: rendering relies on the line marks its core rule
+    adds. Attribute blocks are kept as ``attrs_block`` tokens (the plugin's core rule that would
+    move them onto the next block is disabled) so the parser knows the attribute line's own line
+    number and can tell when it does not sit above a heading.
+    """
+    md = (
+        MarkdownIt("commonmark", {"html": False})
+        .enable(["table", "strikethrough"])
+        .use(front_matter_plugin)
+        .use(attrs_block_plugin)
+        .use(dollarmath_plugin, double_inline=True)
+    )
+    md.core.ruler.disable("attr")
+    md.core.ruler.before("text_join", "dlquiz_inline_lines", _mark_inline_lines)
+    md.add_render_rule("math_inline", _render_math_inline)
+    md.add_render_rule("math_inline_double", _render_math_inline_double)
+    md.add_render_rule("math_block", _render_math_block)
+    md.add_render_rule("math_block_label", _render_math_block_label)
+    md.add_render_rule("attrs_block", _render_nothing)
+    md.add_render_rule("front_matter", _render_nothing)
+    return md
+
+
+def render_tokens(tokens: Sequence[Token], *, line_offset: int = 0) -> RenderResult:
+    """Render a slice of a token stream from :func:`markdown` (whole blocks, or one ``inline`` token).
+
+    A heading's ``inline`` token on its own renders to the heading text without the ``<hN>``
+    wrapper, which is what a card front needs. ``line_offset`` shifts reported lines when the
+    tokens came from a snippet rather than a whole file. Problems come back in line order.
+    """
+    env: EnvType = {_ENV_LINE_OFFSET: line_offset}
+    md = markdown()
+    rendered = md.renderer.render(tokens, md.options, env)
+    problems: list[RenderProblem] = list(env.get(_ENV_PROBLEMS, []))
+    for token in tokens:
+        for line, message in token.meta.get(_META_PROBLEMS, []):
+            problems.append(RenderProblem(line + line_offset, message))
+    problems.sort(key=lambda problem: problem.line)
+    return RenderResult(str(rendered), problems)
+
+
+def render_markdown(text: str, *, first_line: int = 1) -> RenderResult:
+    """Render a markdown snippet; ``first_line`` is the file line the snippet starts on."""
+    return render_tokens(markdown().parse(text), line_offset=first_line - 1)
