@@ -187,7 +187,10 @@ def grade_submission(
     """Grade a submission against ``solve(inputs)``, naming the first misconception that explains it.
 
     A misconception matches when every field the candidate got wrong agrees with that misconception's
-    answer: the wrong step carried through, with the fields it does not touch right.
+    answer: the wrong step carried through, with the fields it does not touch right. One that agrees on
+    every field is preferred over an earlier one that agrees only on the wrong fields: two misconceptions
+    may coincide on the one field where a submission is wrong, and ``generate`` only keeps their whole
+    answers apart.
     """
     got = parse_submission(fields, submission)
     expected = solve(inputs)
@@ -203,18 +206,23 @@ def grade_submission(
     score = (len(fields) - len(wrong)) / len(fields) if fields else 1.0
     if not wrong:
         return Grade(correct=True, score=1.0, fields=results, misconception=None, feedback="Correct.")
+    right = [name for name in fields if name not in wrong]
+    named: Misconception | None = None
     for misconception in misconceptions:
         if not misconception.applies_to(inputs):
             continue
         answer = misconception.answer(inputs)
-        if all(compare_field(answer[name], got[name], fields[name])[0] for name in wrong):
-            return Grade(
-                correct=False,
-                score=score,
-                fields=results,
-                misconception=misconception.id,
-                feedback=misconception.feedback,
-            )
+        if not all(compare_field(answer[name], got[name], fields[name])[0] for name in wrong):
+            continue
+        if all(compare_field(answer[name], got[name], fields[name])[0] for name in right):
+            named = misconception  # explains the whole submission: no better match exists
+            break
+        if named is None:
+            named = misconception  # explains the wrong fields; a later one may explain everything
+    if named is not None:
+        return Grade(
+            correct=False, score=score, fields=results, misconception=named.id, feedback=named.feedback
+        )
     return Grade(
         correct=False, score=score, fields=results, misconception=None, feedback=_feedback_for_wrong(wrong)
     )
