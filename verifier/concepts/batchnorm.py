@@ -1,0 +1,752 @@
+"""Batch normalization: training-mode forward and backward, running and population statistics.
+
+Training mode normalizes each feature with the mini-batch mean and the **biased** batch variance (divide by
+m), then scales and shifts: ``y = gamma * x_hat + beta``. Inference uses fixed statistics instead, either
+PyTorch's running estimate (``running = (1 - momentum) * running + momentum * batch``, started from mean 0
+and variance 1, with the **unbiased** batch variance) or the population estimate of the paper (mean of the
+batch means; ``m/(m-1)`` times the mean of the biased batch variances). This is what ``nn.BatchNorm1d``
+computes. Source: Ioffe & Szegedy 2015, https://arxiv.org/abs/1502.03167 (Alg. 1 and 2); DLB 8.7.1.
+
+Answers are graded to 1 % relative with an absolute floor of 0.001: normalized outputs and gradients mix
+terms that nearly cancel, so a person rounding intermediate values by hand is off by about that much near
+zero.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NamedTuple
+
+import numpy as np
+
+from verifier._types import Answer, FloatArray, Inputs, InputValue
+from verifier.generator import Generator, Step, as_array, as_float
+from verifier.grading import FieldSpec, Misconception
+from verifier.latex import matrix, num
+from verifier.registry import register
+
+RTOL = 1e-2
+ATOL = 1e-3
+EPS = 1e-5  # PyTorch's default
+MOMENTUM = 0.1  # PyTorch's default
+EPS_CHOICES = (1e-5, 1e-3)
+MOMENTUM_CHOICES = (0.1, 0.2, 0.3)
+MIN_VAR = 0.1  # keeps each feature's batch variance well away from 0, so x_hat is well conditioned
+BATCH, FEATURES = 4, 2  # train_forward and backward: x is (m, d)
+K_RUNNING, K_POPULATION = 2, 2  # batches for running_stats and population_stats, each (m, d)
+TOLERANCE_TEXT = "Answers are checked to 1 % (0.001 absolute near zero)."
+
+
+# --- state types -----------------------------------------------------------------------------------------
+
+
+class BatchNormCache(NamedTuple):
+    """What the backward pass needs from the forward pass, plus the statistics for the worked solution."""
+
+    x_hat: FloatArray  # (m, d) normalized input
+    gamma: FloatArray  # (d,)
+    mean: FloatArray  # (d,) statistics used to normalize
+    var: FloatArray  # (d,)
+    inv_std: FloatArray  # (d,) 1 / sqrt(var + eps)
+
+
+class BatchNormGrads(NamedTuple):
+    """Gradients of the loss with respect to the layer's input and parameters (each has its shape)."""
+
+    dx: FloatArray
+    dgamma: FloatArray
+    dbeta: FloatArray
+
+
+class RunningStats(NamedTuple):
+    """Per-feature statistics used in eval mode: a running estimate or the population estimate."""
+
+    mean: FloatArray
+    var: FloatArray
+
+
+# --- forward / backward ----------------------------------------------------------------------------------
+
+
+def batch_moments(x: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Per-feature mean and **biased** variance over the batch axis (axis -2), for (m, d) or (k, m, d)."""
+    m = x.shape[-2]
+    mean: FloatArray = x.sum(axis=-2) / m
+    centered = x - mean[..., None, :]
+    var: FloatArray = (centered * centered).sum(axis=-2) / m
+    return mean, var
+
+
+def _normalize(
+    x: FloatArray, gamma: FloatArray, beta: FloatArray, mean: FloatArray, var: FloatArray, eps: float
+) -> tuple[FloatArray, BatchNormCache]:
+    inv_std: FloatArray = (var + eps) ** -0.5
+    x_hat: FloatArray = (x - mean) * inv_std
+    cache = BatchNormCache(x_hat=x_hat, gamma=gamma, mean=mean, var=var, inv_std=inv_std)
+    return gamma * x_hat + beta, cache
+
+
+def batchnorm_forward(
+    x: FloatArray,
+    gamma: FloatArray,
+    beta: FloatArray,
+    *,
+    eps: float = EPS,
+    mode: Literal["train", "eval"] = "train",
+    stats: RunningStats | None = None,
+) -> tuple[FloatArray, BatchNormCache]:
+    """``y = gamma * (x - mean) / sqrt(var + eps) + beta`` for ``x`` of shape (m, d).
+
+    In train mode mean and var are the batch's own (biased variance); in eval mode they come from
+    ``stats`` (required there, a ValueError otherwise), as ``nn.BatchNorm1d.eval()`` uses its running
+    buffers.
+    """
+    if mode == "train":
+        mean, var = batch_moments(x)
+    elif stats is None:
+        raise ValueError("eval mode needs the running or population statistics")
+    else:
+        mean, var = stats
+    return _normalize(x, gamma, beta, mean, var, eps)
+
+
+def batchnorm_backward(dy: FloatArray, cache: BatchNormCache) -> BatchNormGrads:
+    """Gradients of a train-mode forward pass, given the upstream gradient ``dy`` (m, d).
+
+    The batch mean and variance depend on every example, so ``dx`` has three paths: the direct one,
+    the one through the mean (``- sum(dy)``) and the one through the variance (``- x_hat * dgamma``).
+    """
+    m = dy.shape[0]
+    dbeta: FloatArray = dy.sum(axis=0)
+    dgamma: FloatArray = (dy * cache.x_hat).sum(axis=0)
+    dx: FloatArray = (cache.gamma * cache.inv_std / m) * (m * dy - dbeta - cache.x_hat * dgamma)
+    return BatchNormGrads(dx=dx, dgamma=dgamma, dbeta=dbeta)
+
+
+def update_running_stats(
+    stats: RunningStats, batch_mean: FloatArray, batch_var: FloatArray, *, momentum: float = MOMENTUM
+) -> RunningStats:
+    """One step of the exponential moving average: ``(1 - momentum) * running + momentum * batch``.
+
+    PyTorch passes the **unbiased** variance of the batch as ``batch_var``.
+    """
+    return RunningStats(
+        mean=(1 - momentum) * stats.mean + momentum * batch_mean,
+        var=(1 - momentum) * stats.var + momentum * batch_var,
+    )
+
+
+def _fold_running(
+    means: FloatArray, variances: FloatArray, *, momentum: float, start_var: float = 1.0
+) -> RunningStats:
+    d = means.shape[-1]
+    stats = RunningStats(mean=np.zeros(d), var=np.full(d, start_var))
+    for mean, var in zip(means, variances, strict=True):
+        stats = update_running_stats(stats, mean, var, momentum=momentum)
+    return stats
+
+
+def running_stats(batches: FloatArray, *, momentum: float = MOMENTUM) -> RunningStats:
+    """Running mean and variance after the (k, m, d) ``batches``, from PyTorch's start (mean 0, var 1)."""
+    m = batches.shape[1]
+    means, variances = batch_moments(batches)
+    return _fold_running(means, variances * (m / (m - 1)), momentum=momentum)
+
+
+def population_stats(batches: FloatArray) -> RunningStats:
+    """The paper's inference statistics from (k, m, d) ``batches``: E[mu_B] and m/(m-1) E[sigma_B^2]."""
+    k, m = batches.shape[0], batches.shape[1]
+    means, variances = batch_moments(batches)
+    return RunningStats(mean=means.sum(axis=0) / k, var=variances.sum(axis=0) * (m / ((m - 1) * k)))
+
+
+# --- misconceptions --------------------------------------------------------------------------------------
+
+
+def misconception_unbiased_batch_variance(
+    x: FloatArray, gamma: FloatArray, beta: FloatArray, *, eps: float = EPS
+) -> tuple[FloatArray, BatchNormCache]:
+    """Normalizes with the unbiased (m-1) batch variance in training mode.
+
+    Tempting because the unbiased variance is the "proper" estimator and the running estimate does use
+    it; the training-mode normalization itself divides by m.
+    """
+    m = x.shape[0]
+    mean, var = batch_moments(x)
+    return _normalize(x, gamma, beta, mean, var * (m / (m - 1)), eps)
+
+
+def misconception_no_square_root(
+    x: FloatArray, gamma: FloatArray, beta: FloatArray, *, eps: float = EPS
+) -> tuple[FloatArray, BatchNormCache]:
+    """Divides the centered input by ``var + eps`` instead of its square root.
+
+    Tempting because the formula is read as "divide by the variance"; only the standard deviation gives
+    unit variance.
+    """
+    mean, var = batch_moments(x)
+    inv_var: FloatArray = 1.0 / (var + eps)
+    x_hat: FloatArray = (x - mean) * inv_var
+    return gamma * x_hat + beta, BatchNormCache(x_hat, gamma, mean, var, inv_std=inv_var)
+
+
+def misconception_forgot_scale_and_shift(
+    x: FloatArray, gamma: FloatArray, beta: FloatArray, *, eps: float = EPS
+) -> tuple[FloatArray, BatchNormCache]:
+    """Reports the normalized ``x_hat`` as the output, without ``gamma`` and ``beta``.
+
+    Tempting because normalizing is the headline step; the learned scale and shift are what let the layer
+    undo it.
+    """
+    mean, var = batch_moments(x)
+    _, cache = _normalize(x, gamma, beta, mean, var, eps)
+    return cache.x_hat, cache
+
+
+def misconception_dx_ignores_mean_path(dy: FloatArray, cache: BatchNormCache) -> BatchNormGrads:
+    """Treats the batch mean as a constant in ``dx`` (drops the ``- sum(dy)`` term).
+
+    Tempting because the mean looks like a fixed shift; it is computed from the very inputs being
+    differentiated.
+    """
+    right = batchnorm_backward(dy, cache)
+    m = dy.shape[0]
+    dx = right.dx + (cache.gamma * cache.inv_std / m) * right.dbeta
+    return BatchNormGrads(dx=dx, dgamma=right.dgamma, dbeta=right.dbeta)
+
+
+def misconception_dx_ignores_variance_path(dy: FloatArray, cache: BatchNormCache) -> BatchNormGrads:
+    """Treats the batch variance as a constant in ``dx`` (drops the ``- x_hat * dgamma`` term).
+
+    Tempting because the variance enters only as a divisor; that divisor still depends on every input.
+    """
+    right = batchnorm_backward(dy, cache)
+    m = dy.shape[0]
+    dx = right.dx + (cache.gamma * cache.inv_std / m) * (cache.x_hat * right.dgamma)
+    return BatchNormGrads(dx=dx, dgamma=right.dgamma, dbeta=right.dbeta)
+
+
+def misconception_stats_treated_as_constants(dy: FloatArray, cache: BatchNormCache) -> BatchNormGrads:
+    """Backpropagates as through a fixed affine map: ``dx = gamma * dy / sqrt(var + eps)``.
+
+    Tempting because it is the eval-mode gradient; in training mode both statistics depend on ``x``.
+    """
+    right = batchnorm_backward(dy, cache)
+    return BatchNormGrads(dx=cache.gamma * cache.inv_std * dy, dgamma=right.dgamma, dbeta=right.dbeta)
+
+
+def misconception_biased_running_variance(batches: FloatArray, *, momentum: float = MOMENTUM) -> RunningStats:
+    """Feeds the biased (divide by m) batch variance into the running estimate.
+
+    Tempting because training mode normalizes with the biased variance; PyTorch's running estimate uses
+    the unbiased one.
+    """
+    means, variances = batch_moments(batches)
+    return _fold_running(means, variances, momentum=momentum)
+
+
+def misconception_momentum_swapped(batches: FloatArray, *, momentum: float = MOMENTUM) -> RunningStats:
+    """Weights the old running value by ``momentum`` and the new batch by ``1 - momentum``.
+
+    Tempting because that is the optimizer sense of momentum (and Keras's BatchNormalization, whose
+    momentum=0.99 weights the old value); PyTorch's momentum is the weight of the new batch.
+    """
+    return running_stats(batches, momentum=1 - momentum)
+
+
+def misconception_running_var_starts_at_zero(
+    batches: FloatArray, *, momentum: float = MOMENTUM
+) -> RunningStats:
+    """Starts the running variance at 0, like the running mean.
+
+    Tempting because accumulators usually start empty; PyTorch initializes running_var to ones.
+    """
+    m = batches.shape[1]
+    means, variances = batch_moments(batches)
+    return _fold_running(means, variances * (m / (m - 1)), momentum=momentum, start_var=0.0)
+
+
+def misconception_biased_population_variance(batches: FloatArray) -> RunningStats:
+    """Averages the biased batch variances without the m/(m-1) correction.
+
+    Tempting because each batch variance is already an average; the mean of biased estimates is still
+    biased low.
+    """
+    right = population_stats(batches)
+    m = batches.shape[1]
+    return RunningStats(mean=right.mean, var=right.var * ((m - 1) / m))
+
+
+def misconception_pooled_variance(batches: FloatArray) -> RunningStats:
+    """Takes the unbiased variance of all k*m examples pooled, ignoring the batches.
+
+    Tempting because it is "the variance of the training data"; it adds the spread between batch means,
+    which the network never saw inside a batch.
+    """
+    pooled = batches.reshape(1, -1, batches.shape[-1])
+    mean, var = batch_moments(pooled)
+    n = pooled.shape[1]
+    return RunningStats(mean=mean[0], var=var[0] * (n / (n - 1)))
+
+
+def misconception_correction_by_batch_count(batches: FloatArray) -> RunningStats:
+    """Applies the Bessel correction with the number of batches, k/(k-1), instead of m/(m-1).
+
+    Tempting because the final average runs over the k batches; the bias comes from each batch's m.
+    """
+    right = population_stats(batches)
+    k, m = batches.shape[0], batches.shape[1]
+    return RunningStats(mean=right.mean, var=right.var * (k * (m - 1) / ((k - 1) * m)))
+
+
+# --- generators ------------------------------------------------------------------------------------------
+
+
+def _grid(u: FloatArray, low: float, high: float) -> FloatArray:
+    """Map uniforms ``u`` in [0, 1) to the 0.1 grid from ``low`` to ``high`` (inclusive), uniformly."""
+    lo, hi = round(low * 10), round(high * 10)
+    out: FloatArray = (np.floor(u * (hi - lo + 1)) + lo) / 10
+    return out
+
+
+# Each input of a layer question as (offset into one draw of uniforms, low, high) on the 0.1 grid.
+_N = BATCH * FEATURES
+_LAYER_LOW = np.concatenate([np.full(_N, -30.0), np.full(FEATURES, 3.0), np.full(FEATURES, -10.0)])
+_LAYER_SPAN = np.concatenate([np.full(_N, 61.0), np.full(FEATURES, 18.0), np.full(FEATURES, 21.0)])
+
+
+def _sample_layer(rng: np.random.Generator) -> dict[str, InputValue]:
+    """x in [-3, 3], gamma in [0.3, 2], beta in [-1, 1], all on the 0.1 grid, and one of the eps choices."""
+    u = rng.random(_N + 2 * FEATURES + 1)
+    values = (np.floor(u[:-1] * _LAYER_SPAN) + _LAYER_LOW) / 10  # one vectorized draw for every input
+    return {
+        "x": values[:_N].reshape(BATCH, FEATURES),
+        "gamma": values[_N : _N + FEATURES],
+        "beta": values[_N + FEATURES :],
+        "eps": EPS_CHOICES[int(u[-1] * len(EPS_CHOICES))],
+    }
+
+
+def _eps_tex(eps: float) -> str:
+    exponent = round(float(np.log10(eps)))
+    return f"10^{{{exponent}}}" if 10.0**exponent == eps else num(eps, decimals=8)
+
+
+def _forward_inputs(inputs: Inputs) -> tuple[FloatArray, FloatArray, FloatArray, float]:
+    return (
+        as_array(inputs["x"]),
+        as_array(inputs["gamma"]),
+        as_array(inputs["beta"]),
+        as_float(inputs["eps"]),
+    )
+
+
+def _eps(inputs: Inputs) -> float:
+    return as_float(inputs["eps"])
+
+
+def _momentum(inputs: Inputs) -> float:
+    return as_float(inputs["momentum"])
+
+
+def _forward_answer(result: tuple[FloatArray, BatchNormCache]) -> Answer:
+    y, cache = result
+    return {"mean": cache.mean, "var": cache.var, "y": y}
+
+
+def _forward_spec() -> str:
+    return (
+        r"$\hat{x} = (x - \mu_B)/\sqrt{\sigma_B^2 + \epsilon}$ and $y = \gamma \hat{x} + \beta$, "
+        r"with the **biased** batch variance $\sigma_B^2 = \frac{1}{m}\sum_i (x_i - \mu_B)^2$"
+    )
+
+
+class TrainForwardGenerator(Generator):
+    """``batchnorm.train_forward``: batch mean, biased batch variance and output in training mode."""
+
+    id = "batchnorm.train_forward"
+    topic = "batchnorm"
+    title = "Batch norm forward pass in training mode"
+    answer_fields = {
+        "mean": FieldSpec((FEATURES,), rtol=RTOL, atol=ATOL),
+        "var": FieldSpec((FEATURES,), rtol=RTOL, atol=ATOL),
+        "y": FieldSpec((BATCH, FEATURES), rtol=RTOL, atol=ATOL),
+    }
+    misconceptions = (
+        Misconception(
+            id="batchnorm.unbiased-batch-variance",
+            feedback="You normalized with the unbiased variance (divide by m − 1); training mode uses the "
+            "biased batch variance (divide by m).",
+            answer=lambda inputs: _forward_answer(
+                misconception_unbiased_batch_variance(*_forward_inputs(inputs)[:3], eps=_eps(inputs))
+            ),
+        ),
+        Misconception(
+            id="batchnorm.no-square-root",
+            feedback="You divided by the variance; x̂ divides by the standard deviation √(σ² + ε).",
+            answer=lambda inputs: _forward_answer(
+                misconception_no_square_root(*_forward_inputs(inputs)[:3], eps=_eps(inputs))
+            ),
+        ),
+        Misconception(
+            id="batchnorm.forgot-scale-and-shift",
+            feedback="You gave the normalized x̂ as the output; the layer then scales by γ and shifts by β.",
+            answer=lambda inputs: _forward_answer(
+                misconception_forgot_scale_and_shift(*_forward_inputs(inputs)[:3], eps=_eps(inputs))
+            ),
+        ),
+    )
+
+    def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
+        return _sample_layer(rng)
+
+    def acceptable(self, inputs: Inputs) -> bool:
+        return bool(batch_moments(as_array(inputs["x"]))[1].min() >= MIN_VAR)
+
+    def prompt(self, inputs: Inputs) -> str:
+        x, gamma, beta, eps = _forward_inputs(inputs)
+        return (
+            f"A batch-normalization layer in **training mode** receives the mini-batch $X = {matrix(x)}$ "
+            f"(rows are the $m = {BATCH}$ examples, columns the $d = {FEATURES}$ features), with "
+            f"$\\gamma = {matrix(gamma)}$, $\\beta = {matrix(beta)}$ and $\\epsilon = {_eps_tex(eps)}$. "
+            f"Per feature it computes the batch mean $\\mu_B$, then {_forward_spec()}. "
+            f"Give the batch mean `mean` ({FEATURES} values), the biased batch variance `var` ({FEATURES} "
+            f"values) and the output `y` (a ${BATCH} \\times {FEATURES}$ matrix). {TOLERANCE_TEXT}"
+        )
+
+    def solve(self, inputs: Inputs) -> Answer:
+        x, gamma, beta, eps = _forward_inputs(inputs)
+        return _forward_answer(batchnorm_forward(x, gamma, beta, eps=eps))
+
+    def explain(self, inputs: Inputs) -> list[Step]:
+        x, gamma, beta, eps = _forward_inputs(inputs)
+        y, cache = batchnorm_forward(x, gamma, beta, eps=eps)
+        return _forward_steps(y, cache, eps)
+
+
+def _forward_steps(y: FloatArray, cache: BatchNormCache, eps: float) -> list[Step]:
+    return [
+        Step("mean", f"Average each column: $\\mu_B = {matrix(cache.mean)}$.", cache.mean.tolist()),
+        Step(
+            "var",
+            f"Average the squared deviations, dividing by $m = {BATCH}$: $\\sigma_B^2 = {matrix(cache.var)}$.",
+            cache.var.tolist(),
+        ),
+        Step(
+            "inv_std",
+            f"$1/\\sqrt{{\\sigma_B^2 + {_eps_tex(eps)}}} = {matrix(cache.inv_std)}$.",
+            cache.inv_std.tolist(),
+        ),
+        Step(
+            "x_hat",
+            f"Normalize: $\\hat{{x}} = (x - \\mu_B)/\\sqrt{{\\sigma_B^2 + \\epsilon}} = {matrix(cache.x_hat)}$; "
+            "each column now has mean 0 and variance (almost) 1.",
+            cache.x_hat.tolist(),
+        ),
+        Step("y", f"Scale and shift: $y = \\gamma \\hat{{x}} + \\beta = {matrix(y)}$.", y.tolist()),
+    ]
+
+
+def _backward_inputs(inputs: Inputs) -> tuple[FloatArray, BatchNormCache]:
+    x, gamma, beta, eps = _forward_inputs(inputs)
+    _, cache = batchnorm_forward(x, gamma, beta, eps=eps)
+    return as_array(inputs["dy"]), cache
+
+
+def _backward_answer(grads: BatchNormGrads) -> Answer:
+    return {"dx": grads.dx, "dgamma": grads.dgamma, "dbeta": grads.dbeta}
+
+
+class BackwardGenerator(Generator):
+    """``batchnorm.backward``: dx, dgamma and dbeta of a training-mode batch-norm layer."""
+
+    id = "batchnorm.backward"
+    topic = "batchnorm"
+    title = "Batch norm backward pass (dx, dγ, dβ)"
+    answer_fields = {
+        "dx": FieldSpec((BATCH, FEATURES), rtol=RTOL, atol=ATOL),
+        "dgamma": FieldSpec((FEATURES,), rtol=RTOL, atol=ATOL),
+        "dbeta": FieldSpec((FEATURES,), rtol=RTOL, atol=ATOL),
+    }
+    misconceptions = (
+        Misconception(
+            id="batchnorm.dx-ignores-mean-path",
+            feedback="Your dx treats the batch mean as a constant; μ_B depends on every input, which adds "
+            "a −Σdy term.",
+            answer=lambda inputs: _backward_answer(
+                misconception_dx_ignores_mean_path(*_backward_inputs(inputs))
+            ),
+        ),
+        Misconception(
+            id="batchnorm.dx-ignores-variance-path",
+            feedback="Your dx treats the batch variance as a constant; σ²_B depends on every input, which "
+            "adds a −x̂·Σ(dy·x̂) term.",
+            answer=lambda inputs: _backward_answer(
+                misconception_dx_ignores_variance_path(*_backward_inputs(inputs))
+            ),
+        ),
+        Misconception(
+            id="batchnorm.dx-treats-stats-as-constants",
+            feedback="You backpropagated as through a fixed affine map (γ·dy/√(σ² + ε)); in training mode "
+            "both batch statistics depend on x.",
+            answer=lambda inputs: _backward_answer(
+                misconception_stats_treated_as_constants(*_backward_inputs(inputs))
+            ),
+        ),
+    )
+
+    def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
+        inputs = _sample_layer(rng)
+        inputs["dy"] = _grid(rng.random(BATCH * FEATURES), -2.0, 2.0).reshape(BATCH, FEATURES)
+        return inputs
+
+    def acceptable(self, inputs: Inputs) -> bool:
+        return bool(batch_moments(as_array(inputs["x"]))[1].min() >= MIN_VAR)
+
+    def prompt(self, inputs: Inputs) -> str:
+        x, gamma, beta, eps = _forward_inputs(inputs)
+        dy = as_array(inputs["dy"])
+        return (
+            f"A batch-normalization layer in **training mode** computed {_forward_spec()}, on the "
+            f"mini-batch $X = {matrix(x)}$ (rows are the $m = {BATCH}$ examples), with "
+            f"$\\gamma = {matrix(gamma)}$, $\\beta = {matrix(beta)}$ and $\\epsilon = {_eps_tex(eps)}$. "
+            f"The gradient of the loss with respect to its output is $\\partial L/\\partial y = {matrix(dy)}$. "
+            "Backpropagate through the layer, remembering that $\\mu_B$ and $\\sigma_B^2$ depend on $X$: "
+            f"give `dx` (a ${BATCH} \\times {FEATURES}$ matrix), `dgamma` and `dbeta` ({FEATURES} values each). "
+            f"{TOLERANCE_TEXT}"
+        )
+
+    def solve(self, inputs: Inputs) -> Answer:
+        return _backward_answer(batchnorm_backward(*_backward_inputs(inputs)))
+
+    def explain(self, inputs: Inputs) -> list[Step]:
+        dy, cache = _backward_inputs(inputs)
+        grads = batchnorm_backward(dy, cache)
+        return [
+            Step(
+                "x_hat", f"From the forward pass: $\\hat{{x}} = {matrix(cache.x_hat)}$.", cache.x_hat.tolist()
+            ),
+            Step(
+                "inv_std",
+                f"and $1/\\sqrt{{\\sigma_B^2 + \\epsilon}} = {matrix(cache.inv_std)}$.",
+                cache.inv_std.tolist(),
+            ),
+            Step(
+                "dbeta",
+                f"$\\beta$ is added to every row: $\\partial L/\\partial \\beta = \\sum_i dy_i = {matrix(grads.dbeta)}$.",
+                grads.dbeta.tolist(),
+            ),
+            Step(
+                "dgamma",
+                "$\\gamma$ multiplies $\\hat{x}$: "
+                f"$\\partial L/\\partial \\gamma = \\sum_i dy_i \\hat{{x}}_i = {matrix(grads.dgamma)}$.",
+                grads.dgamma.tolist(),
+            ),
+            Step(
+                "dx",
+                "Direct path, mean path and variance path together: "
+                "$dx = \\frac{\\gamma}{m\\sqrt{\\sigma_B^2 + \\epsilon}}"
+                "\\left(m\\, dy - \\sum_i dy_i - \\hat{x} \\sum_i dy_i \\hat{x}_i\\right) = "
+                f"{matrix(grads.dx)}$.",
+                grads.dx.tolist(),
+            ),
+        ]
+
+
+def _batches(inputs: Inputs) -> FloatArray:
+    return as_array(inputs["batches"])
+
+
+def _batches_tex(batches: FloatArray) -> str:
+    return ", ".join(f"$X_{{{j + 1}}} = {matrix(batch)}$" for j, batch in enumerate(batches))
+
+
+def _sample_batches(rng: np.random.Generator, k: int) -> FloatArray:
+    # Feature-wise offsets make the batch means differ visibly between features.
+    n = k * BATCH * FEATURES
+    u = rng.random(n + FEATURES)
+    tenths = np.floor(u * 41) - 20  # integers in [-20, 20]
+    batches: FloatArray = (tenths[:n].reshape(k, BATCH, FEATURES) + tenths[n:]) / 10
+    return batches
+
+
+def _batches_acceptable(batches: FloatArray) -> bool:
+    return bool(batch_moments(batches)[1].min() >= MIN_VAR)
+
+
+def _running_answer(stats: RunningStats) -> Answer:
+    return {"running_mean": stats.mean, "running_var": stats.var}
+
+
+class RunningStatsGenerator(Generator):
+    """``batchnorm.running_stats``: PyTorch's running mean and variance after k training batches."""
+
+    id = "batchnorm.running_stats"
+    topic = "batchnorm"
+    title = "Batch norm running statistics (PyTorch's momentum update)"
+    answer_fields = {
+        "running_mean": FieldSpec((FEATURES,), rtol=RTOL, atol=ATOL),
+        "running_var": FieldSpec((FEATURES,), rtol=RTOL, atol=ATOL),
+    }
+    misconceptions = (
+        Misconception(
+            id="batchnorm.biased-running-variance",
+            feedback="You fed the biased batch variance into the running estimate; PyTorch updates "
+            "running_var with the unbiased one (divide by m − 1).",
+            answer=lambda inputs: _running_answer(
+                misconception_biased_running_variance(_batches(inputs), momentum=_momentum(inputs))
+            ),
+        ),
+        Misconception(
+            id="batchnorm.momentum-swapped",
+            feedback="You weighted the old running value by the momentum; in PyTorch the momentum is the "
+            "weight of the new batch: (1 − momentum)·running + momentum·batch.",
+            answer=lambda inputs: _running_answer(
+                misconception_momentum_swapped(_batches(inputs), momentum=_momentum(inputs))
+            ),
+        ),
+        Misconception(
+            id="batchnorm.running-var-starts-at-zero",
+            feedback="You started the running variance at 0; PyTorch starts running_var at 1 (and "
+            "running_mean at 0).",
+            answer=lambda inputs: _running_answer(
+                misconception_running_var_starts_at_zero(_batches(inputs), momentum=_momentum(inputs))
+            ),
+        ),
+    )
+
+    def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
+        return {
+            "batches": _sample_batches(rng, K_RUNNING),
+            "momentum": MOMENTUM_CHOICES[int(rng.random() * len(MOMENTUM_CHOICES))],
+        }
+
+    def acceptable(self, inputs: Inputs) -> bool:
+        return _batches_acceptable(_batches(inputs))
+
+    def prompt(self, inputs: Inputs) -> str:
+        batches = _batches(inputs)
+        momentum = _momentum(inputs)
+        return (
+            f"A freshly created `nn.BatchNorm1d({FEATURES}, momentum={num(momentum)})` in PyTorch sees "
+            f"{K_RUNNING} training-mode mini-batches ($m = {BATCH}$ examples as rows, {FEATURES} features "
+            f"as columns), in this order: {_batches_tex(batches)}. Its buffers start at running mean 0 "
+            "and running variance 1, and after each batch PyTorch updates "
+            r"$\text{running} \leftarrow (1 - \text{momentum})\,\text{running} + \text{momentum}\cdot\text{batch}$, "
+            r"using the **unbiased** batch variance $\frac{1}{m-1}\sum_i (x_i - \mu_B)^2$ for the variance. "
+            f"Give `running_mean` and `running_var` ({FEATURES} values each) after the last batch. "
+            f"{TOLERANCE_TEXT}"
+        )
+
+    def solve(self, inputs: Inputs) -> Answer:
+        return _running_answer(running_stats(_batches(inputs), momentum=_momentum(inputs)))
+
+    def explain(self, inputs: Inputs) -> list[Step]:
+        batches = _batches(inputs)
+        momentum = _momentum(inputs)
+        m = batches.shape[1]
+        means, variances = batch_moments(batches)
+        stats = RunningStats(mean=np.zeros(FEATURES), var=np.ones(FEATURES))
+        steps = [Step("start", "Running mean 0 and running variance 1 per feature.", None)]
+        for j, (mean, var) in enumerate(zip(means, variances * (m / (m - 1)), strict=True), start=1):
+            stats = update_running_stats(stats, mean, var, momentum=momentum)
+            steps.append(
+                Step(
+                    f"batch_{j}",
+                    f"Batch {j}: $\\mu_B = {matrix(mean)}$, unbiased variance "
+                    f"${matrix(var)}$; running mean ${matrix(stats.mean)}$, "
+                    f"running variance ${matrix(stats.var)}$.",
+                    {"running_mean": stats.mean.tolist(), "running_var": stats.var.tolist()},
+                )
+            )
+        return steps
+
+
+def _population_answer(stats: RunningStats) -> Answer:
+    return {"mean": stats.mean, "var": stats.var}
+
+
+class PopulationStatsGenerator(Generator):
+    """``batchnorm.population_stats``: the paper's inference mean and variance from k training batches."""
+
+    id = "batchnorm.population_stats"
+    topic = "batchnorm"
+    title = "Batch norm population statistics for inference"
+    answer_fields = {
+        "mean": FieldSpec((FEATURES,), rtol=RTOL, atol=ATOL),
+        "var": FieldSpec((FEATURES,), rtol=RTOL, atol=ATOL),
+    }
+    misconceptions = (
+        Misconception(
+            id="batchnorm.biased-population-variance",
+            feedback="You averaged the biased batch variances without the m/(m − 1) correction; the "
+            "average of biased estimates is still biased low.",
+            answer=lambda inputs: _population_answer(
+                misconception_biased_population_variance(_batches(inputs))
+            ),
+        ),
+        Misconception(
+            id="batchnorm.pooled-variance",
+            feedback="You took the variance of all examples pooled together; the population estimate "
+            "averages the variances within each batch and corrects by m/(m − 1).",
+            answer=lambda inputs: _population_answer(misconception_pooled_variance(_batches(inputs))),
+        ),
+        Misconception(
+            id="batchnorm.correction-by-batch-count",
+            feedback="You corrected by k/(k − 1) with the number of batches; the bias comes from each "
+            "batch's own size, so the factor is m/(m − 1).",
+            answer=lambda inputs: _population_answer(
+                misconception_correction_by_batch_count(_batches(inputs))
+            ),
+        ),
+    )
+
+    def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
+        return {"batches": _sample_batches(rng, K_POPULATION)}
+
+    def acceptable(self, inputs: Inputs) -> bool:
+        return _batches_acceptable(_batches(inputs))
+
+    def prompt(self, inputs: Inputs) -> str:
+        batches = _batches(inputs)
+        return (
+            f"After training, a batch-normalization layer's inference statistics are estimated from "
+            f"{K_POPULATION} training mini-batches ($m = {BATCH}$ examples as rows, {FEATURES} features as "
+            f"columns): {_batches_tex(batches)}. As in Ioffe & Szegedy's Algorithm 2, the population mean "
+            r"is $\mathrm{E}[x] = \mathrm{E}_B[\mu_B]$ and the population variance is "
+            r"$\mathrm{Var}[x] = \frac{m}{m-1}\,\mathrm{E}_B[\sigma_B^2]$, where $\sigma_B^2$ is the "
+            f"**biased** variance of batch $B$. Give `mean` and `var` ({FEATURES} values each). {TOLERANCE_TEXT}"
+        )
+
+    def solve(self, inputs: Inputs) -> Answer:
+        return _population_answer(population_stats(_batches(inputs)))
+
+    def explain(self, inputs: Inputs) -> list[Step]:
+        batches = _batches(inputs)
+        m = batches.shape[1]
+        means, variances = batch_moments(batches)
+        stats = population_stats(batches)
+        return [
+            Step("batch_means", f"Batch means (one row per batch): ${matrix(means)}$.", means.tolist()),
+            Step(
+                "batch_variances",
+                f"Biased batch variances (divide by $m = {m}$): ${matrix(variances)}$.",
+                variances.tolist(),
+            ),
+            Step(
+                "mean",
+                f"Average the batch means: $\\mathrm{{E}}[x] = {matrix(stats.mean)}$.",
+                stats.mean.tolist(),
+            ),
+            Step(
+                "var",
+                f"Average the batch variances and multiply by $m/(m-1) = {m}/{m - 1}$: "
+                f"$\\mathrm{{Var}}[x] = {matrix(stats.var)}$.",
+                stats.var.tolist(),
+            ),
+        ]
+
+
+register(TrainForwardGenerator())
+register(BackwardGenerator())
+register(RunningStatsGenerator())
+register(PopulationStatsGenerator())

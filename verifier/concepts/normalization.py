@@ -1,0 +1,193 @@
+"""Input standardization: zero mean and unit variance per feature, with the training set's statistics.
+
+The mean and the **population** standard deviation (divide by m, as scikit-learn's ``StandardScaler``
+and ``torch.std(unbiased=False)`` do) are fitted on the training set only, and the same transform
+``(x - mean) / std`` is then applied to the test set, so test inputs are measured on the scale the model
+was trained on and no test information leaks into the model. Sources: LeCun et al. 1998, "Efficient
+BackProp", http://yann.lecun.com/exdb/publis/pdf/lecun-98b.pdf (§4.3, normalizing the inputs);
+https://scikit-learn.org/stable/modules/generated/sklearn.preprocessing.StandardScaler.html.
+
+Answers are graded to 1 % relative with an absolute floor of 0.001, since a standardized value near zero
+is a difference of nearly equal numbers when worked by hand.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Protocol
+
+import numpy as np
+
+from verifier._types import Answer, FloatArray, Inputs, InputValue
+from verifier.generator import Generator, Step, as_array
+from verifier.grading import FieldSpec, Misconception
+from verifier.latex import matrix
+from verifier.registry import register
+
+RTOL = 1e-2
+ATOL = 1e-3
+TRAIN_ROWS, TEST_ROWS, FEATURES = 4, 2, 2
+MIN_STD = 0.3  # a feature with almost no spread would blow up the standardized values
+
+
+class Standardizer(NamedTuple):
+    """Per-feature statistics fitted on the training set."""
+
+    mean: FloatArray
+    std: FloatArray
+
+
+def fit_standardizer(train: FloatArray) -> Standardizer:
+    """Per-feature mean and population standard deviation (divide by m) of the (m, d) training set."""
+    m = train.shape[0]
+    mean: FloatArray = train.sum(axis=0) / m
+    centered = train - mean
+    std: FloatArray = np.sqrt((centered * centered).sum(axis=0) / m)
+    return Standardizer(mean=mean, std=std)
+
+
+def standardize(x: FloatArray, scaler: Standardizer) -> FloatArray:
+    """``(x - mean) / std`` with the given (training) statistics, for any (n, d) ``x``."""
+    out: FloatArray = (x - scaler.mean) / scaler.std
+    return out
+
+
+def standardize_split(train: FloatArray, test: FloatArray) -> tuple[Standardizer, FloatArray]:
+    """Fit on ``train``, transform ``test``: the training statistics and the standardized test set."""
+    scaler = fit_standardizer(train)
+    return scaler, standardize(test, scaler)
+
+
+# --- misconceptions --------------------------------------------------------------------------------------
+
+
+def misconception_test_own_statistics(train: FloatArray, test: FloatArray) -> tuple[Standardizer, FloatArray]:
+    """Standardizes the test set with its own mean and standard deviation.
+
+    Tempting because every set then has mean 0 and variance 1; but the model was fitted to the training
+    scale, and a test batch's own statistics shift with its composition (and leak test information).
+    """
+    return fit_standardizer(train), standardize(test, fit_standardizer(test))
+
+
+def misconception_sample_std(train: FloatArray, test: FloatArray) -> tuple[Standardizer, FloatArray]:
+    """Uses the sample standard deviation (divide by m - 1) instead of the population one.
+
+    Tempting because it is the default of ``torch.std``, ``pandas.Series.std`` and most calculators;
+    standardization uses the population standard deviation (``np.std``, ``StandardScaler``).
+    """
+    m = train.shape[0]
+    mean, std = fit_standardizer(train)
+    scaler = Standardizer(mean=mean, std=std * np.sqrt(m / (m - 1)))
+    return scaler, standardize(test, scaler)
+
+
+def misconception_divided_by_variance(train: FloatArray, test: FloatArray) -> tuple[Standardizer, FloatArray]:
+    """Divides the centered test values by the variance instead of the standard deviation.
+
+    Tempting because "unit variance" suggests dividing by the variance; dividing by the standard
+    deviation is what makes the variance 1.
+    """
+    scaler = fit_standardizer(train)
+    return scaler, standardize(test, Standardizer(mean=scaler.mean, std=scaler.std * scaler.std))
+
+
+# --- generator -------------------------------------------------------------------------------------------
+
+
+class SplitRule(Protocol):
+    """The signature shared by ``standardize_split`` and its misconceptions."""
+
+    def __call__(self, train: FloatArray, test: FloatArray) -> tuple[Standardizer, FloatArray]: ...
+
+
+def _answer(inputs: Inputs, rule: SplitRule = standardize_split) -> Answer:
+    scaler, test_standardized = rule(as_array(inputs["train"]), as_array(inputs["test"]))
+    return {"mean": scaler.mean, "std": scaler.std, "test_standardized": test_standardized}
+
+
+class StandardizeGenerator(Generator):
+    """``normalization.standardize``: fit standardization on a training set and apply it to a test set."""
+
+    id = "normalization.standardize"
+    topic = "practice"
+    title = "Input standardization with training-set statistics"
+    answer_fields = {
+        "mean": FieldSpec((FEATURES,), rtol=RTOL, atol=ATOL),
+        "std": FieldSpec((FEATURES,), rtol=RTOL, atol=ATOL),
+        "test_standardized": FieldSpec((TEST_ROWS, FEATURES), rtol=RTOL, atol=ATOL),
+    }
+    misconceptions = (
+        Misconception(
+            id="normalization.test-own-statistics",
+            feedback="You standardized the test set with its own statistics; it must use the training "
+            "set's mean and standard deviation, the scale the model was trained on.",
+            answer=lambda inputs: _answer(inputs, misconception_test_own_statistics),
+        ),
+        Misconception(
+            id="normalization.sample-std",
+            feedback="You used the sample standard deviation (divide by m − 1); standardization uses the "
+            "population standard deviation (divide by m).",
+            answer=lambda inputs: _answer(inputs, misconception_sample_std),
+        ),
+        Misconception(
+            id="normalization.divided-by-variance",
+            feedback="You divided by the variance; dividing by the standard deviation is what gives unit "
+            "variance.",
+            answer=lambda inputs: _answer(inputs, misconception_divided_by_variance),
+        ),
+    )
+
+    def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
+        # Each feature gets its own whole-number offset in [-5, 5], so the columns sit on different scales.
+        n_train, n_test = TRAIN_ROWS * FEATURES, TEST_ROWS * FEATURES
+        u = rng.random(n_train + n_test + FEATURES)
+        tenths = np.floor(u[: n_train + n_test] * 41) - 20  # integers in [-20, 20]
+        offsets = (np.floor(u[n_train + n_test :] * 11) - 5) * 10
+        return {
+            "train": (tenths[:n_train].reshape(TRAIN_ROWS, FEATURES) + offsets) / 10,
+            "test": (tenths[n_train:].reshape(TEST_ROWS, FEATURES) + offsets) / 10,
+        }
+
+    def acceptable(self, inputs: Inputs) -> bool:
+        # The test set's own spread matters too: one misconception standardizes it with its own std.
+        train, test = as_array(inputs["train"]), as_array(inputs["test"])
+        return bool(min(fit_standardizer(train).std.min(), fit_standardizer(test).std.min()) >= MIN_STD)
+
+    def prompt(self, inputs: Inputs) -> str:
+        train, test = as_array(inputs["train"]), as_array(inputs["test"])
+        return (
+            f"A model's inputs have {FEATURES} features (columns). The training set is "
+            f"$X_\\text{{train}} = {matrix(train)}$ and the test set is $X_\\text{{test}} = {matrix(test)}$. "
+            "Standardize the inputs as usual: per feature, subtract the **training** mean and divide by the "
+            r"**training** population standard deviation $\sigma = \sqrt{\frac{1}{m}\sum_i (x_i - \mu)^2}$ "
+            "(divide by $m$). Give the training mean `mean` and standard deviation `std` "
+            f"({FEATURES} values each) and the standardized test set `test_standardized` (a "
+            f"${TEST_ROWS} \\times {FEATURES}$ matrix). Answers are checked to 1 % (0.001 absolute near zero)."
+        )
+
+    def solve(self, inputs: Inputs) -> Answer:
+        return _answer(inputs)
+
+    def explain(self, inputs: Inputs) -> list[Step]:
+        train, test = as_array(inputs["train"]), as_array(inputs["test"])
+        scaler, test_standardized = standardize_split(train, test)
+        m = train.shape[0]
+        return [
+            Step(
+                "mean", f"Average each training column: $\\mu = {matrix(scaler.mean)}$.", scaler.mean.tolist()
+            ),
+            Step(
+                "std",
+                f"Root of the mean squared deviation, dividing by $m = {m}$: $\\sigma = {matrix(scaler.std)}$.",
+                scaler.std.tolist(),
+            ),
+            Step(
+                "test_standardized",
+                "Apply the training statistics to the test rows: "
+                f"$(X_\\text{{test}} - \\mu)/\\sigma = {matrix(test_standardized)}$.",
+                test_standardized.tolist(),
+            ),
+        ]
+
+
+register(StandardizeGenerator())
