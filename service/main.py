@@ -18,9 +18,11 @@ from service.api.errors import register_error_handlers
 from service.api.router import api_router
 from service.api.routes import health
 from service.config import Settings, get_settings
+from service.content.cache import ContentCache
 from service.content.service import load_content
 from service.db.session import make_engine, make_sessionmaker, sync_lock_session
 from service.db.types import utcnow
+from service.webapp import mount_web
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +48,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     report.updated,
                     report.archived,
                 )
+        app.state.content_cache = ContentCache(engine, app.state.sessionmaker)
         try:
             yield
         finally:
+            app.state.content_cache.close()
             engine.dispose()
 
     app = FastAPI(
@@ -62,4 +66,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     register_error_handlers(app)
     app.include_router(health.router)
     app.include_router(api_router)
+    mount_web(app)  # after the API, so its routes keep their own 404s and 405s
     return app

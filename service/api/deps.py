@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from service.config import Settings, get_settings
+from service.content.cache import ContentCache
 from service.db.types import utcnow
 
 
@@ -44,6 +45,12 @@ def get_write_db(request: Request) -> Iterator[Session]:
         session.close()
 
 
+async def get_content_cache(request: Request) -> ContentCache:
+    """The process's cache of serialized card responses; async because it only reads app state."""
+    cache: ContentCache = request.app.state.content_cache
+    return cache
+
+
 def get_clock() -> Callable[[], datetime]:
     """The source of "now" (tz-aware UTC); tests override it to travel in time."""
     return utcnow
@@ -51,5 +58,6 @@ def get_clock() -> Callable[[], datetime]:
 
 SessionDep = Annotated[Session, Depends(get_db)]
 WriteSessionDep = Annotated[Session, Depends(get_write_db)]
+ContentCacheDep = Annotated[ContentCache, Depends(get_content_cache)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]

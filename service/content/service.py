@@ -89,8 +89,3 @@ def get_card(session: Session, card_id: str) -> CardRead:
     if card is None:
         raise NotFound(f"no card with id '{card_id}'")
     return card_read(card)
-
-
-def content_version(session: Session) -> str:
-    """The current content hash (empty before the first sync), used as the ETag of listings."""
-    return repository.content_version(session) or ""

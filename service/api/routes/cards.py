@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from service.api.deps import SessionDep
+from service.api.deps import ContentCacheDep
 from service.api.errors import ERROR_RESPONSES
-from service.api.etag import NOT_MODIFIED, conditional_json
+from service.api.etag import NOT_MODIFIED, cached_response
 from service.content import service
 from service.content.schemas import CardRead, CardsPage
 
@@ -19,9 +18,9 @@ MAX_PAGE = 200
 
 
 @router.get("", response_model=CardsPage, responses=NOT_MODIFIED)
-def list_cards(
+async def list_cards(
     request: Request,
-    session: SessionDep,
+    cache: ContentCacheDep,
     deck: Annotated[str | None, Query(max_length=64, description="Only cards of this deck id.")] = None,
     tag: Annotated[str | None, Query(max_length=64, description="Only cards with this tag.")] = None,
     q: Annotated[
@@ -31,21 +30,25 @@ def list_cards(
     offset: Annotated[int, Query(ge=0, le=1_000_000, description="Cards to skip.")] = 0,
 ) -> Response:
     """Live cards in deck order, filtered by deck, tag and text; `total` counts all matches."""
-    key = f"cards:{service.content_version(session)}:{deck}:{tag}:{q}:{limit}:{offset}"
-    etag = hashlib.sha256(key.encode()).hexdigest()
-    return conditional_json(
+    return await cached_response(
         request,
-        etag,
-        lambda: service.list_cards(session, deck=deck, tag=tag, q=q, limit=limit, offset=offset),
+        cache,
+        ("cards", deck, tag, q, limit, offset),
+        lambda session: service.list_cards(session, deck=deck, tag=tag, q=q, limit=limit, offset=offset),
     )
 
 
 @router.get("/{card_id}", response_model=CardRead, responses={**ERROR_RESPONSES, **NOT_MODIFIED})
-def get_card(
+async def get_card(
     request: Request,
-    session: SessionDep,
+    cache: ContentCacheDep,
     card_id: Annotated[str, Path(max_length=128, description="The card's stable id.")],
 ) -> Response:
     """One card by id; unknown or archived ids are 404."""
-    card = service.get_card(session, card_id)
-    return conditional_json(request, card.content_hash, lambda: card)
+    return await cached_response(
+        request,
+        cache,
+        ("card", card_id),
+        lambda session: service.get_card(session, card_id),
+        etag=lambda card: card.content_hash,
+    )
