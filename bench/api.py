@@ -37,7 +37,7 @@ from service.db import migrate  # noqa: E402
 from service.db.session import make_engine, make_sessionmaker  # noqa: E402
 from service.db.types import utcnow  # noqa: E402
 
-BARE_APP = '''
+BARE_APP = """
 from fastapi import FastAPI
 
 app = FastAPI()
@@ -46,7 +46,7 @@ app = FastAPI()
 @app.get("/constant")
 def constant() -> dict[str, object]:
     return {"id": "bare", "ok": True, "n": 1}
-'''
+"""
 
 
 @dataclass
@@ -68,7 +68,13 @@ def free_port() -> int:
 def uvicorn(app: str, env: dict[str, str], *, factory: bool, cwd: Path, health: str) -> Iterator[str]:
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--log-level", "warning", "--no-access-log", "--workers", os.environ.get("DLQUIZ_WORKERS", "1")]
+    command += [
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        "--workers",
+        os.environ.get("DLQUIZ_WORKERS", "1"),
+    ]
     if factory:
         command.append("--factory")
     process = subprocess.Popen(command, cwd=cwd, env={**os.environ, **env})
@@ -169,7 +175,9 @@ def sync_timing(workdir: Path) -> tuple[float, float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
@@ -183,31 +191,47 @@ def main() -> None:
         migrate.upgrade(engine)
         engine.dispose()
         (workdir / "bare_app.py").write_text(BARE_APP)
-        env = {"DLQUIZ_DATABASE_URL": database, "DLQUIZ_CONTENT_DIR": os.environ.get("DLQUIZ_CONTENT_DIR", str(ROOT / "content"))}
-        print(f"client: {client}, {args.connections} connections, {args.seconds} s per endpoint, one uvicorn worker each")
-        with uvicorn("bare_app:app", {}, factory=False, cwd=workdir, health="/constant") as bare, uvicorn(
-            "service.main:create_app", env, factory=True, cwd=ROOT, health="/healthz"
-        ) as service:
+        env = {
+            "DLQUIZ_DATABASE_URL": database,
+            "DLQUIZ_CONTENT_DIR": os.environ.get("DLQUIZ_CONTENT_DIR", str(ROOT / "content")),
+        }
+        print(
+            f"client: {client}, {args.connections} connections, {args.seconds} s per endpoint, one uvicorn worker each"
+        )
+        with (
+            uvicorn("bare_app:app", {}, factory=False, cwd=workdir, health="/constant") as bare,
+            uvicorn("service.main:create_app", env, factory=True, cwd=ROOT, health="/healthz") as service,
+        ):
             card = httpx.get(f"{service}/api/v1/cards", params={"limit": 1}).json()["items"][0]
             etag = httpx.get(f"{service}/api/v1/cards/{card['id']}").headers["etag"]
             targets = [
                 ("bare app GET /constant", f"{bare}/constant", {}),
                 ("GET /api/v1/cards/{id}", f"{service}/api/v1/cards/{card['id']}", {}),
-                ("GET /api/v1/cards/{id} (304)", f"{service}/api/v1/cards/{card['id']}", {"If-None-Match": etag}),
+                (
+                    "GET /api/v1/cards/{id} (304)",
+                    f"{service}/api/v1/cards/{card['id']}",
+                    {"If-None-Match": etag},
+                ),
                 ("GET /api/v1/cards?deck=", f"{service}/api/v1/cards?deck={card['deck']}", {}),
                 ("GET /api/v1/decks", f"{service}/api/v1/decks", {}),
             ]
             results = []
             for name, url, headers in targets:
                 load(url, seconds=1, connections=args.connections, headers=headers)  # warm up
-                results.append((name, load(url, seconds=args.seconds, connections=args.connections, headers=headers)))
+                results.append(
+                    (name, load(url, seconds=args.seconds, connections=args.connections, headers=headers))
+                )
         baseline = results[0][1].rps
         print(f"{'endpoint':34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8}")
         for name, result in results:
-            print(f"{name:34} {result.rps:9.0f} {result.p50_ms:8.2f} {result.p99_ms:8.2f} {result.rps / baseline:8.0%}")
+            print(
+                f"{name:34} {result.rps:9.0f} {result.p50_ms:8.2f} {result.p99_ms:8.2f} {result.rps / baseline:8.0%}"
+            )
 
         parse_seconds, first, again = sync_timing(workdir)
-        print(f"content sync of 10,000 generated cards: parse alone {parse_seconds:.2f} s, first sync {first:.2f} s, unchanged re-sync {again:.2f} s")
+        print(
+            f"content sync of 10,000 generated cards: parse alone {parse_seconds:.2f} s, first sync {first:.2f} s, unchanged re-sync {again:.2f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 FloatArray: TypeAlias = npt.NDArray[np.float64]
-InputValue: TypeAlias = FloatArray | float | int | str | list[object]
+InputValue: TypeAlias = FloatArray | float | int | str | list[object] | dict[str, object]
 Inputs: TypeAlias = Mapping[str, object]
 AnswerValue: TypeAlias = FloatArray | float | int
 Answer: TypeAlias = dict[str, AnswerValue]
