@@ -14,7 +14,8 @@ from rich.console import Console
 from rich.table import Table
 
 import verifier
-from service.config import get_settings
+from service import readme
+from service.config import PROJECT_ROOT, get_settings
 from service.content.loader import SyncReport
 from service.content.service import check_content, load_content
 from service.db import migrate
@@ -144,3 +145,16 @@ def list_generators() -> None:
             ", ".join(m.id for m in generator.misconceptions),
         )
     out.print(table)
+
+
+@app.command("readme")
+def update_readme(
+    check: Annotated[bool, typer.Option("--check", help="Only report whether README.md is current.")] = False,
+) -> None:
+    """Regenerate README.md's generator catalog and settings table from the code."""
+    path = PROJECT_ROOT / "README.md"
+    if check:
+        current = path.read_text() == readme.render(path.read_text())
+        out.print("README.md is current" if current else "README.md is out of date: run `dlquiz readme`")
+        raise typer.Exit(0 if current else 1)
+    out.print("README.md updated" if readme.update(path) else "README.md already current")
