@@ -59,9 +59,10 @@ def render(text: str) -> str:
     """``text`` with every generated section replaced by its current content."""
     for name, make in SECTIONS.items():
         pattern = re.compile(rf"(<!-- BEGIN {name} -->\n).*?(<!-- END {name} -->)", re.DOTALL)
-        if not pattern.search(text):
+        match = pattern.search(text)
+        if match is None:
             raise ValueError(f"README has no generated section '{name}'")
-        text = pattern.sub(lambda match, make=make: match.group(1) + make() + "\n" + match.group(2), text)
+        text = text[: match.start()] + match.group(1) + make() + "\n" + match.group(2) + text[match.end() :]
     return text
 
 
