@@ -1,0 +1,94 @@
+// The one client of the JSON API: same origin, bearer token, and every failure turned into an
+// ApiError whose message can be shown to the person as it is.
+
+import { currentSession, forgetSession } from "./session.js";
+
+const BASE = "/api/v1";
+
+export class ApiError extends Error {
+  /**
+   * @param {number} status HTTP status, or 0 when the server could not be reached
+   * @param {string} type the API's error class ("Unauthorized", "Conflict", "ValidationError", ...)
+   * @param {string} detail the API's message
+   */
+  constructor(status, type, detail) {
+    super(detail);
+    this.name = "ApiError";
+    this.status = status;
+    this.type = type;
+    this.detail = detail;
+  }
+
+  /**
+   * The request field a 422 names ("body field 'password': ..." -> "password"), or null.
+   * The API's validation messages start with where the problem is; that is all the page reads of them.
+   */
+  get field() {
+    const match = /^(?:body field|query parameter|path parameter) '([^']+)'/.exec(this.detail);
+    return match ? match[1].split(".").pop() : null;
+  }
+}
+
+/** A fresh Idempotency-Key, so a retried submission is recorded once. */
+export function idempotencyKey() {
+  return crypto.randomUUID();
+}
+
+/**
+ * Send one request.
+ * @param {string} method
+ * @param {string} path below /api/v1, e.g. "/study/next"
+ * @param {object} [options]
+ * @param {object} [options.query] query parameters; null/undefined/"" values are left out
+ * @param {object} [options.json] a JSON body
+ * @param {object} [options.form] an application/x-www-form-urlencoded body
+ * @param {string} [options.idempotencyKey]
+ * @returns {Promise<any>} the parsed JSON body, or null for 204
+ */
+export async function request(method, path, { query, json, form, idempotencyKey: key } = {}) {
+  const url = new URL(BASE + path, window.location.origin);
+  for (const [name, value] of Object.entries(query ?? {})) {
+    if (value !== null && value !== undefined && value !== "") url.searchParams.set(name, String(value));
+  }
+  const headers = { Accept: "application/json" };
+  const session = currentSession();
+  if (session) headers.Authorization = `Bearer ${session.token}`;
+  if (key) headers["Idempotency-Key"] = key;
+  let body;
+  if (json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(json);
+  } else if (form !== undefined) {
+    body = new URLSearchParams(form);
+  }
+
+  let response;
+  try {
+    response = await fetch(url, { method, headers, body });
+  } catch {
+    throw new ApiError(0, "NetworkError", "Cannot reach the dlquiz server. Check that it is running and try again.");
+  }
+  if (response.status === 204) return null;
+  const payload = await response.json().catch(() => null);
+  if (response.ok) return payload;
+
+  const error =
+    payload && typeof payload.detail === "string"
+      ? new ApiError(response.status, payload.type ?? "HTTPError", payload.detail)
+      : new ApiError(response.status, "HTTPError", `The server answered ${response.status} ${response.statusText}.`);
+  // A token the API no longer accepts is forgotten, which sends the person to the sign-in page.
+  if (response.status === 401 && session) forgetSession();
+  throw error;
+}
+
+export const get = (path, options) => request("GET", path, options);
+export const post = (path, options) => request("POST", path, options);
+export const patch = (path, options) => request("PATCH", path, options);
+
+/** A sentence for the person about a failed request. */
+export function describeError(error) {
+  if (!(error instanceof ApiError)) return `Something went wrong in the page: ${error?.message ?? error}`;
+  if (error.status === 0) return error.detail;
+  if (error.status >= 500) return `The server had a problem (${error.status}): ${error.detail} Try again in a moment.`;
+  return error.detail;
+}

@@ -1,0 +1,65 @@
+// Start the app: the navigation, the routes and their pages, the sign-in guard and the error banner.
+
+import { describeError, post } from "./api.js";
+import { h, replace, showBanner } from "./dom.js";
+import { addRoute, currentPath, href, navigate, setFallback, setGuard, startRouter } from "./router.js";
+import { currentSession, forgetSession, onSessionChange } from "./session.js";
+
+const PAGES = [
+  { path: "/decks", title: "Decks", nav: true, load: () => import("./pages/decks.js") },
+  { path: "/study", title: "Study", nav: true, requiresSession: true, load: () => import("./pages/study.js") },
+  { path: "/cards", title: "Cards", nav: true, load: () => import("./pages/cards.js") },
+  { path: "/practice", title: "Practice", nav: true, requiresSession: true, load: () => import("./pages/practice.js") },
+  { path: "/stats", title: "Stats", nav: true, requiresSession: true, load: () => import("./pages/stats.js") },
+  { path: "/settings", title: "Settings", nav: true, requiresSession: true, load: () => import("./pages/settings.js") },
+  { path: "/login", title: "Sign in", load: () => import("./pages/account.js") },
+  { path: "/register", title: "Create an account", load: () => import("./pages/account.js") },
+];
+
+function renderNav() {
+  const session = currentSession();
+  const here = currentPath();
+  const links = PAGES.filter((page) => page.nav).map((page) =>
+    h("li", {}, h("a", { href: href(page.path), "aria-current": page.path === here ? "page" : false, text: page.title })),
+  );
+  const account = session
+    ? [
+        h("li", { class: "nav-user" }, h("span", { text: session.username })),
+        h("li", {}, h("button", { type: "button", class: "link-button", on: { click: signOut }, text: "Sign out" })),
+      ]
+    : [h("li", {}, h("a", { href: href("/login"), "aria-current": here === "/login" ? "page" : false, text: "Sign in" }))];
+  replace(document.getElementById("nav"), links, account);
+}
+
+async function signOut() {
+  try {
+    await post("/auth/logout");
+  } catch {
+    // The token is forgotten either way; a revoked or expired one needs no revoking.
+  }
+  navigate("/login", { message: "signed-out" });
+  forgetSession();
+}
+
+function installErrorBanner() {
+  window.addEventListener("unhandledrejection", (event) => showBanner(describeError(event.reason)));
+  window.addEventListener("error", (event) => showBanner(describeError(event.error ?? event.message)));
+  document.addEventListener("route", () => showBanner(null));
+}
+
+for (const page of PAGES) addRoute(page.path, page);
+setFallback("/decks");
+setGuard((path, page) => {
+  if (page.requiresSession && !currentSession()) return href("/login", { next: path === "/login" ? "" : window.location.hash });
+  return null;
+});
+onSessionChange(() => {
+  renderNav();
+  // A session that ended (signed out elsewhere, or a token the API refused) leaves pages that need one.
+  const page = PAGES.find((candidate) => candidate.path === currentPath());
+  if (page?.requiresSession && !currentSession()) navigate("/login", { next: window.location.hash, message: "expired" });
+});
+document.addEventListener("route", renderNav);
+installErrorBanner();
+renderNav();
+startRouter();

@@ -1,0 +1,58 @@
+// Every deck with what is due today in it, a study button and a link to browse its cards.
+
+import { describeError, get } from "../api.js";
+import { h } from "../dom.js";
+import { href } from "../router.js";
+import { currentSession } from "../session.js";
+
+function dueView(counts) {
+  if (!counts) return null;
+  return h("p", { class: "deck-due" },
+    h("span", { class: "count count-new" }, h("span", { class: "count-value", text: counts.new }), " new"), " · ",
+    h("span", { class: "count count-learning" }, h("span", { class: "count-value", text: counts.learning }), " learning"), " · ",
+    h("span", { class: "count count-review" }, h("span", { class: "count-value", text: counts.review }), " review"),
+  );
+}
+
+/** Today's counts per deck, from the same endpoint a study session uses; null when not signed in. */
+async function dueCounts(decks) {
+  if (!currentSession()) return null;
+  const answers = await Promise.all(decks.map((deck) => get("/study/next", { query: { deck: deck.id } })));
+  return new Map(decks.map((deck, i) => [deck.id, answers[i].counts]));
+}
+
+export async function render(view) {
+  view.append(h("h1", { text: "Decks" }));
+  let decks;
+  let counts = null;
+  try {
+    decks = (await get("/decks")).items;
+    counts = await dueCounts(decks).catch((error) => {
+      view.append(h("p", { class: "notice", role: "alert", text: `Due counts unavailable: ${describeError(error)}` }));
+      return null;
+    });
+  } catch (error) {
+    view.append(h("p", { class: "error-box", role: "alert", text: describeError(error) }));
+    return;
+  }
+  const signedIn = Boolean(currentSession());
+  view.append(
+    signedIn
+      ? h("p", {}, h("a", { class: "button primary", href: href("/study"), text: "Study all decks" }))
+      : h("p", { class: "notice" }, h("a", { href: href("/login"), text: "Sign in" }), " to study and see what is due today; anyone can browse the cards."),
+    h("ul", { class: "deck-list" },
+      decks.map((deck) =>
+        h("li", { class: "deck", dataset: { deck: deck.id } },
+          h("h2", { text: deck.title }),
+          h("p", { class: "deck-description", text: deck.description }),
+          h("p", { class: "deck-size", text: `${deck.card_count} cards` }),
+          dueView(counts?.get(deck.id)),
+          h("div", { class: "actions" },
+            signedIn ? h("a", { class: "button primary", href: href("/study", { deck: deck.id }), "aria-label": `Study ${deck.title}`, text: "Study" }) : null,
+            h("a", { class: "button", href: href("/cards", { deck: deck.id }), "aria-label": `Browse ${deck.title}`, text: "Browse" }),
+          ),
+        ),
+      ),
+    ),
+  );
+}

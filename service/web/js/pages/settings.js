@@ -1,0 +1,124 @@
+// The scheduler settings of the signed-in user. The API validates every value; a refused one is shown
+// beside its field with the API's message.
+
+import { ApiError, describeError, get, patch } from "../api.js";
+import { formField, h, setFieldMessage } from "../dom.js";
+
+const FIELDS = [
+  {
+    name: "desired_retention",
+    label: "Desired retention",
+    help: "The chance of still knowing a card when it comes due, as a fraction (0.90 = 90 %). Higher means shorter intervals and more reviews.",
+    control: () => h("input", { type: "number", step: "0.01", inputmode: "decimal" }),
+  },
+  {
+    name: "new_cards_per_day",
+    label: "New cards per day",
+    help: "How many cards you have never seen are introduced each day.",
+    control: () => h("input", { type: "number", step: "1", inputmode: "numeric" }),
+  },
+  {
+    name: "maximum_interval",
+    label: "Maximum interval (days)",
+    help: "The longest a card may wait before it is shown again.",
+    control: () => h("input", { type: "number", step: "1", inputmode: "numeric" }),
+  },
+  {
+    name: "timezone",
+    label: "Time zone",
+    help: "Your days, and so the daily limits, follow this time zone.",
+    control: () => h("select", {}),
+  },
+  {
+    name: "day_start_hour",
+    label: "New day starts at",
+    help: "The hour at which a new study day begins (cards due \"today\" include the night before it).",
+    control: () => h("select", {}, Array.from({ length: 24 }, (_, hour) => h("option", { value: hour, text: `${String(hour).padStart(2, "0")}:00` }))),
+  },
+];
+
+function timeZoneOptions(select, current) {
+  const zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
+  const names = [...new Set(["UTC", current, ...zones])].filter(Boolean).sort();
+  select.replaceChildren(...names.map((zone) => h("option", { value: zone, text: zone })));
+}
+
+function readValue(field, control) {
+  if (field.name === "timezone") return control.value;
+  return control.value.trim() === "" ? null : Number(control.value);
+}
+
+export async function render(view) {
+  view.append(h("h1", { text: "Settings" }));
+  let saved;
+  try {
+    saved = await get("/me/settings");
+  } catch (error) {
+    view.append(h("p", { class: "error-box", role: "alert", text: describeError(error) }));
+    return;
+  }
+  const controls = new Map(FIELDS.map((field) => [field.name, field.control()]));
+  timeZoneOptions(controls.get("timezone"), saved.timezone);
+  const deviceZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const status = h("p", { class: "form-message", role: "status" });
+  const submit = h("button", { type: "submit", class: "primary", text: "Save settings" });
+
+  function fill(values) {
+    for (const [name, control] of controls) control.value = String(values[name]);
+  }
+
+  async function onSubmit(event) {
+    event.preventDefault();
+    status.textContent = "";
+    const changes = {};
+    for (const field of FIELDS) {
+      const control = controls.get(field.name);
+      setFieldMessage(control, "");
+      const value = readValue(field, control);
+      if (value !== saved[field.name]) changes[field.name] = value;
+    }
+    if (Object.keys(changes).length === 0) {
+      status.textContent = "Nothing changed.";
+      return;
+    }
+    submit.disabled = true;
+    try {
+      saved = await patch("/me/settings", { json: changes });
+      fill(saved);
+      status.textContent = "Settings saved.";
+    } catch (error) {
+      const control = error instanceof ApiError ? controls.get(error.field) : null;
+      if (control) {
+        setFieldMessage(control, describeError(error));
+        control.focus();
+        status.textContent = "Not saved: see the marked field.";
+      } else {
+        status.textContent = `Not saved: ${describeError(error)}`;
+      }
+    } finally {
+      submit.disabled = false;
+    }
+  }
+
+  const useDeviceZone = h("button", {
+    type: "button",
+    class: "link-button",
+    text: `Use this device's time zone (${deviceZone})`,
+    on: {
+      click: () => {
+        controls.get("timezone").value = deviceZone;
+      },
+    },
+  });
+  view.append(
+    h("form", { class: "stack settings", novalidate: true, on: { submit: onSubmit } },
+      FIELDS.map((field) => [
+        formField({ label: field.label, control: controls.get(field.name), help: field.help }),
+        field.name === "timezone" ? h("p", { class: "field-extra" }, useDeviceZone) : null,
+      ]),
+      status,
+      submit,
+    ),
+  );
+  fill(saved);
+}

@@ -1,0 +1,248 @@
+// Statistics from GET /stats, drawn with Chart.js (loaded only here, on first visit). Each chart has
+// a text summary for screen readers and its numbers in a table behind a disclosure.
+
+import { describeError, get } from "../api.js";
+import { h, replace } from "../dom.js";
+import { formatPercent } from "../format.js";
+import { href, navigate } from "../router.js";
+
+const PERIODS = [7, 30, 90, 365];
+const DEFAULT_DAYS = 30;
+const TOP_MISCONCEPTIONS = 10;
+
+let chartModule = null;
+
+/** Chart.js with only the parts these charts use (bars, lines, two axes, tooltips and legends). */
+async function loadChart() {
+  if (!chartModule) {
+    const { Chart, BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, Tooltip, Legend } =
+      await import("chart.js");
+    Chart.register(BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, Tooltip, Legend);
+    chartModule = Chart;
+  }
+  return chartModule;
+}
+
+function themeColors() {
+  const style = getComputedStyle(document.documentElement);
+  const read = (name) => style.getPropertyValue(name).trim();
+  return {
+    text: read("--text-muted"),
+    grid: read("--border"),
+    series: [read("--chart-1"), read("--chart-2"), read("--chart-3"), read("--chart-4")],
+  };
+}
+
+function shortDate(isoDate) {
+  return isoDate.slice(5); // "2026-11-25" -> "11-25"
+}
+
+function dataTable(caption, headers, rows) {
+  return h("details", { class: "chart-data" },
+    h("summary", { text: `${caption}: data table` }),
+    h("div", { class: "table-scroll" },
+      h("table", { class: "data-table" },
+        h("caption", { class: "visually-hidden", text: caption }),
+        h("thead", {}, h("tr", {}, headers.map((header) => h("th", { scope: "col", text: header })))),
+        h("tbody", {}, rows.map((row) => h("tr", {}, row.map((cell, i) => (i === 0 ? h("th", { scope: "row", text: cell }) : h("td", { text: cell })))))),
+      ),
+    ),
+  );
+}
+
+/**
+ * A figure with a title, a canvas described in words, and the data as a table.
+ * @returns {{figure: HTMLElement, canvas: HTMLCanvasElement}}
+ */
+function chartFigure({ id, title, summary, headers, rows }) {
+  const canvas = h("canvas", { role: "img", "aria-label": `${title}. ${summary}` });
+  const figure = h("figure", { class: "chart", id },
+    h("figcaption", {}, h("h2", { text: title }), h("p", { class: "chart-summary", text: summary })),
+    h("div", { class: "chart-box" }, canvas),
+    dataTable(title, headers, rows),
+  );
+  return { figure, canvas };
+}
+
+function baseOptions(colors, { percent = false, stacked = false, horizontal = false } = {}) {
+  const valueAxis = {
+    beginAtZero: true,
+    stacked,
+    ticks: { color: colors.text, precision: 0, callback: percent ? (value) => `${value} %` : undefined },
+    grid: { color: colors.grid },
+    max: percent ? 100 : undefined,
+  };
+  const categoryAxis = { stacked, ticks: { color: colors.text, autoSkip: true, maxRotation: 0 }, grid: { display: false } };
+  return {
+    animation: false,
+    responsive: true,
+    maintainAspectRatio: false,
+    indexAxis: horizontal ? "y" : "x",
+    plugins: { legend: { display: stacked, labels: { color: colors.text } } },
+    scales: horizontal ? { x: valueAxis, y: categoryAxis } : { x: categoryAxis, y: valueAxis },
+  };
+}
+
+function misconceptionRows(numeric) {
+  const rows = numeric.flatMap((topic) => topic.misconceptions.map((item) => ({ topic: topic.topic, ...item })));
+  rows.sort((a, b) => b.count - a.count || a.id.localeCompare(b.id));
+  return rows.slice(0, TOP_MISCONCEPTIONS);
+}
+
+function summaryTiles(stats) {
+  const total = stats.reviews_per_day.reduce((sum, day) => sum + day.count, 0);
+  const tile = (label, value) => h("div", { class: "tile" }, h("p", { class: "tile-value", text: value }), h("p", { class: "tile-label", text: label }));
+  return h("div", { class: "tiles" },
+    tile("reviews in this period", String(total)),
+    tile("true retention", formatPercent(stats.retention_overall)),
+    tile(stats.streak === 1 ? "day streak" : "days streak", String(stats.streak)),
+  );
+}
+
+export async function render(view, params) {
+  const days = PERIODS.includes(Number(params.days)) ? Number(params.days) : DEFAULT_DAYS;
+  const period = h("select", { id: "stats-period", on: { change: () => navigate("/stats", { days: period.value }) } },
+    PERIODS.map((value) => h("option", { value, selected: value === days, text: `Last ${value} days` })),
+  );
+  const body = h("div", { class: "stats-body" }, h("p", { class: "loading", text: "Loading statistics…" }));
+  view.append(
+    h("div", { class: "study-header" }, h("h1", { text: "Stats" }), h("div", { class: "form-field inline" }, h("label", { for: "stats-period", text: "Period" }), period)),
+    body,
+  );
+
+  let stats;
+  let Chart;
+  try {
+    [stats, Chart] = await Promise.all([get("/stats", { query: { days } }), loadChart()]);
+  } catch (error) {
+    replace(body, h("p", { class: "error-box", role: "alert", text: describeError(error) }));
+    return;
+  }
+
+  const charts = [];
+  function draw() {
+    for (const chart of charts.splice(0)) chart.destroy();
+    const colors = themeColors();
+    const [c1, c2, c3, c4] = colors.series;
+    const figures = [];
+    const add = (spec, config) => {
+      const { figure, canvas } = chartFigure(spec);
+      figures.push(figure);
+      return () => charts.push(new Chart(canvas, config));
+    };
+
+    const reviews = stats.reviews_per_day;
+    const reviewTotal = reviews.reduce((sum, day) => sum + day.count, 0);
+    const busiest = reviews.reduce((best, day) => (day.count > (best?.count ?? 0) ? day : best), null);
+    const retention = stats.retention_per_day;
+    const measured = retention.filter((day) => day.retention !== null);
+    const forecast = stats.forecast;
+    const forecastTotal = forecast.reduce((sum, day) => sum + day.due, 0);
+    const mistakes = misconceptionRows(stats.numeric);
+
+    const pending = [
+      add(
+        {
+          id: "chart-reviews",
+          title: "Reviews per day",
+          summary: `${reviewTotal} reviews in the last ${days} days${busiest ? `; most on ${busiest.date} (${busiest.count})` : ""}.`,
+          headers: ["Date", "Reviews"],
+          rows: reviews.map((day) => [day.date, String(day.count)]),
+        },
+        { type: "bar", data: { labels: reviews.map((day) => shortDate(day.date)), datasets: [{ label: "Reviews", data: reviews.map((day) => day.count), backgroundColor: c1 }] }, options: baseOptions(colors) },
+      ),
+      add(
+        {
+          id: "chart-retention",
+          title: "True retention",
+          summary: measured.length
+            ? `Share of reviewed cards you remembered: ${formatPercent(stats.retention_overall)} overall, measured on ${measured.length} days.`
+            : "No reviews of cards you had already learned in this period yet.",
+          headers: ["Date", "Retention", "Reviews"],
+          rows: retention.map((day) => [day.date, formatPercent(day.retention), String(day.reviews)]),
+        },
+        {
+          type: "line",
+          data: {
+            labels: retention.map((day) => shortDate(day.date)),
+            datasets: [{ label: "Retention", data: retention.map((day) => (day.retention === null ? null : Math.round(day.retention * 1000) / 10)), borderColor: c2, backgroundColor: c2, spanGaps: true }],
+          },
+          options: baseOptions(colors, { percent: true }),
+        },
+      ),
+      add(
+        {
+          id: "chart-forecast",
+          title: "Due in the next 30 days",
+          summary: `${forecastTotal} reviews due over the next 30 days.`,
+          headers: ["Date", "Due"],
+          rows: forecast.map((day) => [day.date, String(day.due)]),
+        },
+        { type: "bar", data: { labels: forecast.map((day) => shortDate(day.date)), datasets: [{ label: "Due", data: forecast.map((day) => day.due), backgroundColor: c3 }] }, options: baseOptions(colors) },
+      ),
+      add(
+        {
+          id: "chart-maturity",
+          title: "Cards per deck by maturity",
+          summary: stats.decks.map((deck) => `${deck.deck}: ${deck.mature} mature, ${deck.review} review, ${deck.learning} learning, ${deck.new} new`).join("; ") + ".",
+          headers: ["Deck", "New", "Learning", "Review", "Mature"],
+          rows: stats.decks.map((deck) => [deck.deck, String(deck.new), String(deck.learning), String(deck.review), String(deck.mature)]),
+        },
+        {
+          type: "bar",
+          data: {
+            labels: stats.decks.map((deck) => deck.deck),
+            datasets: [
+              { label: "New", data: stats.decks.map((deck) => deck.new), backgroundColor: c4 },
+              { label: "Learning", data: stats.decks.map((deck) => deck.learning), backgroundColor: c3 },
+              { label: "Review", data: stats.decks.map((deck) => deck.review), backgroundColor: c1 },
+              { label: "Mature", data: stats.decks.map((deck) => deck.mature), backgroundColor: c2 },
+            ],
+          },
+          options: baseOptions(colors, { stacked: true, horizontal: true }),
+        },
+      ),
+      add(
+        {
+          id: "chart-numeric",
+          title: "Numeric accuracy per topic",
+          summary: stats.numeric.length
+            ? stats.numeric.map((topic) => `${topic.topic}: ${formatPercent(topic.accuracy)} of ${topic.attempts} attempts`).join("; ") + "."
+            : "No numeric questions answered yet.",
+          headers: ["Topic", "Attempts", "Correct", "Accuracy"],
+          rows: stats.numeric.map((topic) => [topic.topic, String(topic.attempts), String(topic.correct), formatPercent(topic.accuracy)]),
+        },
+        {
+          type: "bar",
+          data: { labels: stats.numeric.map((topic) => topic.topic), datasets: [{ label: "Accuracy", data: stats.numeric.map((topic) => Math.round(topic.accuracy * 1000) / 10), backgroundColor: c2 }] },
+          options: baseOptions(colors, { percent: true }),
+        },
+      ),
+    ];
+
+    replace(body,
+      summaryTiles(stats),
+      h("div", { class: "charts" }, figures),
+      h("section", { class: "misconceptions", "aria-labelledby": "misconceptions-title" },
+        h("h2", { id: "misconceptions-title", text: "Most frequent misconceptions" }),
+        mistakes.length
+          ? h("div", { class: "table-scroll" },
+              h("table", { class: "data-table" },
+                h("thead", {}, h("tr", {}, ["Misconception", "Topic", "Times"].map((header) => h("th", { scope: "col", text: header })))),
+                h("tbody", {}, mistakes.map((item) => h("tr", {}, h("th", { scope: "row" }, h("code", { text: item.id })), h("td", { text: item.topic }), h("td", { text: String(item.count) })))),
+              ),
+            )
+          : h("p", { text: "None yet: answer some numeric questions in a study session or under " }, h("a", { href: href("/practice"), text: "Practice" }), "."),
+      ),
+    );
+    for (const create of pending) create();
+  }
+
+  draw();
+  const scheme = window.matchMedia("(prefers-color-scheme: dark)");
+  scheme.addEventListener("change", draw);
+  return () => {
+    scheme.removeEventListener("change", draw);
+    for (const chart of charts.splice(0)) chart.destroy();
+  };
+}
