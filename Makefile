@@ -24,7 +24,20 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-serve: install
+# The web app's libraries (chart.js) and the browser tests' axe-core come from npm, exactly as
+# package-lock.json pins them; the stamp lives inside node_modules, so deleting it reinstalls too.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+web: node_modules/.installed
+
+# The browser tests drive Debian's chromium; CI machines start without it.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+chromium:
+	@test -x $(CHROMIUM) || { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium; }
+
+serve: install web
 	$(BIN)/dlquiz serve
 
 lint: install-dev
@@ -34,14 +47,15 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy
 
-pytest: install-dev
+pytest: install-dev web chromium
 	$(BIN)/python -m pytest
 
-test: lint typecheck pytest
+test: chromium web lint typecheck pytest
 
-bench: install-dev
+bench: install-dev web chromium
 	$(BIN)/python bench/verifier.py
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/web.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache data
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache data node_modules test-artifacts

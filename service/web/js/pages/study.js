@@ -51,6 +51,13 @@ export async function render(view, params) {
 
   /** What is on screen: "loading" | "front" | "back" | "question" | "graded" | "done" | "error". */
   let state = "loading";
+  let shownCount = 0;
+  // The state and a count of cards shown are mirrored on the stage (data-state, data-shown), so tests
+  // and the benchmark can wait for "the next card is on screen" without guessing.
+  function setState(next) {
+    state = next;
+    stage.dataset.state = next;
+  }
   let current = null; // StudyNext
   let shownAt = 0;
   let reviewKey = null;
@@ -58,7 +65,7 @@ export async function render(view, params) {
   let busy = false;
 
   function showError(error) {
-    state = "error";
+    setState("error");
     replace(stage, h("div", { class: "error-box", role: "alert" },
       h("p", { text: describeError(error) }),
       h("button", { type: "button", text: "Try again", on: { click: () => loadNext() } }),
@@ -66,7 +73,7 @@ export async function render(view, params) {
   }
 
   async function loadNext() {
-    state = "loading";
+    setState("loading");
     clearTimeout(refreshTimer);
     try {
       current = await get("/study/next", { query: { deck } });
@@ -78,6 +85,7 @@ export async function render(view, params) {
     if (!current.card) showDone();
     else if (current.question) showQuestion();
     else showFront();
+    stage.dataset.shown = String(++shownCount);
     performance.mark("dlquiz:card-shown");
     if (performance.getEntriesByName("dlquiz:rated", "mark").length) {
       performance.measure("dlquiz:next-card", "dlquiz:rated", "dlquiz:card-shown");
@@ -94,7 +102,7 @@ export async function render(view, params) {
   }
 
   function showFront() {
-    state = "front";
+    setState("front");
     shownAt = performance.now();
     reviewKey = idempotencyKey();
     const reveal = h("button", { type: "button", class: "primary", "aria-keyshortcuts": "Space", on: { click: showBack } }, "Show answer ", h("kbd", { text: "Space" }));
@@ -109,7 +117,7 @@ export async function render(view, params) {
 
   function showBack() {
     if (state !== "front") return;
-    state = "back";
+    setState("back");
     const card = current.card;
     const article = stage.querySelector(".card");
     const answer = cardSide("Answer", card.back, "back");
@@ -137,7 +145,7 @@ export async function render(view, params) {
   }
 
   function showQuestion() {
-    state = "question";
+    setState("question");
     const holder = h("div", { class: "question-holder" });
     replace(stage,
       h("article", { class: "card numeric-card", dataset: { cardId: current.card.id } },
@@ -148,7 +156,7 @@ export async function render(view, params) {
     );
     const question = renderQuestion(holder, current.question, {
       onGraded: () => {
-        state = "graded";
+        setState("graded");
         const next = h("button", { type: "button", class: "primary", "aria-keyshortcuts": "Space", on: { click: () => loadNext() } }, "Next card ", h("kbd", { text: "Space" }));
         stage.append(h("div", { class: "actions" }, next));
         next.focus({ preventScroll: true });
@@ -158,7 +166,7 @@ export async function render(view, params) {
   }
 
   function showDone() {
-    state = "done";
+    setState("done");
     const nextDue = current.next_due;
     replace(stage,
       h("section", { class: "done", "aria-label": "Session finished" },
