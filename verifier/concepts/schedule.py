@@ -1,0 +1,292 @@
+"""Learning-rate schedules as ``torch.optim.lr_scheduler`` computes them: step, exponential and cosine.
+
+Convention: ``lr`` is the value after ``epoch`` calls of ``scheduler.step()`` (PyTorch's ``last_epoch``),
+i.e. the rate used during 0-based epoch ``epoch`` when ``step()`` is called at the end of each epoch; the
+scheduler's constructor already set epoch 0 to ``lr0``.
+
+- ``StepLR(step_size, gamma)``: ``lr0 · γ^⌊e/step_size⌋``.
+- ``ExponentialLR(gamma)``: ``lr0 · γ^e``.
+- ``CosineAnnealingLR(T_max)`` with ``eta_min = 0``: PyTorch updates the rate recursively, and the
+  recursion reproduces the closed form ``η_min + ½(lr0 − η_min)(1 + cos(π e / T_max))`` at every epoch,
+  including past ``T_max``, where the rate rises again (period ``2·T_max``) instead of staying at η_min.
+
+Papers: SGDR, Loshchilov & Hutter 2017 (https://arxiv.org/abs/1608.03983) for cosine annealing;
+DLB 8.3.1 for decaying the learning rate.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Final, Literal, NamedTuple
+
+import numpy as np
+
+from verifier._types import Answer, Inputs, InputValue
+from verifier.generator import Generator, Step, as_float, as_int
+from verifier.grading import FieldSpec, Misconception
+from verifier.latex import num
+from verifier.registry import register
+
+ScheduleKind = Literal["step", "exponential", "cosine"]
+KINDS: Final[tuple[ScheduleKind, ...]] = ("step", "exponential", "cosine")
+ETA_MIN = 0.0
+TORCH_CLASS: Final = {"step": "StepLR", "exponential": "ExponentialLR", "cosine": "CosineAnnealingLR"}
+
+
+class Schedule(NamedTuple):
+    """A schedule and its parameters (``step_size`` only for step, ``gamma`` not for cosine)."""
+
+    kind: ScheduleKind
+    lr0: float
+    step_size: int = 1
+    gamma: float = 1.0
+    T_max: int = 1
+
+
+def step_lr(lr0: float, epoch: int, *, step_size: int, gamma: float) -> float:
+    """StepLR: multiplied by γ at every epoch that is a positive multiple of ``step_size``."""
+    return lr0 * gamma ** (epoch // step_size)
+
+
+def exponential_lr(lr0: float, epoch: int, *, gamma: float) -> float:
+    """ExponentialLR: multiplied by γ at every step."""
+    return lr0 * gamma**epoch
+
+
+def cosine_lr(lr0: float, epoch: int, *, T_max: int, eta_min: float = ETA_MIN) -> float:
+    """CosineAnnealingLR's value after ``epoch`` steps (the closed form its recursion follows)."""
+    return eta_min + (lr0 - eta_min) * (1.0 + math.cos(math.pi * epoch / T_max)) / 2.0
+
+
+def learning_rate(schedule: Schedule, epoch: int) -> float:
+    """The rate after ``epoch`` calls of ``scheduler.step()``."""
+    if schedule.kind == "step":
+        return step_lr(schedule.lr0, epoch, step_size=schedule.step_size, gamma=schedule.gamma)
+    if schedule.kind == "exponential":
+        return exponential_lr(schedule.lr0, epoch, gamma=schedule.gamma)
+    return cosine_lr(schedule.lr0, epoch, T_max=schedule.T_max)
+
+
+def misconception_one_step_behind(schedule: Schedule, epoch: int) -> float:
+    """Believes the first ``step()`` call only sets up epoch 0, so ``epoch`` calls reach epoch − 1.
+
+    Tempting because the constructor's own initial step is invisible; it already set epoch 0, so every
+    call of ``step()`` moves the schedule one epoch on.
+    """
+    return learning_rate(schedule, epoch - 1)
+
+
+def misconception_one_step_ahead(schedule: Schedule, epoch: int) -> float:
+    """Believes the rate of epoch e already includes the step taken at the end of epoch e (1-based counting).
+
+    Tempting when epochs are counted from 1; after ``epoch`` calls the scheduler sits at ``last_epoch =
+    epoch``, not one further.
+    """
+    return learning_rate(schedule, epoch + 1)
+
+
+def misconception_step_decays_every_epoch(schedule: Schedule, epoch: int) -> float:
+    """Believes StepLR multiplies by γ at every step, as ExponentialLR does.
+
+    Tempting because both multiply by γ; StepLR only does so every ``step_size`` epochs.
+    """
+    return exponential_lr(schedule.lr0, epoch, gamma=schedule.gamma)
+
+
+def misconception_exponential_as_exp_decay(schedule: Schedule, epoch: int) -> float:
+    """Believes ExponentialLR computes lr0 · e^(−γ·epoch), γ being a decay rate.
+
+    Tempting because "exponential decay" is often written with e^(−kt); PyTorch's γ is the factor per
+    epoch, lr0 · γ^epoch.
+    """
+    return schedule.lr0 * math.exp(-schedule.gamma * epoch)
+
+
+def misconception_cosine_quarter_wave(schedule: Schedule, epoch: int) -> float:
+    """Believes cosine annealing is lr0 · cos(π e / (2 T_max)), a quarter wave from lr0 down to 0.
+
+    Tempting because that curve also starts at lr0 and reaches 0 at T_max; the schedule is half a cosine
+    wave shifted up, ½ lr0 (1 + cos(π e / T_max)), which starts and ends flat.
+    """
+    return schedule.lr0 * math.cos(math.pi * epoch / (2 * schedule.T_max))
+
+
+def misconception_cosine_stays_at_min(schedule: Schedule, epoch: int) -> float:
+    """Believes the rate stays at η_min once ``epoch`` passes T_max.
+
+    Tempting because T_max is "the end of the schedule"; PyTorch's CosineAnnealingLR keeps following
+    the cosine, which rises again after T_max.
+    """
+    return ETA_MIN if epoch >= schedule.T_max else learning_rate(schedule, epoch)
+
+
+def read_schedule(inputs: Inputs) -> tuple[Schedule, int]:
+    """The schedule and the number of ``step()`` calls from a question's inputs."""
+    kind = inputs["kind"]
+    lr0 = as_float(inputs["lr0"])
+    if kind == "step":
+        schedule = Schedule(
+            "step", lr0, step_size=as_int(inputs["step_size"]), gamma=as_float(inputs["gamma"])
+        )
+    elif kind == "exponential":
+        schedule = Schedule("exponential", lr0, gamma=as_float(inputs["gamma"]))
+    elif kind == "cosine":
+        schedule = Schedule("cosine", lr0, T_max=as_int(inputs["T_max"]))
+    else:
+        raise ValueError(f"unknown schedule {kind!r}; expected one of {', '.join(KINDS)}")
+    return schedule, as_int(inputs["epoch"])
+
+
+def _misconception(
+    id: str, feedback: str, wrong: Callable[[Schedule, int], float], kinds: frozenset[str]
+) -> Misconception:
+    def answer(inputs: Inputs) -> Answer:
+        return {"lr": wrong(*read_schedule(inputs))}
+
+    def applies(inputs: Inputs) -> bool:
+        return inputs["kind"] in kinds
+
+    return Misconception(id=id, feedback=feedback, answer=answer, applies=applies)
+
+
+def _boundary_only(shift: int) -> Callable[[Inputs], bool]:
+    """For StepLR an off-by-one only shows at a decay boundary: when epoch + shift is a multiple."""
+
+    def applies(inputs: Inputs) -> bool:
+        schedule, epoch = read_schedule(inputs)
+        if schedule.kind != "step":
+            return epoch + shift >= 0
+        return epoch + shift >= 0 and (epoch + shift) // schedule.step_size != epoch // schedule.step_size
+
+    return applies
+
+
+class LearningRateGenerator(Generator):
+    """``schedule.lr``: a scheduler's learning rate after a number of ``step()`` calls."""
+
+    id = "schedule.lr"
+    topic = "practice"
+    title = "Learning-rate schedules: StepLR, ExponentialLR, CosineAnnealingLR"
+    answer_fields = {"lr": FieldSpec()}
+    misconceptions = (
+        Misconception(
+            id="schedule.one-step-behind",
+            feedback="You are one epoch behind: the constructor already set epoch 0, so after e calls of "
+            "step() the scheduler is at epoch e.",
+            answer=lambda inputs: {"lr": misconception_one_step_behind(*read_schedule(inputs))},
+            applies=_boundary_only(-1),
+        ),
+        Misconception(
+            id="schedule.one-step-ahead",
+            feedback="You are one epoch ahead: after e calls of step() the scheduler is at epoch e "
+            "(0-based), not e + 1.",
+            answer=lambda inputs: {"lr": misconception_one_step_ahead(*read_schedule(inputs))},
+            applies=_boundary_only(1),
+        ),
+        _misconception(
+            "schedule.step-decays-every-epoch",
+            "You decayed at every epoch; StepLR multiplies by γ only every step_size epochs: lr0·γ^⌊e/step_size⌋.",
+            misconception_step_decays_every_epoch,
+            frozenset({"step"}),
+        ),
+        _misconception(
+            "schedule.exponential-as-exp-decay",
+            "You computed lr0·e^(−γe); ExponentialLR's γ is the factor per epoch: lr0·γ^e.",
+            misconception_exponential_as_exp_decay,
+            frozenset({"exponential"}),
+        ),
+        _misconception(
+            "schedule.cosine-quarter-wave",
+            "You used a quarter cosine lr0·cos(πe/(2T_max)); cosine annealing is ½·lr0·(1 + cos(πe/T_max)).",
+            misconception_cosine_quarter_wave,
+            frozenset({"cosine"}),
+        ),
+        Misconception(
+            id="schedule.cosine-stays-at-min",
+            feedback="You kept the rate at η_min after T_max; PyTorch's cosine keeps going and rises again.",
+            answer=lambda inputs: {"lr": misconception_cosine_stays_at_min(*read_schedule(inputs))},
+            applies=lambda inputs: (
+                inputs["kind"] == "cosine" and as_int(inputs["epoch"]) > as_int(inputs["T_max"])
+            ),
+        ),
+    )
+
+    def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
+        draws = rng.random(6).tolist()
+        kind = KINDS[int(draws[0] * 3)]
+        lr0 = (0.1, 0.5, 1.0, 0.01)[int(draws[1] * 4)]
+        if kind == "step":
+            step_size = (2, 3, 5, 10)[int(draws[2] * 4)]
+            # Questions sit at a decay boundary (just before or at it), where the convention matters.
+            epoch = step_size * (1 + int(draws[3] * 3)) - int(draws[4] * 2)
+            gamma = (0.1, 0.5)[int(draws[5] * 2)]
+            return {"kind": kind, "lr0": lr0, "step_size": step_size, "gamma": gamma, "epoch": epoch}
+        if kind == "exponential":
+            gamma = (0.5, 0.8, 0.9)[int(draws[2] * 3)]
+            return {"kind": kind, "lr0": lr0, "gamma": gamma, "epoch": 1 + int(draws[3] * 6)}
+        T_max = (4, 5, 8, 10)[int(draws[2] * 4)]
+        return {"kind": kind, "lr0": lr0, "T_max": T_max, "epoch": 1 + int(draws[3] * 2 * T_max)}
+
+    def prompt(self, inputs: Inputs) -> str:
+        schedule, epoch = read_schedule(inputs)
+        if schedule.kind == "step":
+            args = f"step_size={schedule.step_size}, gamma={num(schedule.gamma)}"
+        elif schedule.kind == "exponential":
+            args = f"gamma={num(schedule.gamma)}"
+        else:
+            args = f"T_max={schedule.T_max}, eta_min=0"
+        return (
+            f"An optimizer created with learning rate $\\eta_0 = {num(schedule.lr0)}$ is wrapped in "
+            f"`torch.optim.lr_scheduler.{TORCH_CLASS[schedule.kind]}(optimizer, {args})`. "
+            f"`scheduler.step()` is called once at the end of every epoch. What learning rate does the "
+            f"optimizer use after $e = {epoch}$ calls, i.e. during epoch {epoch} counting from 0 (`lr`)?"
+        )
+
+    def solve(self, inputs: Inputs) -> Answer:
+        return {"lr": learning_rate(*read_schedule(inputs))}
+
+    def explain(self, inputs: Inputs) -> list[Step]:
+        schedule, epoch = read_schedule(inputs)
+        lr = learning_rate(schedule, epoch)
+        lr0 = num(schedule.lr0)
+        if schedule.kind == "step":
+            decays = epoch // schedule.step_size
+            return [
+                Step(
+                    "decays",
+                    f"γ is applied at every positive multiple of {schedule.step_size} up to {epoch}: "
+                    f"$\\lfloor {epoch}/{schedule.step_size} \\rfloor = {decays}$ times.",
+                    decays,
+                ),
+                Step(
+                    "lr",
+                    f"$\\eta = {lr0} \\cdot {num(schedule.gamma)}^{{{decays}}} = {num(lr, decimals=6)}$.",
+                    lr,
+                ),
+            ]
+        if schedule.kind == "exponential":
+            return [
+                Step(
+                    "lr",
+                    f"γ once per call: $\\eta = {lr0} \\cdot {num(schedule.gamma)}^{{{epoch}}} = {num(lr, decimals=6)}$.",
+                    lr,
+                )
+            ]
+        phase = math.pi * epoch / schedule.T_max
+        return [
+            Step(
+                "phase",
+                f"$\\pi e / T_{{max}} = \\pi \\cdot {epoch}/{schedule.T_max}$"
+                + (" (past $T_{max}$ the cosine keeps going)." if epoch > schedule.T_max else "."),
+                phase,
+            ),
+            Step(
+                "lr",
+                f"$\\eta = \\tfrac{{1}}{{2}} \\cdot {lr0} \\cdot (1 + \\cos({num(phase)})) = {num(lr, decimals=6)}$.",
+                lr,
+            ),
+        ]
+
+
+register(LearningRateGenerator())
