@@ -14,7 +14,8 @@ zero.
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple
+from collections.abc import Sequence
+from typing import Literal, NamedTuple, Protocol
 
 import numpy as np
 
@@ -67,19 +68,31 @@ class RunningStats(NamedTuple):
 # --- forward / backward ----------------------------------------------------------------------------------
 
 
+def mean_and_variance(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and **biased** variance (divide by n) of one feature's values in one batch.
+
+    Plain Python floats: for the handful of values in an interview-sized batch they are several times
+    faster than NumPy calls, whose per-call overhead dominates at this size.
+    """
+    n = len(values)
+    mean = sum(values) / n
+    return mean, sum([(v - mean) ** 2 for v in values]) / n
+
+
 def batch_moments(x: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Per-feature mean and **biased** variance over the batch axis (axis -2), for (m, d) or (k, m, d)."""
-    m = x.shape[-2]
-    mean: FloatArray = x.sum(axis=-2) / m
-    centered = x - mean[..., None, :]
-    var: FloatArray = (centered * centered).sum(axis=-2) / m
-    return mean, var
+    """Per-feature mean and **biased** variance of the (m, d) batch ``x``."""
+    means, variances = [], []
+    for column in x.T.tolist():
+        mean, var = mean_and_variance(column)
+        means.append(mean)
+        variances.append(var)
+    return np.array(means), np.array(variances)
 
 
 def _normalize(
     x: FloatArray, gamma: FloatArray, beta: FloatArray, mean: FloatArray, var: FloatArray, eps: float
 ) -> tuple[FloatArray, BatchNormCache]:
-    inv_std: FloatArray = (var + eps) ** -0.5
+    inv_std: FloatArray = 1.0 / np.sqrt(var + eps)
     x_hat: FloatArray = (x - mean) * inv_std
     cache = BatchNormCache(x_hat=x_hat, gamma=gamma, mean=mean, var=var, inv_std=inv_std)
     return gamma * x_hat + beta, cache
@@ -115,48 +128,53 @@ def batchnorm_backward(dy: FloatArray, cache: BatchNormCache) -> BatchNormGrads:
     The batch mean and variance depend on every example, so ``dx`` has three paths: the direct one,
     the one through the mean (``- sum(dy)``) and the one through the variance (``- x_hat * dgamma``).
     """
-    m = dy.shape[0]
+    m = float(dy.shape[0])
     dbeta: FloatArray = dy.sum(axis=0)
     dgamma: FloatArray = (dy * cache.x_hat).sum(axis=0)
-    dx: FloatArray = (cache.gamma * cache.inv_std / m) * (m * dy - dbeta - cache.x_hat * dgamma)
+    dx: FloatArray = (cache.gamma * cache.inv_std * (1.0 / m)) * (m * dy - dbeta - cache.x_hat * dgamma)
     return BatchNormGrads(dx=dx, dgamma=dgamma, dbeta=dbeta)
 
 
-def update_running_stats(
-    stats: RunningStats, batch_mean: FloatArray, batch_var: FloatArray, *, momentum: float = MOMENTUM
+def ema(running: float, batch: float, *, momentum: float = MOMENTUM) -> float:
+    """PyTorch's running-statistics update: ``(1 - momentum) * running + momentum * batch``."""
+    return (1 - momentum) * running + momentum * batch
+
+
+def _running(
+    batches: FloatArray, *, momentum: float, unbiased: bool = True, start_var: float = 1.0
 ) -> RunningStats:
-    """One step of the exponential moving average: ``(1 - momentum) * running + momentum * batch``.
-
-    PyTorch passes the **unbiased** variance of the batch as ``batch_var``.
-    """
-    return RunningStats(
-        mean=(1 - momentum) * stats.mean + momentum * batch_mean,
-        var=(1 - momentum) * stats.var + momentum * batch_var,
-    )
-
-
-def _fold_running(
-    means: FloatArray, variances: FloatArray, *, momentum: float, start_var: float = 1.0
-) -> RunningStats:
-    d = means.shape[-1]
-    stats = RunningStats(mean=np.zeros(d), var=np.full(d, start_var))
-    for mean, var in zip(means, variances, strict=True):
-        stats = update_running_stats(stats, mean, var, momentum=momentum)
-    return stats
+    m = batches.shape[1]
+    correction = m / (m - 1) if unbiased else 1.0
+    means, variances = [], []
+    for feature in batches.transpose(2, 0, 1).tolist():  # per feature: its k batches of m values
+        running_mean, running_var = 0.0, start_var
+        for batch in feature:
+            mean, var = mean_and_variance(batch)
+            running_mean = ema(running_mean, mean, momentum=momentum)
+            running_var = ema(running_var, var * correction, momentum=momentum)
+        means.append(running_mean)
+        variances.append(running_var)
+    return RunningStats(mean=np.array(means), var=np.array(variances))
 
 
 def running_stats(batches: FloatArray, *, momentum: float = MOMENTUM) -> RunningStats:
-    """Running mean and variance after the (k, m, d) ``batches``, from PyTorch's start (mean 0, var 1)."""
-    m = batches.shape[1]
-    means, variances = batch_moments(batches)
-    return _fold_running(means, variances * (m / (m - 1)), momentum=momentum)
+    """Running mean and variance after the (k, m, d) ``batches``, as ``nn.BatchNorm1d`` keeps them.
+
+    The buffers start at mean 0 and variance 1, and each batch updates them by :func:`ema` with its
+    mean and its **unbiased** variance (divide by m - 1).
+    """
+    return _running(batches, momentum=momentum)
 
 
 def population_stats(batches: FloatArray) -> RunningStats:
     """The paper's inference statistics from (k, m, d) ``batches``: E[mu_B] and m/(m-1) E[sigma_B^2]."""
     k, m = batches.shape[0], batches.shape[1]
-    means, variances = batch_moments(batches)
-    return RunningStats(mean=means.sum(axis=0) / k, var=variances.sum(axis=0) * (m / ((m - 1) * k)))
+    means, variances = [], []
+    for feature in batches.transpose(2, 0, 1).tolist():  # per feature: its k batches of m values
+        moments = [mean_and_variance(batch) for batch in feature]
+        means.append(sum(mean for mean, _ in moments) / k)
+        variances.append(m / (m - 1) * sum(var for _, var in moments) / k)
+    return RunningStats(mean=np.array(means), var=np.array(variances))
 
 
 # --- misconceptions --------------------------------------------------------------------------------------
@@ -208,10 +226,11 @@ def misconception_dx_ignores_mean_path(dy: FloatArray, cache: BatchNormCache) ->
     Tempting because the mean looks like a fixed shift; it is computed from the very inputs being
     differentiated.
     """
-    right = batchnorm_backward(dy, cache)
-    m = dy.shape[0]
-    dx = right.dx + (cache.gamma * cache.inv_std / m) * right.dbeta
-    return BatchNormGrads(dx=dx, dgamma=right.dgamma, dbeta=right.dbeta)
+    m = float(dy.shape[0])
+    dbeta: FloatArray = dy.sum(axis=0)
+    dgamma: FloatArray = (dy * cache.x_hat).sum(axis=0)
+    dx: FloatArray = (cache.gamma * cache.inv_std * (1.0 / m)) * (m * dy - cache.x_hat * dgamma)
+    return BatchNormGrads(dx=dx, dgamma=dgamma, dbeta=dbeta)
 
 
 def misconception_dx_ignores_variance_path(dy: FloatArray, cache: BatchNormCache) -> BatchNormGrads:
@@ -219,10 +238,11 @@ def misconception_dx_ignores_variance_path(dy: FloatArray, cache: BatchNormCache
 
     Tempting because the variance enters only as a divisor; that divisor still depends on every input.
     """
-    right = batchnorm_backward(dy, cache)
-    m = dy.shape[0]
-    dx = right.dx + (cache.gamma * cache.inv_std / m) * (cache.x_hat * right.dgamma)
-    return BatchNormGrads(dx=dx, dgamma=right.dgamma, dbeta=right.dbeta)
+    m = float(dy.shape[0])
+    dbeta: FloatArray = dy.sum(axis=0)
+    dgamma: FloatArray = (dy * cache.x_hat).sum(axis=0)
+    dx: FloatArray = (cache.gamma * cache.inv_std * (1.0 / m)) * (m * dy - dbeta)
+    return BatchNormGrads(dx=dx, dgamma=dgamma, dbeta=dbeta)
 
 
 def misconception_stats_treated_as_constants(dy: FloatArray, cache: BatchNormCache) -> BatchNormGrads:
@@ -230,8 +250,9 @@ def misconception_stats_treated_as_constants(dy: FloatArray, cache: BatchNormCac
 
     Tempting because it is the eval-mode gradient; in training mode both statistics depend on ``x``.
     """
-    right = batchnorm_backward(dy, cache)
-    return BatchNormGrads(dx=cache.gamma * cache.inv_std * dy, dgamma=right.dgamma, dbeta=right.dbeta)
+    dbeta: FloatArray = dy.sum(axis=0)
+    dgamma: FloatArray = (dy * cache.x_hat).sum(axis=0)
+    return BatchNormGrads(dx=(cache.gamma * cache.inv_std) * dy, dgamma=dgamma, dbeta=dbeta)
 
 
 def misconception_biased_running_variance(batches: FloatArray, *, momentum: float = MOMENTUM) -> RunningStats:
@@ -240,8 +261,7 @@ def misconception_biased_running_variance(batches: FloatArray, *, momentum: floa
     Tempting because training mode normalizes with the biased variance; PyTorch's running estimate uses
     the unbiased one.
     """
-    means, variances = batch_moments(batches)
-    return _fold_running(means, variances, momentum=momentum)
+    return _running(batches, momentum=momentum, unbiased=False)
 
 
 def misconception_momentum_swapped(batches: FloatArray, *, momentum: float = MOMENTUM) -> RunningStats:
@@ -250,7 +270,7 @@ def misconception_momentum_swapped(batches: FloatArray, *, momentum: float = MOM
     Tempting because that is the optimizer sense of momentum (and Keras's BatchNormalization, whose
     momentum=0.99 weights the old value); PyTorch's momentum is the weight of the new batch.
     """
-    return running_stats(batches, momentum=1 - momentum)
+    return _running(batches, momentum=1 - momentum)
 
 
 def misconception_running_var_starts_at_zero(
@@ -260,9 +280,7 @@ def misconception_running_var_starts_at_zero(
 
     Tempting because accumulators usually start empty; PyTorch initializes running_var to ones.
     """
-    m = batches.shape[1]
-    means, variances = batch_moments(batches)
-    return _fold_running(means, variances * (m / (m - 1)), momentum=momentum, start_var=0.0)
+    return _running(batches, momentum=momentum, start_var=0.0)
 
 
 def misconception_biased_population_variance(batches: FloatArray) -> RunningStats:
@@ -282,10 +300,9 @@ def misconception_pooled_variance(batches: FloatArray) -> RunningStats:
     Tempting because it is "the variance of the training data"; it adds the spread between batch means,
     which the network never saw inside a batch.
     """
-    pooled = batches.reshape(1, -1, batches.shape[-1])
-    mean, var = batch_moments(pooled)
-    n = pooled.shape[1]
-    return RunningStats(mean=mean[0], var=var[0] * (n / (n - 1)))
+    n = batches.shape[0] * batches.shape[1]
+    mean, var = batch_moments(batches.reshape(n, batches.shape[2]))
+    return RunningStats(mean=mean, var=var * (n / (n - 1)))
 
 
 def misconception_correction_by_batch_count(batches: FloatArray) -> RunningStats:
@@ -308,7 +325,8 @@ def _grid(u: FloatArray, low: float, high: float) -> FloatArray:
     return out
 
 
-# Each input of a layer question as (offset into one draw of uniforms, low, high) on the 0.1 grid.
+# Lowest value and number of values (in tenths) of each input of a layer question, in draw order:
+# x in [-3, 3], gamma in [0.3, 2], beta in [-1, 1].
 _N = BATCH * FEATURES
 _LAYER_LOW = np.concatenate([np.full(_N, -30.0), np.full(FEATURES, 3.0), np.full(FEATURES, -10.0)])
 _LAYER_SPAN = np.concatenate([np.full(_N, 61.0), np.full(FEATURES, 18.0), np.full(FEATURES, 21.0)])
@@ -340,16 +358,21 @@ def _forward_inputs(inputs: Inputs) -> tuple[FloatArray, FloatArray, FloatArray,
     )
 
 
-def _eps(inputs: Inputs) -> float:
-    return as_float(inputs["eps"])
-
-
 def _momentum(inputs: Inputs) -> float:
     return as_float(inputs["momentum"])
 
 
-def _forward_answer(result: tuple[FloatArray, BatchNormCache]) -> Answer:
-    y, cache = result
+class ForwardRule(Protocol):
+    """The signature shared by ``batchnorm_forward`` (train mode) and its misconceptions."""
+
+    def __call__(
+        self, x: FloatArray, gamma: FloatArray, beta: FloatArray, *, eps: float
+    ) -> tuple[FloatArray, BatchNormCache]: ...
+
+
+def _forward_answer(inputs: Inputs, rule: ForwardRule = batchnorm_forward) -> Answer:
+    x, gamma, beta, eps = _forward_inputs(inputs)
+    y, cache = rule(x, gamma, beta, eps=eps)
     return {"mean": cache.mean, "var": cache.var, "y": y}
 
 
@@ -376,23 +399,17 @@ class TrainForwardGenerator(Generator):
             id="batchnorm.unbiased-batch-variance",
             feedback="You normalized with the unbiased variance (divide by m − 1); training mode uses the "
             "biased batch variance (divide by m).",
-            answer=lambda inputs: _forward_answer(
-                misconception_unbiased_batch_variance(*_forward_inputs(inputs)[:3], eps=_eps(inputs))
-            ),
+            answer=lambda inputs: _forward_answer(inputs, misconception_unbiased_batch_variance),
         ),
         Misconception(
             id="batchnorm.no-square-root",
             feedback="You divided by the variance; x̂ divides by the standard deviation √(σ² + ε).",
-            answer=lambda inputs: _forward_answer(
-                misconception_no_square_root(*_forward_inputs(inputs)[:3], eps=_eps(inputs))
-            ),
+            answer=lambda inputs: _forward_answer(inputs, misconception_no_square_root),
         ),
         Misconception(
             id="batchnorm.forgot-scale-and-shift",
             feedback="You gave the normalized x̂ as the output; the layer then scales by γ and shifts by β.",
-            answer=lambda inputs: _forward_answer(
-                misconception_forgot_scale_and_shift(*_forward_inputs(inputs)[:3], eps=_eps(inputs))
-            ),
+            answer=lambda inputs: _forward_answer(inputs, misconception_forgot_scale_and_shift),
         ),
     )
 
@@ -408,14 +425,15 @@ class TrainForwardGenerator(Generator):
             f"A batch-normalization layer in **training mode** receives the mini-batch $X = {matrix(x)}$ "
             f"(rows are the $m = {BATCH}$ examples, columns the $d = {FEATURES}$ features), with "
             f"$\\gamma = {matrix(gamma)}$, $\\beta = {matrix(beta)}$ and $\\epsilon = {_eps_tex(eps)}$. "
-            f"Per feature it computes the batch mean $\\mu_B$, then {_forward_spec()}. "
-            f"Give the batch mean `mean` ({FEATURES} values), the biased batch variance `var` ({FEATURES} "
-            f"values) and the output `y` (a ${BATCH} \\times {FEATURES}$ matrix). {TOLERANCE_TEXT}"
+            "It normalizes each feature with the batch mean and the **biased** batch variance (divide by "
+            "$m$), with $\\epsilon$ added to the variance as in PyTorch's `nn.BatchNorm1d`, then applies its "
+            f"scale and shift. Give the batch mean `mean` ({FEATURES} values), the biased batch variance "
+            f"`var` ({FEATURES} values) and the layer's output `y` (a ${BATCH} \\times {FEATURES}$ matrix). "
+            f"{TOLERANCE_TEXT}"
         )
 
     def solve(self, inputs: Inputs) -> Answer:
-        x, gamma, beta, eps = _forward_inputs(inputs)
-        return _forward_answer(batchnorm_forward(x, gamma, beta, eps=eps))
+        return _forward_answer(inputs)
 
     def explain(self, inputs: Inputs) -> list[Step]:
         x, gamma, beta, eps = _forward_inputs(inputs)
@@ -452,7 +470,15 @@ def _backward_inputs(inputs: Inputs) -> tuple[FloatArray, BatchNormCache]:
     return as_array(inputs["dy"]), cache
 
 
-def _backward_answer(grads: BatchNormGrads) -> Answer:
+class BackwardRule(Protocol):
+    """The signature shared by ``batchnorm_backward`` and its misconceptions."""
+
+    def __call__(self, dy: FloatArray, cache: BatchNormCache) -> BatchNormGrads: ...
+
+
+def _backward_answer(inputs: Inputs, rule: BackwardRule = batchnorm_backward) -> Answer:
+    dy, cache = _backward_inputs(inputs)
+    grads = rule(dy, cache)
     return {"dx": grads.dx, "dgamma": grads.dgamma, "dbeta": grads.dbeta}
 
 
@@ -472,25 +498,19 @@ class BackwardGenerator(Generator):
             id="batchnorm.dx-ignores-mean-path",
             feedback="Your dx treats the batch mean as a constant; μ_B depends on every input, which adds "
             "a −Σdy term.",
-            answer=lambda inputs: _backward_answer(
-                misconception_dx_ignores_mean_path(*_backward_inputs(inputs))
-            ),
+            answer=lambda inputs: _backward_answer(inputs, misconception_dx_ignores_mean_path),
         ),
         Misconception(
             id="batchnorm.dx-ignores-variance-path",
             feedback="Your dx treats the batch variance as a constant; σ²_B depends on every input, which "
             "adds a −x̂·Σ(dy·x̂) term.",
-            answer=lambda inputs: _backward_answer(
-                misconception_dx_ignores_variance_path(*_backward_inputs(inputs))
-            ),
+            answer=lambda inputs: _backward_answer(inputs, misconception_dx_ignores_variance_path),
         ),
         Misconception(
             id="batchnorm.dx-treats-stats-as-constants",
             feedback="You backpropagated as through a fixed affine map (γ·dy/√(σ² + ε)); in training mode "
             "both batch statistics depend on x.",
-            answer=lambda inputs: _backward_answer(
-                misconception_stats_treated_as_constants(*_backward_inputs(inputs))
-            ),
+            answer=lambda inputs: _backward_answer(inputs, misconception_stats_treated_as_constants),
         ),
     )
 
@@ -510,13 +530,13 @@ class BackwardGenerator(Generator):
             f"mini-batch $X = {matrix(x)}$ (rows are the $m = {BATCH}$ examples), with "
             f"$\\gamma = {matrix(gamma)}$, $\\beta = {matrix(beta)}$ and $\\epsilon = {_eps_tex(eps)}$. "
             f"The gradient of the loss with respect to its output is $\\partial L/\\partial y = {matrix(dy)}$. "
-            "Backpropagate through the layer, remembering that $\\mu_B$ and $\\sigma_B^2$ depend on $X$: "
+            "Backpropagate through the layer: "
             f"give `dx` (a ${BATCH} \\times {FEATURES}$ matrix), `dgamma` and `dbeta` ({FEATURES} values each). "
             f"{TOLERANCE_TEXT}"
         )
 
     def solve(self, inputs: Inputs) -> Answer:
-        return _backward_answer(batchnorm_backward(*_backward_inputs(inputs)))
+        return _backward_answer(inputs)
 
     def explain(self, inputs: Inputs) -> list[Step]:
         dy, cache = _backward_inputs(inputs)
@@ -570,7 +590,11 @@ def _sample_batches(rng: np.random.Generator, k: int) -> FloatArray:
 
 
 def _batches_acceptable(batches: FloatArray) -> bool:
-    return bool(batch_moments(batches)[1].min() >= MIN_VAR)
+    return all(
+        mean_and_variance(batch)[1] >= MIN_VAR
+        for feature in batches.transpose(2, 0, 1).tolist()
+        for batch in feature
+    )
 
 
 def _running_answer(stats: RunningStats) -> Answer:
@@ -629,11 +653,8 @@ class RunningStatsGenerator(Generator):
         return (
             f"A freshly created `nn.BatchNorm1d({FEATURES}, momentum={num(momentum)})` in PyTorch sees "
             f"{K_RUNNING} training-mode mini-batches ($m = {BATCH}$ examples as rows, {FEATURES} features "
-            f"as columns), in this order: {_batches_tex(batches)}. Its buffers start at running mean 0 "
-            "and running variance 1, and after each batch PyTorch updates "
-            r"$\text{running} \leftarrow (1 - \text{momentum})\,\text{running} + \text{momentum}\cdot\text{batch}$, "
-            r"using the **unbiased** batch variance $\frac{1}{m-1}\sum_i (x_i - \mu_B)^2$ for the variance. "
-            f"Give `running_mean` and `running_var` ({FEATURES} values each) after the last batch. "
+            f"as columns), in this order: {_batches_tex(batches)}. Give its buffers `running_mean` and "
+            f"`running_var` ({FEATURES} values each) after the last batch, exactly as PyTorch updates them. "
             f"{TOLERANCE_TEXT}"
         )
 
@@ -644,16 +665,17 @@ class RunningStatsGenerator(Generator):
         batches = _batches(inputs)
         momentum = _momentum(inputs)
         m = batches.shape[1]
-        means, variances = batch_moments(batches)
-        stats = RunningStats(mean=np.zeros(FEATURES), var=np.ones(FEATURES))
         steps = [Step("start", "Running mean 0 and running variance 1 per feature.", None)]
-        for j, (mean, var) in enumerate(zip(means, variances * (m / (m - 1)), strict=True), start=1):
-            stats = update_running_stats(stats, mean, var, momentum=momentum)
+        for j, batch in enumerate(batches, start=1):
+            mean, var = batch_moments(batch)
+            stats = running_stats(batches[:j], momentum=momentum)
             steps.append(
                 Step(
                     f"batch_{j}",
                     f"Batch {j}: $\\mu_B = {matrix(mean)}$, unbiased variance "
-                    f"${matrix(var)}$; running mean ${matrix(stats.mean)}$, "
+                    f"${matrix(var * (m / (m - 1)))}$; after the update "
+                    f"$(1 - {num(momentum)})\\,\\text{{running}} + {num(momentum)}\\cdot\\text{{batch}}$: "
+                    f"running mean ${matrix(stats.mean)}$, "
                     f"running variance ${matrix(stats.var)}$.",
                     {"running_mean": stats.mean.tolist(), "running_var": stats.var.tolist()},
                 )
@@ -711,10 +733,9 @@ class PopulationStatsGenerator(Generator):
         return (
             f"After training, a batch-normalization layer's inference statistics are estimated from "
             f"{K_POPULATION} training mini-batches ($m = {BATCH}$ examples as rows, {FEATURES} features as "
-            f"columns): {_batches_tex(batches)}. As in Ioffe & Szegedy's Algorithm 2, the population mean "
-            r"is $\mathrm{E}[x] = \mathrm{E}_B[\mu_B]$ and the population variance is "
-            r"$\mathrm{Var}[x] = \frac{m}{m-1}\,\mathrm{E}_B[\sigma_B^2]$, where $\sigma_B^2$ is the "
-            f"**biased** variance of batch $B$. Give `mean` and `var` ({FEATURES} values each). {TOLERANCE_TEXT}"
+            f"columns): {_batches_tex(batches)}. Estimate them as Ioffe & Szegedy's Algorithm 2 does: the "
+            "population mean `mean` from the batch means, and the population variance `var` as the "
+            f"**unbiased** estimate built from the batch variances ({FEATURES} values each). {TOLERANCE_TEXT}"
         )
 
     def solve(self, inputs: Inputs) -> Answer:
@@ -723,7 +744,9 @@ class PopulationStatsGenerator(Generator):
     def explain(self, inputs: Inputs) -> list[Step]:
         batches = _batches(inputs)
         m = batches.shape[1]
-        means, variances = batch_moments(batches)
+        moments = [batch_moments(batch) for batch in batches]
+        means = np.array([mean for mean, _ in moments])
+        variances = np.array([var for _, var in moments])
         stats = population_stats(batches)
         return [
             Step("batch_means", f"Batch means (one row per batch): ${matrix(means)}$.", means.tolist()),

@@ -309,8 +309,9 @@ def test_running_stats_misconceptions() -> None:
     for inputs in _questions("batchnorm.running_stats")[:40]:
         batches, momentum = np.asarray(inputs["batches"]), as_float(inputs["momentum"])
         swapped = bn.misconception_momentum_swapped(batches, momentum=momentum)
-        _close(swapped.mean, _torch_running(batches, 1 - momentum)[0])
-        _close(swapped.var, _torch_running(batches, 1 - momentum)[1])
+        torch_swapped = _torch_running(batches, 1 - momentum)
+        _close(swapped.mean, torch_swapped[0])
+        _close(swapped.var, torch_swapped[1])
         from_zero = bn.misconception_running_var_starts_at_zero(batches, momentum=momentum)
         _close(from_zero.var, _torch_running(batches, momentum, start_var=0.0)[1])
         # Biased variance: the same recursion written out with np.var(ddof=0).
