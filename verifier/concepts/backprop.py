@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, NamedTuple, get_args
 
 import numpy as np
@@ -55,6 +55,14 @@ def _grid(u: FloatArray, low: float, high: float) -> FloatArray:
     return out
 
 
+def _scientific(value: float) -> str:
+    """A small number for LaTeX: ``0.0123`` as is, ``4.5e-05`` as ``4.5 \\times 10^{-5}``."""
+    if value >= 1e-3:
+        return num(value)
+    mantissa, exponent = f"{value:.1e}".split("e")
+    return f"{mantissa} \\times 10^{{{int(exponent)}}}"
+
+
 # --- state types -----------------------------------------------------------------------------------------
 
 
@@ -69,7 +77,11 @@ class MLPParams(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class MLPCache:
-    """The forward pass's values that the backward pass needs."""
+    """The forward pass's values that the backward pass needs.
+
+    The loss layer hands back its gradient ``delta2`` together with the loss (as cs231n's ``softmax_loss``
+    does), so the backward pass starts from it.
+    """
 
     x: FloatArray  # (i,) input
     z1: FloatArray  # (h,) hidden pre-activation
@@ -214,16 +226,7 @@ def misconception_output_error_without_y(
     Tempting because the forward pass ends at ``p``; the ``− y`` comes from the log in the loss.
     """
     value, cache = mlp_forward(x, y, params, activation_name=activation_name, loss=loss)
-    wrong = MLPCache(
-        x=cache.x,
-        z1=cache.z1,
-        a1=cache.a1,
-        z2=cache.z2,
-        W2=cache.W2,
-        delta2=cache.delta2 + y,
-        activation=cache.activation,
-    )
-    return value, mlp_backward(wrong)
+    return value, mlp_backward(replace(cache, delta2=cache.delta2 + y))
 
 
 # --- gradient checking -----------------------------------------------------------------------------------
@@ -416,11 +419,12 @@ class MLPGenerator(Generator):
 
     def acceptable(self, inputs: Inputs) -> bool:
         q = _mlp_inputs(inputs)
-        if q.activation_name == "relu":
-            z1 = q.params.W1 @ q.x + q.params.b1
-            if np.abs(z1).min() < KINK_MARGIN:
-                return False
-        return True
+        if q.activation_name != "relu":
+            return True
+        # Off the kink, and one unit active and one dead: with both active ReLU's gate changes nothing, with
+        # both dead every hidden gradient is 0, and either way the question cannot show the gate.
+        z1 = q.params.W1 @ q.x + q.params.b1
+        return bool(np.abs(z1).min() >= KINK_MARGIN and z1.min() < 0 < z1.max())
 
     def prompt(self, inputs: Inputs) -> str:
         q = _mlp_inputs(inputs)
@@ -429,7 +433,7 @@ class MLPGenerator(Generator):
             "A network with one hidden layer computes, for one example, "
             r"$z_1 = W_1 x + b_1$, $a_1 = f(z_1)$, $z_2 = W_2 a_1 + b_2$, "
             f"where the hidden activation $f$ is {_ACTIVATION_TEXT[q.activation_name]} and the loss is "
-            f"{_LOSS_TEXT[q.loss]}. Weights are stored as (out, in).\n\n"
+            f"{_LOSS_TEXT[q.loss]}. Weights are stored as (out, in); vectors are columns, written below as rows.\n\n"
             f"$x = {matrix(q.x)}$, $y = {matrix(q.y)}$, $W_1 = {matrix(p.W1)}$, $b_1 = {matrix(p.b1)}$, "
             f"$W_2 = {matrix(p.W2)}$, $b_2 = {matrix(p.b2)}$.\n\n"
             "Compute the loss (`loss`) and its gradients with respect to each parameter, each with the "
@@ -649,13 +653,19 @@ class GradcheckGenerator(Generator):
         scale = max(float(np.linalg.norm(q.analytic)), float(np.linalg.norm(result.numerical)))
         true = q.gradient(q.w)
         baseline = relative_error(true, result.numerical)
+        if baseline < 1e-9:
+            reference = "agrees with $g_n$ exactly (a centered difference is exact for a quadratic)"
+        else:
+            reference = (
+                f"would be off by only ${_scientific(baseline)}$ at this step (the centered difference's "
+                "truncation error)"
+            )
         steps.append(
             Step(
                 "relative_error",
                 f"$\\|g_a - g_n\\| = {num(difference)}$ and $\\max(\\|g_a\\|, \\|g_n\\|) = {num(scale)}$, "
                 f"so the relative error is ${num(result.relative_error)}$. The exact gradient ${matrix(true)}$ "
-                f"would be off by only ${num(baseline)}$ at this step (the truncation error of the centered "
-                "difference), so the reported gradient has a bug.",
+                f"{reference}, so the reported gradient has a bug.",
                 result.relative_error,
             )
         )

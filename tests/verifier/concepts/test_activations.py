@@ -38,6 +38,17 @@ TORCH: dict[str, TorchActivation] = {
     "hardtanh": lambda t, _a: F.hardtanh(t),  # [-1, 1]
 }
 TORCH_DEFAULT_ALPHA = {"leaky_relu": 0.01, "elu": 1.0}
+# Inputs and upstream gradients of order 1: with entries near 0 the gradients are near 0 too, and any
+# relative error only measures round-off.
+AWAY_FROM_ZERO = st.builds(lambda sign, size: sign * size, st.sampled_from([-1.0, 1.0]), st.floats(0.1, 2.0))
+
+
+def _off_kinks(z: FloatArray, name: str) -> FloatArray:
+    """Move entries that sit within 0.01 of a kink half a unit away (instead of discarding the example)."""
+    out = z.copy()
+    for kink in KINKS.get(name, ()):
+        out = np.where(np.abs(out - kink) < 1e-2, kink + 0.5, out)
+    return out
 
 
 def _t(x: object) -> torch.Tensor:
@@ -109,7 +120,7 @@ def test_parameters_follow_pytorch_conventions() -> None:
 @settings(max_examples=25, deadline=None)
 @given(z=arrays(np.float64, st.sampled_from([(3,), (2, 3)]), elements=st.floats(-4.0, 4.0)))
 def test_activation_defaults_match_torch_and_keep_the_shape(name: act.ActivationName, z: FloatArray) -> None:
-    assume(all(np.abs(z - kink).min() > 1e-3 for kink in KINKS.get(name, ())))
+    z = _off_kinks(z, name)
     value, grad = _torch_value_and_grad(name, z, TORCH_DEFAULT_ALPHA.get(name, 0.0))
     got_value, got_grad = act.activation(z, name), act.activation_derivative(z, name)
     assert got_value.shape == got_grad.shape == z.shape
@@ -127,7 +138,7 @@ def test_activation_defaults_match_torch_and_keep_the_shape(name: act.Activation
 def test_activation_backward_passes_the_gradient_check(
     name: act.ActivationName, z: FloatArray, dout: FloatArray, alpha: float
 ) -> None:
-    assume(all(np.abs(z - kink).min() > 1e-3 for kink in KINKS.get(name, ())))
+    z = _off_kinks(z, name)
     analytic = act.activation_backward(dout, z, name, alpha=alpha)
     numerical = numerical_gradient_array(lambda v: act.activation(v, name, alpha=alpha), z, dout)
     # Saturated units have slopes near 0 on every entry; the check is relative to the gradient's size.
@@ -380,17 +391,18 @@ def test_maxout_param_misconceptions() -> None:
 
 @settings(max_examples=40, deadline=None)
 @given(
-    x=arrays(np.float64, (3,), elements=st.floats(-2.0, 2.0)),
+    x=arrays(np.float64, (3,), elements=AWAY_FROM_ZERO),
     w=arrays(np.float64, (3, 3, 2), elements=st.floats(-1.0, 1.0)),
     b=arrays(np.float64, (3, 2), elements=st.floats(-0.5, 0.5)),
-    dout=arrays(np.float64, (2,), elements=st.floats(-2.0, 2.0)),
+    dout=arrays(np.float64, (2,), elements=AWAY_FROM_ZERO),
 )
 def test_maxout_backward_matches_autograd_and_the_gradient_check(
     x: FloatArray, w: FloatArray, b: FloatArray, dout: FloatArray
 ) -> None:
+    b = b + 0.1 * np.arange(6.0).reshape(3, 2)  # breaks the ties that constant arrays would make
     top_two = np.sort(act.maxout_pieces(x, w, b), axis=0)[-2:]
     assume(bool(np.all(top_two[1] - top_two[0] > 1e-3)))  # no tie: the max is differentiable
-    out, cache = act.maxout_forward(x, w, b)
+    _out, cache = act.maxout_forward(x, w, b)
     grads = act.maxout_backward(dout, cache)
     assert grads.dx.shape == x.shape and grads.dw.shape == w.shape and grads.db.shape == b.shape
     tx, tw, tb = (_t(v).requires_grad_(True) for v in (x, w, b))
@@ -398,13 +410,15 @@ def test_maxout_backward_matches_autograd_and_the_gradient_check(
     for mine, theirs in ((grads.dx, tx.grad), (grads.dw, tw.grad), (grads.db, tb.grad)):
         assert theirs is not None
         np.testing.assert_allclose(mine, theirs.numpy(), rtol=1e-9, atol=1e-12)
-    num_dx = numerical_gradient_array(lambda v: act.maxout_forward(v, w, b)[0], x, dout)
-    num_dw = numerical_gradient_array(lambda v: act.maxout_forward(x, v, b)[0], w, dout)
-    num_db = numerical_gradient_array(lambda v: act.maxout_forward(x, w, v)[0], b, dout)
-    assume(float(np.abs(dout).max()) > 1e-3)
-    assert relative_error(grads.dx, num_dx) < REL_ERROR_TOL or float(np.abs(num_dx).max()) < 1e-9
-    assert relative_error(grads.dw, num_dw) < REL_ERROR_TOL
-    assert relative_error(grads.db, num_db) < REL_ERROR_TOL
+    numerical = [
+        numerical_gradient_array(lambda v: act.maxout_forward(v, w, b)[0], x, dout),
+        numerical_gradient_array(lambda v: act.maxout_forward(x, v, b)[0], w, dout),
+        numerical_gradient_array(lambda v: act.maxout_forward(x, w, v)[0], b, dout),
+    ]
+    # One check over all the backward pass's outputs: dx alone can cancel to nearly 0 (W entries of both
+    # signs), where a relative error measures only round-off.
+    analytic = np.concatenate([grads.dx.ravel(), grads.dw.ravel(), grads.db.ravel()])
+    assert relative_error(analytic, np.concatenate([g.ravel() for g in numerical])) < REL_ERROR_TOL
 
 
 # --- prompts ----------------------------------------------------------------------------------------------
