@@ -344,6 +344,11 @@ def _sample_layer(rng: np.random.Generator) -> dict[str, InputValue]:
     }
 
 
+def _spread_enough(x: FloatArray) -> bool:
+    """Every feature of the (m, d) batch has a biased variance of at least MIN_VAR."""
+    return all(mean_and_variance(column)[1] >= MIN_VAR for column in x.T.tolist())
+
+
 def _eps_tex(eps: float) -> str:
     exponent = round(float(np.log10(eps)))
     return f"10^{{{exponent}}}" if 10.0**exponent == eps else num(eps, decimals=8)
@@ -417,7 +422,7 @@ class TrainForwardGenerator(Generator):
         return _sample_layer(rng)
 
     def acceptable(self, inputs: Inputs) -> bool:
-        return bool(batch_moments(as_array(inputs["x"]))[1].min() >= MIN_VAR)
+        return _spread_enough(as_array(inputs["x"]))
 
     def prompt(self, inputs: Inputs) -> str:
         x, gamma, beta, eps = _forward_inputs(inputs)
@@ -520,7 +525,7 @@ class BackwardGenerator(Generator):
         return inputs
 
     def acceptable(self, inputs: Inputs) -> bool:
-        return bool(batch_moments(as_array(inputs["x"]))[1].min() >= MIN_VAR)
+        return _spread_enough(as_array(inputs["x"]))
 
     def prompt(self, inputs: Inputs) -> str:
         x, gamma, beta, eps = _forward_inputs(inputs)
@@ -590,11 +595,7 @@ def _sample_batches(rng: np.random.Generator, k: int) -> FloatArray:
 
 
 def _batches_acceptable(batches: FloatArray) -> bool:
-    return all(
-        mean_and_variance(batch)[1] >= MIN_VAR
-        for feature in batches.transpose(2, 0, 1).tolist()
-        for batch in feature
-    )
+    return all(_spread_enough(batch) for batch in batches)
 
 
 def _running_answer(stats: RunningStats) -> Answer:
