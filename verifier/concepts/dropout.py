@@ -134,7 +134,7 @@ def _p_tex(p: float) -> str:
 
 def _nonzero_tenths(u: FloatArray, sign_u: FloatArray, high: int) -> FloatArray:
     """Values ±0.1 … ±high/10 on the 0.1 grid, never 0 (a zero input hides the scale factor)."""
-    out: FloatArray = (np.floor(u * high) + 1) * np.where(sign_u < 0.5, -0.1, 0.1)
+    out: FloatArray = (np.floor(u * high) + 1) * np.where(sign_u < 0.5, -1.0, 1.0) / 10
     return out
 
 
