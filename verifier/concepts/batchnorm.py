@@ -204,6 +204,7 @@ def misconception_no_square_root(
     mean, var = batch_moments(x)
     inv_var: FloatArray = 1.0 / (var + eps)
     x_hat: FloatArray = (x - mean) * inv_var
+    # The cache records what this belief divides by, 1/(var + eps), in the inv_std slot.
     return gamma * x_hat + beta, BatchNormCache(x_hat, gamma, mean, var, inv_std=inv_var)
 
 
