@@ -106,7 +106,10 @@ def read_shape(inputs: Inputs) -> tuple[int, ...]:
     value = inputs["shape"]
     if not isinstance(value, list | tuple | np.ndarray):
         raise ValueError(f"shape must be a list of dimensions, got {value!r}")
-    return tuple(as_int(dim) for dim in value)
+    shape = tuple(value)
+    if all(type(dim) is int for dim in shape):  # the usual case, checked cheaply: every answer rereads it
+        return shape
+    return tuple(as_int(dim) for dim in shape)
 
 
 def _answer(scales: InitScales) -> Answer:

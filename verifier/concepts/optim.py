@@ -113,7 +113,13 @@ class RmspropState(NamedTuple):
 class AdamState(NamedTuple):
     t: int = 0
     exp_avg: float = 0.0  # m
-    exp_avg_sq: float = 0.0  # v (Adamax: the infinity norm u)
+    exp_avg_sq: float = 0.0  # v
+
+
+class AdamaxState(NamedTuple):
+    t: int = 0
+    exp_avg: float = 0.0  # m
+    exp_inf: float = 0.0  # u, the exponentially weighted infinity norm
 
 
 class NadamState(NamedTuple):
@@ -222,20 +228,20 @@ def adam_step(
 def adamax_step(
     w: float,
     g: float,
-    state: AdamState,
+    state: AdamaxState,
     *,
     lr: float,
     beta1: float,
     beta2: float,
     eps: float,
     weight_decay: float = 0.0,
-) -> tuple[float, AdamState]:
+) -> tuple[float, AdamaxState]:
     """Adamax: u = max(β₂·u, |g| + eps) (eps inside the max), w −= lr/(1−β₁ᵗ) · m/u."""
     t = state.t + 1
     g = g + weight_decay * w
     m = state.exp_avg + (1.0 - beta1) * (g - state.exp_avg)
-    u = max(beta2 * state.exp_avg_sq, abs(g) + eps)
-    return w - lr / (1.0 - beta1**t) * m / u, AdamState(t, m, u)
+    u = max(beta2 * state.exp_inf, abs(g) + eps)
+    return w - lr / (1.0 - beta1**t) * m / u, AdamaxState(t, m, u)
 
 
 def nadam_mu(t: int, *, beta1: float, momentum_decay: float) -> float:
@@ -322,8 +328,11 @@ _DEFAULT_HYPER: Final[Mapping[OptimizerKind, Hyper]] = {
 def resolve_hyper(kind: OptimizerKind, hyper: Mapping[str, object]) -> Hyper:
     """Torch's defaults for ``kind`` overridden by ``hyper``; an argument the class lacks is a ValueError."""
     # Questions repeat a handful of hyperparameter sets and every misconception rereads them: memoize.
-    key = tuple((name, tuple(v) if isinstance(v, list | tuple) else v) for name, v in hyper.items())
-    return _resolve(kind, key)
+    try:
+        return _resolve(kind, tuple(hyper.items()))
+    except TypeError:  # an unhashable value, e.g. betas as a JSON list
+        key = tuple((name, tuple(v) if isinstance(v, list) else v) for name, v in hyper.items())
+        return _resolve(kind, key)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -433,13 +442,18 @@ def rule_for(kind: OptimizerKind, h: Hyper) -> Optimizer:
             )
 
         return Rule(rmsprop, RmspropState())
-    if kind in ("adam", "adamax"):
-        adam_like = adam_step if kind == "adam" else adamax_step
+    if kind == "adam":
 
         def adam(w: float, g: float, s: AdamState) -> tuple[float, AdamState]:
-            return adam_like(w, g, s, lr=lr, beta1=h.beta1, beta2=h.beta2, eps=eps, weight_decay=wd)
+            return adam_step(w, g, s, lr=lr, beta1=h.beta1, beta2=h.beta2, eps=eps, weight_decay=wd)
 
         return Rule(adam, AdamState())
+    if kind == "adamax":
+
+        def adamax(w: float, g: float, s: AdamaxState) -> tuple[float, AdamaxState]:
+            return adamax_step(w, g, s, lr=lr, beta1=h.beta1, beta2=h.beta2, eps=eps, weight_decay=wd)
+
+        return Rule(adamax, AdamaxState())
 
     def nadam(w: float, g: float, s: NadamState) -> tuple[float, NadamState]:
         return nadam_step(
@@ -604,13 +618,13 @@ def misconception_rmsprop_bias_corrected(
     why its first steps are large.
     """
 
-    def step(w: float, g: float, s: AdamState) -> tuple[float, AdamState]:
+    def step(w: float, g: float, s: AdagradState) -> tuple[float, AdagradState]:
         t, g = s.t + 1, g + h.weight_decay * w
-        square_avg = h.alpha * s.exp_avg_sq + (1.0 - h.alpha) * g * g
+        square_avg = h.alpha * s.sum + (1.0 - h.alpha) * g * g  # a running average here, not a sum
         avg = math.sqrt(square_avg / (1.0 - h.alpha**t)) + h.eps
-        return w - h.lr * g / avg, AdamState(t, 0.0, square_avg)
+        return w - h.lr * g / avg, AdagradState(t, square_avg)
 
-    return Rule(step, AdamState()).run(w0, grads)
+    return Rule(step, AdagradState(0, 0.0)).run(w0, grads)
 
 
 def misconception_adadelta_eps_outside_sqrt(
@@ -677,12 +691,19 @@ def misconception_adam_no_bias_correction(
 
         return Rule(nadam, NadamState()).run(w0, grads)
 
+    if kind == "adamax":
+
+        def adamax(w: float, g: float, s: AdamaxState) -> tuple[float, AdamaxState]:
+            t, g = s.t + 1, g + wd * w
+            m = s.exp_avg + (1.0 - b1) * (g - s.exp_avg)
+            u = max(b2 * s.exp_inf, abs(g) + eps)
+            return w - h.lr * m / u, AdamaxState(t, m, u)
+
+        return Rule(adamax, AdamaxState()).run(w0, grads)
+
     def adam(w: float, g: float, s: AdamState) -> tuple[float, AdamState]:
         t, g = s.t + 1, g + wd * w
         m = s.exp_avg + (1.0 - b1) * (g - s.exp_avg)
-        if kind == "adamax":
-            u = max(b2 * s.exp_avg_sq, abs(g) + eps)
-            return w - h.lr * m / u, AdamState(t, m, u)
         v = b2 * s.exp_avg_sq + (1.0 - b2) * g * g
         return w - h.lr * m / (math.sqrt(v) + eps), AdamState(t, m, v)
 
@@ -714,13 +735,13 @@ def misconception_adamax_bias_corrected_u(
     Tempting by analogy with Adam; a running max is not biased towards zero, so only m is corrected.
     """
 
-    def step(w: float, g: float, s: AdamState) -> tuple[float, AdamState]:
+    def step(w: float, g: float, s: AdamaxState) -> tuple[float, AdamaxState]:
         t, g = s.t + 1, g + h.weight_decay * w
         m = s.exp_avg + (1.0 - h.beta1) * (g - s.exp_avg)
-        u = max(h.beta2 * s.exp_avg_sq, abs(g) + h.eps)
-        return w - h.lr / (1.0 - h.beta1**t) * m / (u / (1.0 - h.beta2**t)), AdamState(t, m, u)
+        u = max(h.beta2 * s.exp_inf, abs(g) + h.eps)
+        return w - h.lr / (1.0 - h.beta1**t) * m / (u / (1.0 - h.beta2**t)), AdamaxState(t, m, u)
 
-    return Rule(step, AdamState()).run(w0, grads)
+    return Rule(step, AdamaxState()).run(w0, grads)
 
 
 def misconception_nadam_mu_is_beta1(
@@ -993,7 +1014,9 @@ class OptimizerStepsGenerator(Generator):
         steps = [Step("rule", f"PyTorch's update, per coordinate: ${FORMULAS[problem.kind]}$.")]
         trace = rule_for(problem.kind, problem.h).trace(problem.w0, problem.grads)
         for t, snapshot in enumerate(trace, start=1):
-            parts = ", ".join(f"`{name}` $= {matrix(values)}$" for name, values in snapshot.items())
+            parts = ", ".join(
+                f"`{name}` $= {matrix(values, decimals=6)}$" for name, values in snapshot.items()
+            )
             steps.append(Step(f"step_{t}", f"After step {t}: {parts}.", to_jsonable(snapshot)))
         return steps
 

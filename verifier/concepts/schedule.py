@@ -261,7 +261,7 @@ class LearningRateGenerator(Generator):
                 ),
                 Step(
                     "lr",
-                    f"$\\eta = {lr0} \\cdot {num(schedule.gamma)}^{{{decays}}} = {num(lr, decimals=6)}$.",
+                    f"$\\eta = {lr0} \\cdot {num(schedule.gamma)}^{{{decays}}} = {num(lr, decimals=8)}$.",
                     lr,
                 ),
             ]
@@ -269,7 +269,7 @@ class LearningRateGenerator(Generator):
             return [
                 Step(
                     "lr",
-                    f"γ once per call: $\\eta = {lr0} \\cdot {num(schedule.gamma)}^{{{epoch}}} = {num(lr, decimals=6)}$.",
+                    f"γ once per call: $\\eta = {lr0} \\cdot {num(schedule.gamma)}^{{{epoch}}} = {num(lr, decimals=8)}$.",
                     lr,
                 )
             ]
@@ -283,7 +283,7 @@ class LearningRateGenerator(Generator):
             ),
             Step(
                 "lr",
-                f"$\\eta = \\tfrac{{1}}{{2}} \\cdot {lr0} \\cdot (1 + \\cos({num(phase)})) = {num(lr, decimals=6)}$.",
+                f"$\\eta = \\tfrac{{1}}{{2}} \\cdot {lr0} \\cdot (1 + \\cos({num(phase)})) = {num(lr, decimals=8)}$.",
                 lr,
             ),
         ]
