@@ -43,6 +43,24 @@ export function replace(parent, ...children) {
  */
 export function insertApiHtml(element, apiHtml) {
   element.innerHTML = apiHtml;
+  return scrollBox(element);
+}
+
+// A box that scrolls sideways (a wide formula or matrix on a phone) must be reachable by keyboard to be
+// scrolled: it becomes a tab stop while it overflows, unless it holds controls of its own.
+const overflowWatcher = new ResizeObserver((entries) => {
+  for (const { target } of entries) {
+    const overflowing = target.scrollWidth > target.clientWidth + 1;
+    const hasControls = target.querySelector("a, button, input, select, textarea, [tabindex]") !== null;
+    if (overflowing && !hasControls) target.tabIndex = 0;
+    else if (target.getAttribute("tabindex") === "0") target.removeAttribute("tabindex");
+  }
+});
+
+/** Mark `element` as a sideways-scrolling box (class "scroll-x") kept reachable by keyboard. */
+export function scrollBox(element) {
+  element.classList.add("scroll-x");
+  overflowWatcher.observe(element);
   return element;
 }
 

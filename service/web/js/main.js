@@ -2,7 +2,7 @@
 
 import { describeError, post } from "./api.js";
 import { h, replace, showBanner } from "./dom.js";
-import { addRoute, currentPath, href, navigate, setFallback, setGuard, startRouter } from "./router.js";
+import { addRoute, currentPath, href, navigate, reload, setFallback, setGuard, startRouter } from "./router.js";
 import { currentSession, forgetSession, onSessionChange } from "./session.js";
 
 const PAGES = [
@@ -55,9 +55,12 @@ setGuard((path, page) => {
 });
 onSessionChange(() => {
   renderNav();
-  // A session that ended (signed out elsewhere, or a token the API refused) leaves pages that need one.
+  if (currentSession()) return;
+  // A session that ended (signed out in another tab, or a token the API refused) leaves the pages that
+  // need one for the sign-in page, and redraws the others without what the account showed.
   const page = PAGES.find((candidate) => candidate.path === currentPath());
-  if (page?.requiresSession && !currentSession()) navigate("/login", { next: window.location.hash, message: "expired" });
+  if (page?.requiresSession) navigate("/login", { next: window.location.hash, message: "expired" });
+  else if (currentPath() !== "/login") reload();
 });
 document.addEventListener("route", renderNav);
 installErrorBanner();

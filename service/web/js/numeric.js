@@ -4,7 +4,7 @@
 // Grading is the API's: the page only checks that each entry is a number before sending it.
 
 import { ApiError, describeError, idempotencyKey, post } from "./api.js";
-import { announce, h, insertApiHtml, uniqueId } from "./dom.js";
+import { announce, h, insertApiHtml, scrollBox, uniqueId } from "./dom.js";
 import { describeShape, formatNumber, shapeOf } from "./format.js";
 
 // A plain decimal or scientific number: "-0.5", ".5", "1e-3", "+2.", with an optional sign.
@@ -52,12 +52,12 @@ export function valueView(value, { caption, label } = {}) {
     return h("span", { class: "value-scalar", "aria-label": label ?? null, text: formatNumber(value) });
   }
   const rows = shape.length === 1 ? [value] : shape.length === 2 ? value : value.map((entry) => [JSON.stringify(entry)]);
-  return h("div", { class: "table-scroll" },
+  return scrollBox(h("div", { class: "table-scroll" },
     h("table", { class: "value-table" },
       caption ? h("caption", { text: caption }) : null,
       h("tbody", {}, rows.map((row) => h("tr", {}, row.map((cell) => h("td", { text: formatNumber(cell) }))))),
     ),
-  );
+  ));
 }
 
 function inputsView(inputs) {
@@ -170,10 +170,10 @@ function markFields(fieldViews, grade) {
     const slot = view.container.querySelector(".field-result");
     view.container.classList.add(result.correct ? "is-correct" : "is-wrong");
     slot.hidden = false;
-    slot.append(
-      h("p", { class: "field-verdict", text: result.correct ? "✓ Right" : "✗ Wrong" }),
-      result.correct ? null : h("div", { class: "expected" }, h("span", { text: "Expected: " }), valueView(result.expected, { label: `expected ${view.field.name}` })),
-    );
+    slot.append(h("p", { class: "field-verdict", text: result.correct ? "✓ Right" : "✗ Wrong" }));
+    if (!result.correct) {
+      slot.append(h("div", { class: "expected" }, h("span", { text: "Expected: " }), valueView(result.expected, { label: `expected ${view.field.name}` })));
+    }
     for (const input of view.inputs) input.readOnly = true;
   }
 }
@@ -190,6 +190,7 @@ export function renderQuestion(container, question, { onGraded } = {}) {
   const submit = h("button", { type: "submit", class: "primary", text: "Check answer" });
   const formMessage = h("p", { class: "form-message", role: "alert" });
   const results = h("div", { class: "results" });
+  const actions = h("div", { class: "actions" }, submit, h("span", { class: "hint", text: "Enter checks the answer" }));
   const key = idempotencyKey(); // one per question shown, so a resent answer is graded once
   let graded = false;
 
@@ -208,7 +209,7 @@ export function renderQuestion(container, question, { onGraded } = {}) {
       const attempt = await post(`/questions/${encodeURIComponent(question.id)}/answers`, { json: { answer }, idempotencyKey: key });
       graded = true;
       markFields(fieldViews, attempt.grade);
-      submit.hidden = true;
+      actions.hidden = true;
       results.append(gradeView(attempt), solutionView(attempt.solution));
       announce(attempt.grade.correct ? "Correct." : `Not correct. ${attempt.grade.feedback}`);
       onGraded?.(attempt);
@@ -224,7 +225,7 @@ export function renderQuestion(container, question, { onGraded } = {}) {
     h("h3", { text: "Your answer" }),
     fieldViews.map((view) => view.container),
     formMessage,
-    h("div", { class: "actions" }, submit, h("span", { class: "hint", text: "Enter checks the answer" })),
+    actions,
   );
   container.append(
     h("div", { class: "question" },

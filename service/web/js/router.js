@@ -54,6 +54,11 @@ export function navigate(path, params = {}, { replace = false } = {}) {
   }
 }
 
+/** Render the page on screen again, with its parameters. */
+export function reload() {
+  renderCurrent();
+}
+
 /** The path of the page on screen. */
 export function currentPath() {
   return parseHash().path;

@@ -2,7 +2,7 @@
 // a text summary for screen readers and its numbers in a table behind a disclosure.
 
 import { describeError, get } from "../api.js";
-import { h, replace } from "../dom.js";
+import { h, replace, scrollBox } from "../dom.js";
 import { formatPercent } from "../format.js";
 import { href, navigate } from "../router.js";
 
@@ -40,13 +40,13 @@ function shortDate(isoDate) {
 function dataTable(caption, headers, rows) {
   return h("details", { class: "chart-data" },
     h("summary", { text: `${caption}: data table` }),
-    h("div", { class: "table-scroll" },
+    scrollBox(h("div", { class: "table-scroll" },
       h("table", { class: "data-table" },
         h("caption", { class: "visually-hidden", text: caption }),
         h("thead", {}, h("tr", {}, headers.map((header) => h("th", { scope: "col", text: header })))),
         h("tbody", {}, rows.map((row) => h("tr", {}, row.map((cell, i) => (i === 0 ? h("th", { scope: "row", text: cell }) : h("td", { text: cell })))))),
       ),
-    ),
+    )),
   );
 }
 
@@ -76,6 +76,7 @@ function baseOptions(colors, { percent = false, stacked = false, horizontal = fa
   return {
     animation: false,
     responsive: true,
+    datasets: { bar: { maxBarThickness: 48 } },
     maintainAspectRatio: false,
     indexAxis: horizontal ? "y" : "x",
     plugins: { legend: { display: stacked, labels: { color: colors.text } } },
@@ -226,12 +227,12 @@ export async function render(view, params) {
       h("section", { class: "misconceptions", "aria-labelledby": "misconceptions-title" },
         h("h2", { id: "misconceptions-title", text: "Most frequent misconceptions" }),
         mistakes.length
-          ? h("div", { class: "table-scroll" },
+          ? scrollBox(h("div", { class: "table-scroll" },
               h("table", { class: "data-table" },
                 h("thead", {}, h("tr", {}, ["Misconception", "Topic", "Times"].map((header) => h("th", { scope: "col", text: header })))),
                 h("tbody", {}, mistakes.map((item) => h("tr", {}, h("th", { scope: "row" }, h("code", { text: item.id })), h("td", { text: item.topic }), h("td", { text: String(item.count) })))),
               ),
-            )
+            ))
           : h("p", { text: "None yet: answer some numeric questions in a study session or under " }, h("a", { href: href("/practice"), text: "Practice" }), "."),
       ),
     );

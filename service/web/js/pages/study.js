@@ -126,17 +126,19 @@ export async function render(view, params) {
     if (card.detail) article.append(cardSide("More detail", card.detail, "detail"));
     const buttons = RATINGS.map((rating) => {
       const interval = current.intervals?.[rating.interval];
+      // The accessible name is the visible text, "Again 10m"; CSS puts the interval on top, as Anki does.
       return h("button", {
         type: "button",
         class: `rate rate-${rating.interval}`,
         "aria-keyshortcuts": rating.key,
-        "aria-label": interval ? `${rating.name}, next in ${interval.label}` : rating.name,
+        title: interval ? `${rating.name}: next review in ${interval.label} (key ${rating.key})` : rating.name,
         dataset: { rating: rating.value },
         on: { click: () => rate(rating.value) },
       },
-        h("span", { class: "rate-interval", text: interval?.label ?? "" }),
         h("span", { class: "rate-name", text: rating.name }),
-        h("kbd", { text: rating.key }),
+        " ",
+        h("span", { class: "rate-interval", text: interval?.label ?? "" }),
+        h("kbd", { "aria-hidden": "true", text: rating.key }),
       );
     });
     stage.querySelector(".actions").replaceWith(h("div", { class: "rating-buttons", role: "group", "aria-label": "Rate your answer" }, buttons));

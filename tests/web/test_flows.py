@@ -1,0 +1,342 @@
+"""The self-study page in a real browser: the flows a candidate goes through, by keyboard.
+
+Each flow ends with a screenshot and an axe check of every page it visited (``web.check_page``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+import verifier
+from tests.web.conftest import PASSWORD, PHONE, Web
+
+pytestmark = pytest.mark.browser
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def stage(page: Page) -> Locator:
+    return page.locator(".stage")
+
+
+def shown_count(page: Page) -> int:
+    return int(stage(page).get_attribute("data-shown") or "0")
+
+
+def wait_for_next_card(page: Page, before: int) -> str:
+    """Wait until the study page shows another card (or the end screen); its state."""
+    page.wait_for_function(
+        "before => Number(document.querySelector('.stage')?.dataset.shown ?? 0) > before", arg=before
+    )
+    return stage(page).get_attribute("data-state") or ""
+
+
+def study_text_card_by_keyboard(page: Page, rating: int) -> None:
+    """Reveal the card on screen with Space and rate it with a number key."""
+    expect(stage(page)).to_have_attribute("data-state", "front")
+    before = shown_count(page)
+    page.keyboard.press("Space")
+    expect(stage(page)).to_have_attribute("data-state", "back")
+    expect(page.locator(".card .back")).to_be_visible()
+    # The buttons show the intervals the API computed for each rating.
+    labels = page.locator(".rate .rate-interval").all_inner_texts()
+    assert len(labels) == 4 and all(labels), labels
+    page.keyboard.press(str(rating))
+    wait_for_next_card(page, before)
+
+
+def question_of(web: Web, page: Page, token: str) -> dict[str, Any]:
+    """The question on screen, read back from the API."""
+    question_id = page.locator("form.answer-form").get_attribute("data-question-id")
+    with web.api(token) as client:
+        response = client.get(f"/questions/{question_id}")
+        response.raise_for_status()
+        question: dict[str, Any] = response.json()
+    return question
+
+
+def flatten(value: Any) -> list[Any]:
+    return [item for part in value for item in flatten(part)] if isinstance(value, list) else [value]
+
+
+def fill_answer(page: Page, answer: dict[str, Any]) -> None:
+    for name, value in answer.items():
+        cells = page.locator(f'.answer-cell[data-field="{name}"]')
+        entries = flatten(value)
+        assert cells.count() == len(entries), name
+        for index, entry in enumerate(entries):
+            cells.nth(index).fill(repr(float(entry)) if isinstance(entry, float) else str(entry))
+
+
+def misconception_answer(question: dict[str, Any]) -> tuple[verifier.Misconception, dict[str, Any]]:
+    """A wrong answer that a known misconception produces for this question."""
+    generator = verifier.get(question["generator"]["id"])
+    misconception = next(m for m in generator.misconceptions if m.applies_to(question["inputs"]))
+    answer = verifier.to_jsonable(misconception.answer(question["inputs"]))
+    assert isinstance(answer, dict)
+    return misconception, answer
+
+
+def session_token(page: Page) -> str:
+    token = page.evaluate("JSON.parse(localStorage.getItem('dlquiz.session')).token")
+    assert isinstance(token, str)
+    return token
+
+
+def register_in_page(page: Page, username: str) -> None:
+    page.goto("/#/register")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").press("Enter")
+
+
+# --- flows -------------------------------------------------------------------------------------
+
+
+def test_register_study_numeric_undo_stats_and_reload(web: Web) -> None:
+    page = web.new_page()
+    page.goto("/#/register")
+    expect(page.get_by_role("heading", name="Create an account")).to_be_visible()
+    web.check_page(page, "register")
+    register_in_page(page, "candidate")
+    expect(page.get_by_role("heading", name="Decks")).to_be_visible()
+    expect(page.locator('.deck[data-deck="batchnorm"] .deck-due')).to_contain_text("new")
+    web.check_page(page, "decks")
+
+    # The batch-norm deck opens with two text cards, then a numeric one.
+    page.get_by_role("link", name="Study Batch normalization").focus()
+    page.keyboard.press("Enter")
+    expect(stage(page)).to_have_attribute("data-state", "front")
+    web.check_page(page, "study-front")
+    page.keyboard.press("Space")
+    web.check_page(page, "study-back")
+    before = shown_count(page)
+    page.keyboard.press("3")
+    state = wait_for_next_card(page, before)
+
+    text_cards = 1
+    numeric_wrong = False
+    numeric_right = 0
+    while text_cards < 3 or not numeric_wrong:
+        if state == "question" and not numeric_wrong:
+            token = session_token(page)
+            question = question_of(web, page, token)
+            misconception, answer = misconception_answer(question)
+            fill_answer(page, answer)
+            page.locator(".answer-cell").last.press("Enter")
+            expect(page.locator(".misconception")).to_contain_text(misconception.feedback)
+            steps = verifier.get(question["generator"]["id"]).explain(question["inputs"])
+            expect(page.locator(".solution li")).to_have_count(len(steps))
+            expect(page.locator(".answer-field.is-wrong").first).to_contain_text("Expected")
+            # A wrong answer reviews the card as Again, or Hard when some fields were right.
+            expect(page.locator(".recorded")).to_have_text(
+                re.compile(r"Recorded as (Again|Hard) for this card")
+            )
+            recorded = page.locator(".recorded").inner_text().split()[2]
+            expect(stage(page)).to_have_attribute("data-state", "graded")
+            web.check_page(page, "study-numeric-graded")
+            numeric_wrong = True
+            # u takes the numeric card's review back, and the card is asked again (a fresh question).
+            before = shown_count(page)
+            page.keyboard.press("u")
+            expect(page.locator(".notice")).to_contain_text(f"Undid the last rating ({recorded} on")
+            state = wait_for_next_card(page, before)
+        elif state == "question":
+            question = question_of(web, page, session_token(page))
+            correct = verifier.to_jsonable(
+                verifier.get(question["generator"]["id"]).solve(question["inputs"])
+            )
+            assert isinstance(correct, dict)
+            fill_answer(page, correct)
+            page.locator(".answer-cell").first.press("Enter")
+            expect(page.locator(".recorded")).to_have_text("Recorded as Good for this card.")
+            numeric_right += 1
+            before = shown_count(page)
+            page.keyboard.press("Space")
+            state = wait_for_next_card(page, before)
+        elif state == "front":
+            study_text_card_by_keyboard(page, rating=3 if text_cards % 2 else 4)
+            text_cards += 1
+            state = stage(page).get_attribute("data-state") or ""
+        else:
+            pytest.fail(f"unexpected study state {state!r}")
+
+    # The stats count every review but the undone one.
+    reviews = str(text_cards + numeric_right)
+    page.get_by_role("link", name="Stats").click()
+    expect(page.locator(".tile").first).to_have_text(re.compile(f"^{reviews}reviews"))
+    expect(page.locator("#chart-reviews canvas")).to_be_visible()
+    expect(page.locator("#chart-maturity")).to_contain_text("batchnorm")
+    web.check_page(page, "stats")
+
+    # A reload keeps the session: still on the stats page, still signed in.
+    page.reload()
+    expect(page.get_by_role("heading", name="Stats")).to_be_visible()
+    expect(page.locator(".nav-user")).to_have_text("candidate")
+    expect(page.locator(".tile").first).to_have_text(re.compile(f"^{reviews}reviews"))
+
+
+def test_wrong_password_shows_the_message(web: Web) -> None:
+    username, _ = web.register()
+    page = web.new_page()
+    page.goto("/#/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_label("Password").press("Enter")
+    expect(page.locator(".form-message")).to_have_text("incorrect username or password")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    web.check_page(page, "login-wrong-password")
+    assert page.evaluate("localStorage.getItem('dlquiz.session')") is None
+
+
+def test_register_errors_name_their_field(web: Web) -> None:
+    taken, _ = web.register()
+    page = web.new_page()
+    page.goto("/#/register")
+    page.get_by_label("Username").fill("new_person")
+    page.get_by_label("Password").fill("short")
+    page.get_by_label("Password").press("Enter")
+    password_message = page.locator("#" + str(page.get_by_label("Password").get_attribute("id")) + "-message")
+    expect(password_message).to_contain_text("at least 8 characters")
+    expect(page.get_by_label("Password")).to_have_attribute("aria-invalid", "true")
+
+    page.get_by_label("Username").fill(taken)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    username_message = page.locator("#" + str(page.get_by_label("Username").get_attribute("id")) + "-message")
+    expect(username_message).not_to_be_empty()
+    web.check_page(page, "register-taken")
+
+
+def test_sign_out_revokes_the_token(web: Web) -> None:
+    page, username, token = web.signed_in_page()
+    page.goto("/#/decks")
+    expect(page.locator(".nav-user")).to_have_text(username)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator(".notice")).to_have_text("You are signed out.")
+    assert page.evaluate("localStorage.getItem('dlquiz.session')") is None
+    with web.api(token) as client:
+        assert client.get("/me").status_code == 401
+
+
+def test_a_refused_token_leads_to_sign_in(web: Web) -> None:
+    page = web.new_page()
+    page.goto("/static/favicon.svg")
+    page.evaluate(
+        "localStorage.setItem('dlquiz.session', JSON.stringify({token: 'not-a-token', username: 'ghost'}))"
+    )
+    page.goto("/#/stats")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page.locator(".notice")).to_contain_text("Your session has ended")
+
+
+def test_phone_width_study_session(web: Web) -> None:
+    page, _, _ = web.signed_in_page(viewport=PHONE)
+    page.goto("/#/study?deck=overfitting")
+    for rating in (3, 1, 4):
+        expect(stage(page)).to_have_attribute("data-state", "front")
+        before = shown_count(page)
+        page.get_by_role("button", name="Show answer").click()
+        name = {1: "Again", 3: "Good", 4: "Easy"}[rating]
+        button = page.locator(f'.rate[data-rating="{rating}"]')
+        interval = button.locator(".rate-interval").inner_text()
+        expect(button).to_have_accessible_name(f"{name} {interval}")
+        if rating == 4:
+            web.check_page(page, "phone-study-back")
+        button.click()
+        wait_for_next_card(page, before)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    web.check_page(page, "phone-study-front")
+
+
+def test_cards_search_shows_mathml(web: Web) -> None:
+    page = web.new_page()
+    page.goto("/#/cards")
+    page.get_by_label("Search").fill("batch norm")
+    page.get_by_label("Search").press("Enter")
+    expect(page.locator(".result-summary")).to_contain_text("cards")
+    assert page.evaluate("location.hash").startswith("#/cards?q=batch")
+    first = page.locator(".browse-card").first
+    first.locator("summary").click()
+    expect(first.locator(".back")).to_be_visible()
+    expect(page.locator(".browse-card math").first).to_be_attached()
+    page.locator(".browse-card .tags a").first.click()
+    expect(page.get_by_label("Tag", exact=True)).not_to_have_value("")
+    web.check_page(page, "cards")
+
+
+def test_practice_refuses_malformed_entries_then_grades(web: Web) -> None:
+    page, _, token = web.signed_in_page(viewport=PHONE)
+    page.goto("/#/practice")
+    web.check_page(page, "practice-catalog")
+    page.goto("/#/practice?generator=batchnorm.train_forward")
+    expect(page.locator(".answer-cell").first).to_be_focused()
+    answers: list[str] = []
+    page.on("request", lambda request: answers.append(request.url) if "/answers" in request.url else None)
+
+    cells = page.locator(".answer-cell")
+    for index in range(cells.count()):
+        cells.nth(index).fill(["-0.5", ".5", "1e-3", "1..2"][index % 4])
+    cells.first.press("Enter")
+    invalid = page.locator('.answer-cell[aria-invalid="true"]')
+    expect(invalid.first).to_be_focused()
+    expect(page.locator('.answer-field[data-field="var"] .field-message')).to_contain_text(
+        '"1..2" is not a number'
+    )
+    assert answers == []
+    web.check_page(page, "practice-malformed")
+
+    question = question_of(web, page, token)
+    generator = verifier.get(question["generator"]["id"])
+    correct = verifier.to_jsonable(generator.solve(question["inputs"]))
+    assert isinstance(correct, dict)
+    fill_answer(page, correct)
+    page.locator(".answer-cell").last.press("Enter")
+    expect(page.locator(".grade")).to_contain_text("Correct")
+    expect(page.locator(".answer-field.is-correct")).to_have_count(len(correct))
+    assert len(answers) == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    web.check_page(page, "practice-correct")
+
+
+def test_settings_show_the_api_message_beside_the_field(web: Web) -> None:
+    page, _, token = web.signed_in_page()
+    page.goto("/#/settings")
+    retention = page.get_by_label("Desired retention")
+    expect(retention).to_have_value("0.9")
+    retention.fill("1.5")
+    page.get_by_role("button", name="Save settings").click()
+    expect(retention).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#" + str(retention.get_attribute("id")) + "-message")).to_contain_text(
+        "desired_retention"
+    )
+    web.check_page(page, "settings-invalid")
+
+    retention.fill("0.85")
+    page.get_by_label("New cards per day").fill("30")
+    page.get_by_label("New day starts at").select_option("6")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.locator(".settings .form-message")).to_have_text("Settings saved.")
+    with web.api(token) as client:
+        saved = client.get("/me/settings").json()
+    assert (saved["desired_retention"], saved["new_cards_per_day"], saved["day_start_hour"]) == (0.85, 30, 6)
+
+
+def test_dark_theme_pages_pass_axe(web: Web) -> None:
+    page, _, _ = web.signed_in_page(color_scheme="dark")
+    page.goto("/#/study?deck=dropout")
+    expect(stage(page)).not_to_have_attribute("data-state", "loading")
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(17, 19, 23)", background
+    web.check_page(page, "dark-study")
+    page.goto("/#/stats")
+    expect(page.locator("#chart-forecast canvas")).to_be_visible()
+    web.check_page(page, "dark-stats")
+    page.goto("/#/settings")
+    expect(page.get_by_label("Time zone")).to_have_value("UTC")
+    web.check_page(page, "dark-settings")
