@@ -80,7 +80,7 @@ TORCH_CLASS: Final[Mapping[OptimizerKind, str]] = {
     "nadam": "NAdam",
 }
 N_WEIGHTS = 2
-STEP_CHOICES = (2, 3)
+STEP_CHOICES = (2,)  # two steps already show every misconception, and stay workable by hand
 GRADIENTS = tuple(sign * k / 10 for sign in (-1, 1) for k in range(1, 11))  # ±0.1 … ±1.0, never 0
 
 T = TypeVar("T")
