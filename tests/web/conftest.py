@@ -97,9 +97,10 @@ class PageProblems:
     """Uncaught errors and unexpected console errors seen while a test ran."""
 
     messages: list[str] = field(default_factory=list)
+    allowed: list[re.Pattern[str]] = field(default_factory=lambda: [EXPECTED_CONSOLE])
 
     def on_console(self, message: ConsoleMessage) -> None:
-        if message.type == "error" and not EXPECTED_CONSOLE.match(message.text):
+        if message.type == "error" and not any(pattern.match(message.text) for pattern in self.allowed):
             self.messages.append(f"console: {message.text}")
 
     def on_page_error(self, error: Exception) -> None:
@@ -130,6 +131,10 @@ class Web:
         page.on("console", self.problems.on_console)
         page.on("pageerror", self.problems.on_page_error)
         return page
+
+    def allow_console_error(self, pattern: str) -> None:
+        """Accept console errors matching ``pattern`` (for a test that makes requests fail on purpose)."""
+        self.problems.allowed.append(re.compile(pattern))
 
     def check_page(self, page: Page, name: str) -> None:
         """Screenshot the page into test-artifacts/ and require no serious or critical axe finding."""

@@ -340,3 +340,26 @@ def test_dark_theme_pages_pass_axe(web: Web) -> None:
     page.goto("/#/settings")
     expect(page.get_by_label("Time zone")).to_have_value("UTC")
     web.check_page(page, "dark-settings")
+
+
+def test_api_failures_are_explained_never_a_blank_page(web: Web) -> None:
+    page, _, _ = web.signed_in_page()
+    # A 404 from the API, with its message.
+    page.goto("/#/practice?generator=no.such.generator")
+    expect(page.locator(".error-box")).to_contain_text("no generator with id 'no.such.generator'")
+
+    # A crash that is not the API's JSON, then the server unreachable; "Try again" recovers.
+    web.allow_console_error(
+        r"^Failed to load resource: (the server responded with a status of 500|net::ERR_FAILED)"
+    )
+    page.route("**/api/v1/study/next*", lambda route: route.fulfill(status=500, body="Internal Server Error"))
+    page.goto("/#/study")
+    expect(page.locator(".error-box")).to_contain_text("The server had a problem (500 Internal Server Error)")
+    page.unroute("**/api/v1/study/next*")
+    page.route("**/api/v1/study/next*", lambda route: route.abort())
+    page.get_by_role("button", name="Try again").click()
+    expect(page.locator(".error-box")).to_contain_text("Cannot reach the dlquiz server")
+    web.check_page(page, "study-unreachable")
+    page.unroute("**/api/v1/study/next*")
+    page.get_by_role("button", name="Try again").click()
+    expect(stage(page)).to_have_attribute("data-state", re.compile("front|question"))

@@ -10,13 +10,16 @@ export class ApiError extends Error {
    * @param {number} status HTTP status, or 0 when the server could not be reached
    * @param {string} type the API's error class ("Unauthorized", "Conflict", "ValidationError", ...)
    * @param {string} detail the API's message
+   * @param {{withoutBody?: boolean}} [options] withoutBody: the answer was not the API's JSON error
+   *   (a proxy's page, a crash), so `detail` is only the status line
    */
-  constructor(status, type, detail) {
+  constructor(status, type, detail, { withoutBody = false } = {}) {
     super(detail);
     this.name = "ApiError";
     this.status = status;
     this.type = type;
     this.detail = detail;
+    this.withoutBody = withoutBody;
   }
 
   /**
@@ -75,7 +78,7 @@ export async function request(method, path, { query, json, form, idempotencyKey:
   const error =
     payload && typeof payload.detail === "string"
       ? new ApiError(response.status, payload.type ?? "HTTPError", payload.detail)
-      : new ApiError(response.status, "HTTPError", `The server answered ${response.status} ${response.statusText}.`);
+      : new ApiError(response.status, "HTTPError", `${response.status} ${response.statusText}`.trim(), { withoutBody: true });
   // A token the API no longer accepts is forgotten, which sends the person to the sign-in page.
   if (response.status === 401 && session) forgetSession();
   throw error;
@@ -89,6 +92,7 @@ export const patch = (path, options) => request("PATCH", path, options);
 export function describeError(error) {
   if (!(error instanceof ApiError)) return `Something went wrong in the page: ${error?.message ?? error}`;
   if (error.status === 0) return error.detail;
-  if (error.status >= 500) return `The server had a problem (${error.status}): ${error.detail} Try again in a moment.`;
+  if (error.status >= 500) return `The server had a problem (${error.detail}). Try again in a moment.`;
+  if (error.withoutBody) return `The server refused the request (${error.detail}).`;
   return error.detail;
 }

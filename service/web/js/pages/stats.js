@@ -15,8 +15,13 @@ let chartModule = null;
 /** Chart.js with only the parts these charts use (bars, lines, two axes, tooltips and legends). */
 async function loadChart() {
   if (!chartModule) {
-    const { Chart, BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, Tooltip, Legend } =
-      await import("chart.js");
+    let library;
+    try {
+      library = await import("chart.js");
+    } catch (error) {
+      throw new Error(`the chart library did not load (${error.message}); the server needs \`npm ci\``);
+    }
+    const { Chart, BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, Tooltip, Legend } = library;
     Chart.register(BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, Tooltip, Legend);
     chartModule = Chart;
   }
