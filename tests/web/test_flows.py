@@ -363,3 +363,18 @@ def test_api_failures_are_explained_never_a_blank_page(web: Web) -> None:
     page.unroute("**/api/v1/study/next*")
     page.get_by_role("button", name="Try again").click()
     expect(stage(page)).to_have_attribute("data-state", re.compile("front|question"))
+
+
+def test_end_screen_says_when_the_next_card_is_due(web: Web) -> None:
+    page, _, token = web.signed_in_page()
+    with web.api(token) as client:
+        client.patch("/me/settings", json={"new_cards_per_day": 1}).raise_for_status()
+    page.goto("/#/study?deck=overfitting")
+    expect(page.locator('.count-value[data-count="new"]')).to_have_text("1")
+    study_text_card_by_keyboard(page, rating=4)
+    expect(stage(page)).to_have_attribute("data-state", "done")
+    expect(page.locator(".next-due")).to_contain_text(
+        re.compile(r"The next card is due (in \d+ \w+|tomorrow) \(")
+    )
+    expect(page.locator('.count-value[data-count="new"]')).to_have_text("0")
+    web.check_page(page, "study-done")
