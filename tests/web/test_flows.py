@@ -270,11 +270,11 @@ def test_cards_search_shows_mathml(web: Web) -> None:
     web.check_page(page, "cards")
 
 
-def test_practice_refuses_malformed_entries_then_grades(web: Web) -> None:
+def test_drills_refuse_malformed_entries_then_grades(web: Web) -> None:
     page, _, token = web.signed_in_page(viewport=PHONE)
-    page.goto("/#/practice")
-    web.check_page(page, "practice-catalog")
-    page.goto("/#/practice?generator=batchnorm.train_forward")
+    page.goto("/#/drills")
+    web.check_page(page, "drills-catalog")
+    page.goto("/#/drills?generator=batchnorm.train_forward")
     expect(page.locator(".answer-cell").first).to_be_focused()
     answers: list[str] = []
     page.on("request", lambda request: answers.append(request.url) if "/answers" in request.url else None)
@@ -289,7 +289,7 @@ def test_practice_refuses_malformed_entries_then_grades(web: Web) -> None:
         '"1..2" is not a number'
     )
     assert answers == []
-    web.check_page(page, "practice-malformed")
+    web.check_page(page, "drills-malformed")
 
     question = question_of(web, page, token)
     generator = verifier.get(question["generator"]["id"])
@@ -301,7 +301,7 @@ def test_practice_refuses_malformed_entries_then_grades(web: Web) -> None:
     expect(page.locator(".answer-field.is-correct")).to_have_count(len(correct))
     assert len(answers) == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    web.check_page(page, "practice-correct")
+    web.check_page(page, "drills-correct")
 
 
 def test_settings_show_the_api_message_beside_the_field(web: Web) -> None:
@@ -345,7 +345,7 @@ def test_dark_theme_pages_pass_axe(web: Web) -> None:
 def test_api_failures_are_explained_never_a_blank_page(web: Web) -> None:
     page, _, _ = web.signed_in_page()
     # A 404 from the API, with its message.
-    page.goto("/#/practice?generator=no.such.generator")
+    page.goto("/#/drills?generator=no.such.generator")
     expect(page.locator(".error-box")).to_contain_text("no generator with id 'no.such.generator'")
 
     # A crash that is not the API's JSON, then the server unreachable; "Try again" recovers.

@@ -238,7 +238,7 @@ export async function render(view, params) {
                 h("tbody", {}, mistakes.map((item) => h("tr", {}, h("th", { scope: "row" }, h("code", { text: item.id })), h("td", { text: item.topic }), h("td", { text: String(item.count) })))),
               ),
             ))
-          : h("p", { text: "None yet: answer some numeric questions in a study session or under " }, h("a", { href: href("/practice"), text: "Practice" }), "."),
+          : h("p", { text: "None yet: answer some numeric questions in a study session or under " }, h("a", { href: href("/drills"), text: "Drills" }), "."),
       ),
     );
     for (const create of pending) create();

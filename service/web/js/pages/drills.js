@@ -1,4 +1,4 @@
-// Free practice on the numeric question generators, outside the study schedule: pick one, answer a
+// Numeric drills: free practice on the question generators, outside the study schedule: pick one, answer a
 // fresh instance, read the worked solution, ask for another.
 
 import { describeError, get, post } from "../api.js";
@@ -14,7 +14,7 @@ function catalogView(generators) {
       h("section", { class: "topic", "aria-labelledby": `topic-${topic}` },
         h("h2", { id: `topic-${topic}`, text: topic }),
         h("ul", { class: "link-list" },
-          items.map((generator) => h("li", {}, h("a", { href: href("/practice", { generator: generator.id }), text: generator.title }))),
+          items.map((generator) => h("li", {}, h("a", { href: href("/drills", { generator: generator.id }), text: generator.title }))),
         ),
       ),
     ),
@@ -23,7 +23,7 @@ function catalogView(generators) {
 
 export async function render(view, params) {
   if (!params.generator) {
-    view.append(h("h1", { text: "Practice" }), h("p", { text: "Numeric questions with worked solutions, outside your study schedule." }));
+    view.append(h("h1", { text: "Numeric drills" }), h("p", { text: "Numeric questions with worked solutions, outside your study schedule." }));
     try {
       view.append(catalogView((await get("/generators")).items));
     } catch (error) {
@@ -33,9 +33,9 @@ export async function render(view, params) {
   }
 
   const stage = h("div", { class: "stage" });
-  const another = h("button", { type: "button", text: "New question", on: { click: () => navigate("/practice", { generator: params.generator, n: Date.now() }) } });
+  const another = h("button", { type: "button", text: "New question", on: { click: () => navigate("/drills", { generator: params.generator, n: Date.now() }) } });
   view.append(
-    h("div", { class: "study-header" }, h("h1", { text: "Practice" }), h("a", { href: href("/practice"), text: "All generators" })),
+    h("div", { class: "study-header" }, h("h1", { text: "Numeric drills" }), h("a", { href: href("/drills"), text: "All generators" })),
     stage,
   );
   try {
@@ -48,6 +48,6 @@ export async function render(view, params) {
     });
     rendered.focus();
   } catch (error) {
-    replace(stage, h("p", { class: "error-box", role: "alert", text: describeError(error) }), h("a", { href: href("/practice"), text: "Back to all generators" }));
+    replace(stage, h("p", { class: "error-box", role: "alert", text: describeError(error) }), h("a", { href: href("/drills"), text: "Back to all generators" }));
   }
 }
