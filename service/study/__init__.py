@@ -1,0 +1,1 @@
+"""Spaced repetition: fsrs scheduling per user, the study queue, reviews with undo, and statistics."""
