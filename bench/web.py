@@ -131,7 +131,7 @@ def measure(base: str, token: str, username: str, reviews: int) -> None:
         api = [entry for entry in loaded if "/api/v1/" in entry["name"]]
 
         def kb(entries: list[dict[str, Any]], key: str) -> float:
-            return sum(entry[key] for entry in entries) / 1024
+            return float(sum(entry[key] for entry in entries)) / 1024
 
         print("First load of /#/study (cold cache, loopback)")
         print(

@@ -18,10 +18,11 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, ViewportSize, sync_playwright
 
 from service.db import migrate
 from service.db.session import make_engine
@@ -32,8 +33,9 @@ ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "test-artifacts"
 PASSWORD = "correct horse battery"
-DESKTOP = {"width": 1100, "height": 900}
-PHONE = {"width": 375, "height": 740}
+DESKTOP: ViewportSize = {"width": 1100, "height": 900}
+PHONE: ViewportSize = {"width": 375, "height": 740}
+ColorScheme = Literal["light", "dark"]
 
 # Chromium logs every non-2xx fetch as a console error; those are the API answering as designed
 # (a wrong password is a 401). Anything else on the console is a bug in the page.
@@ -117,12 +119,9 @@ class Web:
     problems: PageProblems = field(default_factory=PageProblems)
     contexts: list[BrowserContext] = field(default_factory=list)
 
-    def new_page(self, *, viewport: dict[str, int] = DESKTOP, color_scheme: str = "light") -> Page:
+    def new_page(self, *, viewport: ViewportSize = DESKTOP, color_scheme: ColorScheme = "light") -> Page:
         context = self.browser.new_context(
-            base_url=self.base_url,
-            viewport=viewport,  # type: ignore[arg-type]
-            color_scheme=color_scheme,  # type: ignore[arg-type]
-            reduced_motion="reduce",
+            base_url=self.base_url, viewport=viewport, color_scheme=color_scheme, reduced_motion="reduce"
         )
         context.add_init_script(path=AXE)
         context.set_default_timeout(10_000)
@@ -158,10 +157,12 @@ class Web:
             token.raise_for_status()
         return username, str(token.json()["access_token"])
 
-    def signed_in_page(self, **page_options: object) -> tuple[Page, str, str]:
+    def signed_in_page(
+        self, *, viewport: ViewportSize = DESKTOP, color_scheme: ColorScheme = "light"
+    ) -> tuple[Page, str, str]:
         """A page whose storage already holds a fresh account's token: (page, username, token)."""
         username, token = self.register()
-        page = self.new_page(**page_options)  # type: ignore[arg-type]
+        page = self.new_page(viewport=viewport, color_scheme=color_scheme)
         page.goto("/static/favicon.svg")  # same origin, but not the app, which would start without it
         page.evaluate(
             "session => localStorage.setItem('dlquiz.session', JSON.stringify(session))",

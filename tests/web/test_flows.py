@@ -312,8 +312,9 @@ def test_settings_show_the_api_message_beside_the_field(web: Web) -> None:
     retention.fill("1.5")
     page.get_by_role("button", name="Save settings").click()
     expect(retention).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#" + str(retention.get_attribute("id")) + "-message")).to_contain_text(
-        "desired_retention"
+    # The API's message, beside the field it names.
+    expect(page.locator("#" + str(retention.get_attribute("id")) + "-message")).to_have_text(
+        "Input should be less than or equal to 0.99"
     )
     web.check_page(page, "settings-invalid")
 

@@ -4,6 +4,8 @@
 import { currentSession, forgetSession } from "./session.js";
 
 const BASE = "/api/v1";
+// How the API's 422 details start: "body field 'password': String should have at least 8 characters".
+const FIELD_PREFIX = /^(?:body field|query parameter|path parameter) '([^']+)'/;
 
 export class ApiError extends Error {
   /**
@@ -27,8 +29,13 @@ export class ApiError extends Error {
    * The API's validation messages start with where the problem is; that is all the page reads of them.
    */
   get field() {
-    const match = /^(?:body field|query parameter|path parameter) '([^']+)'/.exec(this.detail);
+    const match = FIELD_PREFIX.exec(this.detail);
     return match ? match[1].split(".").pop() : null;
+  }
+
+  /** The message without the field it names, for showing beside that field. */
+  get fieldMessage() {
+    return this.detail.replace(FIELD_PREFIX, "").replace(/^:\s*/, "");
   }
 }
 

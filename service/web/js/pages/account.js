@@ -42,7 +42,7 @@ export function render(view, params) {
     } catch (error) {
       const control = error instanceof ApiError ? fields[error.field] ?? (error.status === 409 ? username : null) : null;
       if (control) {
-        setFieldMessage(control, describeError(error));
+        setFieldMessage(control, error.field ? error.fieldMessage : describeError(error));
         control.focus();
       } else {
         formMessage.textContent = describeError(error);

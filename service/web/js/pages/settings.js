@@ -32,7 +32,7 @@ const FIELDS = [
   {
     name: "day_start_hour",
     label: "New day starts at",
-    help: "The hour at which a new study day begins (cards due \"today\" include the night before it).",
+    help: "When your study day starts: reviews before this hour count for the day before.",
     control: () => h("select", {}, Array.from({ length: 24 }, (_, hour) => h("option", { value: hour, text: `${String(hour).padStart(2, "0")}:00` }))),
   },
 ];
@@ -89,7 +89,7 @@ export async function render(view) {
     } catch (error) {
       const control = error instanceof ApiError ? controls.get(error.field) : null;
       if (control) {
-        setFieldMessage(control, describeError(error));
+        setFieldMessage(control, error.fieldMessage);
         control.focus();
         status.textContent = "Not saved: see the marked field.";
       } else {
