@@ -8,7 +8,8 @@ the answer each known misconception produces on the same inputs, so feedback can
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -101,19 +102,126 @@ def parse_field(name: str, value: object, spec: FieldSpec) -> FloatArray:
     return array
 
 
-def parse_submission(fields: Mapping[str, FieldSpec], submission: object) -> dict[str, FloatArray]:
-    """Validate a whole submission: exactly the generator's fields, each well-formed."""
-    if not isinstance(submission, Mapping):
+def _check_fields(fields: Mapping[str, FieldSpec], submission: object) -> Mapping[object, object]:
+    """The submission as a mapping with exactly the generator's fields, or AnswerFormatError."""
+    if type(submission) is not dict and not isinstance(submission, Mapping):
         raise AnswerFormatError("the submission must map each answer field to a number or a nested list")
     missing = [name for name in fields if name not in submission]
     if missing:
         raise AnswerFormatError(f"missing answer field(s): {', '.join(missing)}")
-    unknown = [str(name) for name in submission if name not in fields]
-    if unknown:
+    if len(submission) != len(fields):
+        unknown = [str(name) for name in submission if name not in fields]
         raise AnswerFormatError(
             f"unknown answer field(s): {', '.join(unknown)} (expected: {', '.join(fields)})"
         )
-    return {name: parse_field(name, submission[name], spec) for name, spec in fields.items()}
+    return submission
+
+
+def parse_submission(fields: Mapping[str, FieldSpec], submission: object) -> dict[str, FloatArray]:
+    """Validate a whole submission: exactly the generator's fields, each well-formed."""
+    checked = _check_fields(fields, submission)
+    return {name: parse_field(name, checked[name], spec) for name, spec in fields.items()}
+
+
+# --- plain-float fast paths -------------------------------------------------------------------------------
+# Answers are a handful of numbers, where NumPy's per-call cost (a few microseconds for asarray, isfinite,
+# abs, all) is most of the work. Grading and the separation check in ``generate`` therefore compare flat
+# lists of Python floats, with exactly the arithmetic of the array versions above (IEEE doubles either way).
+
+_EXACT_INT = 2**53  # ints up to this size convert to float exactly, as NumPy's int64 -> float64 does
+
+
+def _finite_number(value: object) -> float | None:
+    """``value`` as a float when it is a finite float or a modest int (not a bool), else None."""
+    if isinstance(value, float):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, int) and not isinstance(value, bool) and -_EXACT_INT <= value <= _EXACT_INT:
+        return float(value)
+    return None
+
+
+def _finite_row(value: object, length: int) -> list[float] | None:
+    """A list of ``length`` finite numbers as floats, else None."""
+    if not isinstance(value, list) or len(value) != length:
+        return None
+    row: list[float] = []
+    for item in value:
+        number = _finite_number(item)
+        if number is None:
+            return None
+        row.append(number)
+    return row
+
+
+def _parse_fast(value: object, shape: tuple[int, ...]) -> tuple[list[float], JsonValue] | None:
+    """A well-formed scalar, list or list of lists as (flat floats, JSON value); None for anything else.
+
+    Accepts only values that :func:`parse_field` accepts unchanged, so falling back to it for everything
+    else keeps its error messages and its verdicts.
+    """
+    if not shape:
+        number = _finite_number(value)
+        return None if number is None else ([number], number)
+    if len(shape) == 1:
+        row = _finite_row(value, shape[0])
+        return None if row is None else (row, list(row))
+    if len(shape) == 2 and isinstance(value, list) and len(value) == shape[0]:
+        flat: list[float] = []
+        rows: list[JsonValue] = []
+        for item in value:
+            parsed = _finite_row(item, shape[1])
+            if parsed is None:
+                return None
+            flat.extend(parsed)
+            rows.append(list(parsed))
+        return flat, rows
+    return None
+
+
+def _parse_flat(name: str, value: object, spec: FieldSpec) -> tuple[list[float], JsonValue]:
+    """One submitted field as (flat floats, JSON value), or AnswerFormatError as :func:`parse_field`."""
+    fast = _parse_fast(value, spec.shape)
+    if fast is not None:
+        return fast
+    array = parse_field(name, value, spec)
+    flat: list[float] = array.ravel().tolist()
+    return flat, to_jsonable(array)
+
+
+def flat_floats(value: object) -> list[float]:
+    """An answer value (float, int, array or nested list) as a flat list of Python floats."""
+    if isinstance(value, float | int):
+        return [float(value)]
+    if isinstance(value, np.ndarray):
+        array = value if value.dtype == np.float64 else value.astype(np.float64)
+        flat: list[float] = (array if array.ndim == 1 else array.ravel()).tolist()
+        return flat
+    if isinstance(value, list) and all(type(item) is float for item in value):
+        return list(value)
+    flat = np.asarray(value, dtype=np.float64).ravel().tolist()
+    return flat
+
+
+def _compare_flat(expected: list[float], got: list[float], spec: FieldSpec) -> tuple[bool, float]:
+    """:func:`compare_field` on flat lists of floats of the same length."""
+    error = 0.0
+    ok = True
+    if spec.dtype == "int":
+        for g, e in zip(got, expected, strict=True):
+            deviation = abs(g - e)
+            if deviation > error:
+                error = deviation
+            if g != e or not g.is_integer():
+                ok = False
+        return ok, error
+    atol, rtol = spec.atol, spec.rtol
+    for g, e in zip(got, expected, strict=True):
+        deviation = abs(g - e)
+        if deviation > error:
+            error = deviation
+        if not deviation <= atol + rtol * abs(e):
+            ok = False
+    return ok, error
 
 
 def compare_field(expected: AnswerValue, got: FloatArray, spec: FieldSpec) -> tuple[bool, float]:
@@ -125,55 +233,99 @@ def compare_field(expected: AnswerValue, got: FloatArray, spec: FieldSpec) -> tu
     exp = np.asarray(expected, dtype=np.float64)
     deviation = np.abs(got - exp)
     error = float(deviation.max()) if deviation.size else 0.0
-    # ``.all()`` rather than ``np.all``: this runs for every field of every grade, and the function form
-    # costs a few microseconds more per call.
+    # ``.all()`` rather than ``np.all``: the function form costs a few microseconds more per call.
     if spec.dtype == "int":
         return bool((got == np.round(got)).all() and (got == exp).all()), error
     return bool((deviation <= spec.atol + spec.rtol * np.abs(exp)).all()), error
 
 
+class AnswerLayout:
+    """The answer fields laid end to end: each answer as one flat list of floats, and each element's
+    tolerance, so that comparing two answers is one loop over plain floats.
+    """
+
+    __slots__ = ("names", "tolerances")
+
+    def __init__(self, fields: Mapping[str, FieldSpec]) -> None:
+        self.names = list(fields)
+        # (atol, rtol, exact) per element, in the order ``flatten`` lays them out
+        self.tolerances: list[tuple[float, float, bool]] = []
+        for spec in fields.values():
+            self.tolerances += [(spec.atol, spec.rtol, spec.dtype == "int")] * math.prod(spec.shape)
+
+    def flatten(self, answer: Answer) -> list[float]:
+        """Every field of ``answer``, in field order, as one list of floats."""
+        flat: list[float] = []
+        for name in self.names:
+            flat += flat_floats(answer[name])
+        if len(flat) != len(self.tolerances):
+            raise ValueError(f"answer has {len(flat)} numbers, its fields {len(self.tolerances)}")
+        return flat
+
+    def apart(self, first: list[float], second: list[float]) -> bool:
+        """:func:`separated` on two flattened answers."""
+        for x, y, (atol, rtol, exact) in zip(first, second, self.tolerances, strict=True):
+            if x == y:  # the common case: fields a misconception leaves alone
+                continue
+            if exact or abs(x - y) > SEPARATION * (atol + rtol * max(abs(x), abs(y))):
+                return True
+        return False
+
+
 def separated(fields: Mapping[str, FieldSpec], first: Answer, second: Answer) -> bool:
     """True when some element of some field differs by far more than that field's tolerance."""
-    for name, spec in fields.items():
-        a = np.asarray(first[name], dtype=np.float64)
-        b = np.asarray(second[name], dtype=np.float64)
-        if spec.dtype == "int":
-            if np.any(a != b):
-                return True
-            continue
-        slack = SEPARATION * (spec.atol + spec.rtol * np.maximum(np.abs(a), np.abs(b)))
-        if np.any(np.abs(a - b) > slack):
-            return True
-    return False
+    layout = AnswerLayout(fields)
+    return layout.apart(layout.flatten(first), layout.flatten(second))
 
 
 def all_separated(fields: Mapping[str, FieldSpec], answers: Sequence[Answer]) -> bool:
-    """True when every pair of answers (the right one and each misconception's) is distinguishable.
+    """True when every pair of answers (the right one and each misconception's) is distinguishable."""
+    check = SeparationCheck(AnswerLayout(fields))
+    return all(check.add(answer) for answer in answers)
 
-    The test of :func:`separated` for every pair at once: one broadcast per field instead of a loop over
-    the n(n-1)/2 pairs, because ``generate`` runs it on every draw.
+
+class SeparationCheck:
+    """Adds answers one at a time and says whether each is distinguishable from all earlier ones.
+
+    ``generate`` feeds it the right answer and then each misconception's, so a draw where two answers
+    coincide is rejected before the remaining misconceptions are computed.
     """
-    n = len(answers)
-    if n < 2:
+
+    __slots__ = ("_layout", "_seen")
+
+    def __init__(self, layout: AnswerLayout) -> None:
+        self._layout = layout
+        self._seen: list[list[float]] = []
+
+    def add(self, answer: Answer) -> bool:
+        """Record ``answer``; False when it is too close to an answer added before."""
+        flat = self._layout.flatten(answer)
+        apart = self._layout.apart
+        for earlier in self._seen:
+            if not apart(flat, earlier):
+                return False
+        self._seen.append(flat)
         return True
-    apart = np.zeros((n, n), dtype=bool)
-    for name, spec in fields.items():
-        values = np.array([answer[name] for answer in answers], dtype=np.float64).reshape(n, -1)
-        if spec.dtype == "int":
-            differs = values[:, None, :] != values[None, :, :]
-        else:
-            magnitude = np.abs(values)
-            slack = SEPARATION * (
-                spec.atol + spec.rtol * np.maximum(magnitude[:, None, :], magnitude[None, :, :])
-            )
-            differs = np.abs(values[:, None, :] - values[None, :, :]) > slack
-        apart |= differs.any(axis=2)
-    return int(apart.sum()) == n * (n - 1)
 
 
 def _feedback_for_wrong(wrong: Sequence[str]) -> str:
     names = ", ".join(f"'{name}'" for name in wrong)
     return f"Not quite: {names} {'is' if len(wrong) == 1 else 'are'} off. Compare with the worked solution."
+
+
+# What a grader compares a submission with: the right answer first, paired with None, then each applicable
+# misconception with its answer, in the generator's order. Graders consume it lazily.
+AnswerStream = Iterator[tuple[Misconception | None, Answer]]
+
+
+def misconception_stream(
+    inputs: Inputs, solve: Callable[[Inputs], Answer], misconceptions: Sequence[Misconception]
+) -> AnswerStream:
+    """The right answer, then each applicable misconception's answer, each computed only when reached."""
+    yield None, solve(inputs)
+    for misconception in misconceptions:
+        if misconception.applies_to(inputs):
+            yield misconception, misconception.answer(inputs)
 
 
 def grade_submission(
@@ -192,29 +344,40 @@ def grade_submission(
     may coincide on the one field where a submission is wrong, and ``generate`` only keeps their whole
     answers apart.
     """
-    got = parse_submission(fields, submission)
-    expected = solve(inputs)
+    return grade_answers(fields, submission, misconception_stream(inputs, solve, misconceptions))
+
+
+def grade_answers(fields: Mapping[str, FieldSpec], submission: object, answers: AnswerStream) -> Grade:
+    """:func:`grade_submission` against a stream of answers (see :data:`AnswerStream`).
+
+    The submission is validated before the stream is touched, and misconceptions are computed only until
+    one explains the whole submission.
+    """
+    checked = _check_fields(fields, submission)
+    got = {name: _parse_flat(name, checked[name], spec) for name, spec in fields.items()}
+    _, expected = next(answers)
     results: dict[str, FieldResult] = {}
     wrong: list[str] = []
     for name, spec in fields.items():
-        ok, error = compare_field(expected[name], got[name], spec)
-        results[name] = FieldResult(
-            correct=ok, expected=to_jsonable(expected[name]), got=to_jsonable(got[name]), error=error
-        )
+        flat, got_json = got[name]
+        value = expected[name]
+        ok, error = _compare_flat(flat_floats(value), flat, spec)
+        results[name] = FieldResult(correct=ok, expected=to_jsonable(value), got=got_json, error=error)
         if not ok:
             wrong.append(name)
-    score = (len(fields) - len(wrong)) / len(fields) if fields else 1.0
     if not wrong:
         return Grade(correct=True, score=1.0, fields=results, misconception=None, feedback="Correct.")
+    score = (len(fields) - len(wrong)) / len(fields)
     right = [name for name in fields if name not in wrong]
+
+    def agrees(answer: Answer, names: list[str]) -> bool:
+        return all(_compare_flat(flat_floats(answer[n]), got[n][0], fields[n])[0] for n in names)
+
     named: Misconception | None = None
-    for misconception in misconceptions:
-        if not misconception.applies_to(inputs):
+    for misconception, answer in answers:
+        if misconception is None or not agrees(answer, wrong):
             continue
-        answer = misconception.answer(inputs)
-        if not all(compare_field(answer[name], got[name], fields[name])[0] for name in wrong):
-            continue
-        if all(compare_field(answer[name], got[name], fields[name])[0] for name in right):
+        if agrees(answer, right):
             named = misconception  # explains the whole submission: no better match exists
             break
         if named is None:

@@ -14,6 +14,9 @@ from verifier._types import JsonValue
 
 def to_jsonable(value: object) -> JsonValue:
     """Return ``value`` with NumPy arrays and scalars turned into lists, floats and ints."""
+    kind = type(value)
+    if kind is float or kind is int or kind is str:  # the common cases first: one type check each
+        return cast(JsonValue, value)
     if isinstance(value, np.ndarray):
         return cast(JsonValue, value.tolist())
     if isinstance(value, np.generic):

@@ -71,6 +71,20 @@ class TestContract:
                 assert np.shape(answer[name]) == spec.shape, name
                 assert np.all(np.isfinite(answer[name])), name
 
+    def test_answers_stream_is_solve_then_each_applicable_misconception(self, generator: Generator) -> None:
+        """``answers`` may share work between the answers, never change them."""
+        for seed in range(50):
+            inputs = generator.generate(seed).inputs
+            expected = [(None, generator.solve(inputs))] + [
+                (m, m.answer(inputs)) for m in generator.misconceptions if m.applies_to(inputs)
+            ]
+            streamed = list(generator.answers(inputs))
+            assert [m for m, _ in streamed] == [m for m, _ in expected], seed
+            for (_, got), (_, want) in zip(streamed, expected, strict=True):
+                assert set(got) == set(want), seed
+                for name in want:
+                    np.testing.assert_array_equal(np.asarray(got[name]), np.asarray(want[name]), err_msg=name)
+
     def test_reference_answer_grades_correct_after_json_round_trip(self, generator: Generator) -> None:
         for seed in SEEDS:
             question = generator.generate(seed)

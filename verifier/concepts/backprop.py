@@ -41,6 +41,7 @@ HIDDEN_ACTIVATIONS: tuple[HiddenActivation, ...] = get_args(HiddenActivation)
 LOSSES: tuple[LossName, ...] = get_args(LossName)
 N_IN = N_HIDDEN = N_OUT = 2  # square weights keep every misconception below well defined
 KINK_MARGIN = 0.05  # ReLU pre-activations stay at least this far from 0
+MIN_BACK_ERROR = 0.01  # the error W2ᵀδ2 reaching each active hidden unit is at least this (10 × ATOL)
 GradcheckKind = Literal["quadratic", "tiny_net"]
 GRADCHECK_KINDS: tuple[GradcheckKind, ...] = get_args(GradcheckKind)
 N_WEIGHTS = 2  # backprop.gradcheck checks a gradient with this many entries
@@ -419,12 +420,18 @@ class MLPGenerator(Generator):
 
     def acceptable(self, inputs: Inputs) -> bool:
         q = _mlp_inputs(inputs)
-        if q.activation_name != "relu":
-            return True
-        # Off the kink, and one unit active and one dead: with both active ReLU's gate changes nothing, with
-        # both dead every hidden gradient is 0, and either way the question cannot show the gate.
-        z1 = q.params.W1 @ q.x + q.params.b1
-        return bool(np.abs(z1).min() >= KINK_MARGIN and z1.min() < 0 < z1.max())
+        _value, cache = mlp_forward(q.x, q.y, q.params, activation_name=q.activation_name, loss=q.loss)
+        if q.activation_name == "relu":
+            # Off the kink, and one unit active and one dead: with both active ReLU's gate changes nothing,
+            # with both dead every hidden gradient is 0, and either way the question cannot show the gate.
+            z1 = cache.z1
+            if not (np.abs(z1).min() >= KINK_MARGIN and z1.min() < 0 < z1.max()):
+                return False
+        # Every active hidden unit receives an error through W2, or dW1 cannot show that step (with softmax
+        # cross-entropy it is exactly 0 for a unit whose column of W2 repeats an entry, since Σδ2 = 0).
+        back = cache.W2.T @ cache.delta2
+        active = activation_derivative(cache.z1, q.activation_name) > 0
+        return bool((np.abs(back[active]) >= MIN_BACK_ERROR).all())
 
     def prompt(self, inputs: Inputs) -> str:
         q = _mlp_inputs(inputs)

@@ -1,0 +1,485 @@
+"""Verifier speed: whole question cycles per second, and each ``solve`` against the idiomatic PyTorch path.
+
+For every registered generator (``verifier.generators()``; nothing here lists them) one run prints:
+
+- whole cycles per second on one core: ``generate(seed)`` + ``solve`` + ``grade`` of a wrong answer (the
+  right answer with one element nudged by 5 % of its magnitude + 0.05, or an integer by 1, sent as JSON
+  lists, as the service receives it), so every applicable misconception is tried and none matches;
+- the time of ``solve`` (µs, median over repeats on pre-generated inputs) and of the same computation done
+  the idiomatic PyTorch way on the same inputs (float64, CPU, one thread), and their ratio;
+- the geometric mean of torch/solve, and one PASS/FAIL line per target of issue 4: no ``solve`` slower than
+  torch's, the geometric mean at least 3x, and at least 5,000 whole cycles per second for every generator.
+
+Everything is timed in this thread's CPU time, with the process pinned to one core, so that other processes
+on a shared machine do not count (the wall-clock cycle rate is printed beside it).
+
+Each torch path is checked against ``solve`` (1e-6 relative) before it is timed, so a path that computes
+something else fails the run instead of flattering a ratio; a generator without a torch path fails it too.
+The targets are for an idle core: on a shared machine, compare runs rather than reading one number.
+
+    .venv/bin/python bench/verifier.py [--quick] [--cpu N]
+
+Exit status: 0 when every target passes, 1 when a target is missed, 2 when a torch path is missing or wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import math
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import verifier  # noqa: E402
+from verifier import FieldSpec, Generator  # noqa: E402
+
+CYCLES_PER_SECOND_TARGET = 5_000.0
+GEOMEAN_TARGET = 3.0
+CHECK_RTOL = 1e-6
+DTYPE = torch.float64
+
+TorchAnswer = dict[str, Any]
+TorchPath = Callable[[Mapping[str, Any]], TorchAnswer]
+
+
+def _t(value: object) -> torch.Tensor:
+    """An input as a float64 tensor (zero-copy for a float64 NumPy array, as torch code would read it)."""
+    return torch.as_tensor(value, dtype=DTYPE)
+
+
+# --- torch paths: the same answer as ``solve``, computed the way a PyTorch user would -------------------
+
+
+_TORCH_ACTIVATIONS: dict[str, Callable[[torch.Tensor, float], torch.Tensor]] = {
+    "relu": lambda z, _a: F.relu(z),
+    "leaky_relu": lambda z, a: F.leaky_relu(z, negative_slope=a),
+    "elu": lambda z, a: F.elu(z, alpha=a),
+    "gelu": lambda z, _a: F.gelu(z),
+    "softplus": lambda z, _a: F.softplus(z),
+    "sigmoid": lambda z, _a: torch.sigmoid(z),
+    "tanh": lambda z, _a: torch.tanh(z),
+    "hardtanh": lambda z, _a: F.hardtanh(z),
+}
+
+
+def torch_activation_derivative(inputs: Mapping[str, Any]) -> TorchAnswer:
+    z = _t(inputs["z"]).requires_grad_()
+    value = _TORCH_ACTIVATIONS[inputs["name"]](z, float(inputs["alpha"]))
+    (derivative,) = torch.autograd.grad(value.sum(), z)  # elementwise: the gradient of the sum is f'(z)
+    return {"value": value.detach(), "derivative": derivative}
+
+
+def torch_maxout(inputs: Mapping[str, Any]) -> TorchAnswer:
+    w, b = _t(inputs["W"]), _t(inputs["b"])
+    output = torch.amax(_t(inputs["x"]) @ w + b, dim=0)
+    return {"output": output, "params": w.numel() + b.numel()}
+
+
+def torch_softmax_ce(inputs: Mapping[str, Any]) -> TorchAnswer:
+    z, y = _t(inputs["z"]).requires_grad_(), _t(inputs["y"])
+    loss = F.cross_entropy(z[None, :], y[None, :])  # probabilities as target: one-hot y
+    loss.backward()
+    return {"p": F.softmax(z.detach(), dim=0), "loss": loss.item(), "grad": z.grad}
+
+
+def torch_gradcheck(inputs: Mapping[str, Any]) -> TorchAnswer:
+    w, analytic, h = _t(inputs["w"]), _t(inputs["analytic"]), float(inputs["h"])
+    loss: Callable[[torch.Tensor], torch.Tensor]
+    if inputs["kind"] == "quadratic":
+        a, b = _t(inputs["A"]), _t(inputs["b"])
+        loss = lambda v: 0.5 * (v @ a @ v) + b @ v  # noqa: E731
+    else:
+        x, y = float(inputs["x"]), float(inputs["y"])
+        loss = lambda v: 0.5 * (v[1] * torch.tanh(v[0] * x) - y) ** 2  # noqa: E731
+    steps = h * torch.eye(w.numel(), dtype=DTYPE)
+    numerical = torch.stack([(loss(w + e) - loss(w - e)) / (2 * h) for e in steps])
+    scale = torch.maximum(torch.linalg.norm(analytic), torch.linalg.norm(numerical))
+    return {
+        "numerical_grad": numerical,
+        "relative_error": (torch.linalg.norm(analytic - numerical) / scale).item(),
+    }
+
+
+_HIDDEN = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}
+
+
+def torch_mlp(inputs: Mapping[str, Any]) -> TorchAnswer:
+    x, y = _t(inputs["x"]), _t(inputs["y"])
+    w1, b1, w2, b2 = (_t(inputs[name]).requires_grad_() for name in ("W1", "b1", "W2", "b2"))
+    z2 = F.linear(_HIDDEN[inputs["activation"]](F.linear(x, w1, b1)), w2, b2)
+    if inputs["loss"] == "mse":
+        loss = 0.5 * F.mse_loss(z2, y, reduction="sum")
+    else:
+        loss = F.cross_entropy(z2[None, :], y[None, :])
+    loss.backward()
+    return {"loss": loss.item(), "dW1": w1.grad, "db1": b1.grad, "dW2": w2.grad, "db2": b2.grad}
+
+
+def torch_bootstrap(inputs: Mapping[str, Any]) -> TorchAnswer:
+    n = int(inputs["n"])
+    missing = torch.pow(1.0 - 1.0 / torch.tensor(float(n), dtype=DTYPE), n)
+    return {"missing_fraction": missing.item(), "unique_fraction": (1.0 - missing).item()}
+
+
+def torch_batchnorm_backward(inputs: Mapping[str, Any]) -> TorchAnswer:
+    x, gamma, beta = (_t(inputs[name]).requires_grad_() for name in ("x", "gamma", "beta"))
+    y = F.batch_norm(x, None, None, gamma, beta, training=True, eps=float(inputs["eps"]))
+    y.backward(_t(inputs["dy"]))
+    return {"dx": x.grad, "dgamma": gamma.grad, "dbeta": beta.grad}
+
+
+def _batchnorm_buffers(batches: torch.Tensor, momentum: float | None) -> TorchAnswer:
+    layer = torch.nn.BatchNorm1d(batches.shape[2], momentum=momentum, dtype=DTYPE).train()
+    with torch.no_grad():
+        for batch in batches:
+            layer(batch)
+    return {"mean": layer.running_mean, "var": layer.running_var}
+
+
+def torch_population_stats(inputs: Mapping[str, Any]) -> TorchAnswer:
+    return _batchnorm_buffers(_t(inputs["batches"]), None)  # momentum=None: the cumulative average
+
+
+def torch_running_stats(inputs: Mapping[str, Any]) -> TorchAnswer:
+    stats = _batchnorm_buffers(_t(inputs["batches"]), float(inputs["momentum"]))
+    return {"running_mean": stats["mean"], "running_var": stats["var"]}
+
+
+def torch_batchnorm_forward(inputs: Mapping[str, Any]) -> TorchAnswer:
+    x = _t(inputs["x"])
+    var, mean = torch.var_mean(x, dim=0, unbiased=False)
+    y = F.batch_norm(
+        x, None, None, _t(inputs["gamma"]), _t(inputs["beta"]), training=True, eps=float(inputs["eps"])
+    )
+    return {"mean": mean, "var": var, "y": y}
+
+
+def torch_dropout_inverted(inputs: Mapping[str, Any]) -> TorchAnswer:
+    # F.dropout draws its own mask; with the question's mask, its training output is x * mask / (1 - p).
+    x, p = _t(inputs["x"]), float(inputs["p"])
+    return {
+        "train_output": x * _t(inputs["mask"]) / (1.0 - p),
+        "test_output": F.dropout(x, p=p, training=False),
+    }
+
+
+def torch_weight_scaling(inputs: Mapping[str, Any]) -> TorchAnswer:
+    return {"test_output": F.linear(_t(inputs["x"]), _t(inputs["W"]) * (1.0 - float(inputs["p"])))}
+
+
+def torch_init_fans(inputs: Mapping[str, Any]) -> TorchAnswer:
+    fan_in, fan_out = torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(list(inputs["shape"])))
+    return {
+        "fan_in": fan_in,
+        "fan_out": fan_out,
+        "glorot_limit": math.sqrt(6.0 / (fan_in + fan_out)),  # xavier_uniform_, gain 1
+        "he_std": torch.nn.init.calculate_gain("relu") / math.sqrt(fan_in),  # kaiming_normal_, fan_in
+    }
+
+
+def torch_standardize(inputs: Mapping[str, Any]) -> TorchAnswer:
+    std, mean = torch.std_mean(_t(inputs["train"]), dim=0, unbiased=False)
+    return {"mean": mean, "std": std, "test_standardized": (_t(inputs["test"]) - mean) / std}
+
+
+def torch_optim(inputs: Mapping[str, Any]) -> TorchAnswer:
+    from verifier.concepts.optim import TORCH_CLASS
+
+    w = _t(inputs["w0"]).clone().requires_grad_()
+    optimizer = getattr(torch.optim, TORCH_CLASS[inputs["optimizer"]])([w], **inputs["hyper"])
+    for g in _t(inputs["grads"]):
+        w.grad = g
+        optimizer.step()
+    return {"w": w.detach()}
+
+
+def torch_attention(inputs: Mapping[str, Any]) -> TorchAnswer:
+    h, q = _t(inputs["H"]), _t(inputs["q"])
+    weights = F.softmax(h @ q / math.sqrt(h.shape[1]), dim=0)
+    return {
+        "max_pool": torch.amax(h, dim=0),
+        "avg_pool": torch.mean(h, dim=0),
+        "weights": weights,
+        "attended": weights @ h,
+    }
+
+
+def torch_l1_l2_minimizer(inputs: Mapping[str, Any]) -> TorchAnswer:
+    a, lam = _t(inputs["a"]), float(inputs["lam"])
+    w_l1 = F.softshrink(a, lam)
+    return {"w_l1": w_l1, "w_l2": a / (1.0 + lam), "zeros_l1": int((w_l1 == 0).sum())}
+
+
+def torch_penalty_step(inputs: Mapping[str, Any]) -> TorchAnswer:
+    lr, lam = float(inputs["lr"]), float(inputs["lam"])
+    w, grad = _t(inputs["w"]), _t(inputs["grad"])
+    param = w.clone().requires_grad_()
+    sgd = torch.optim.SGD([param], lr=lr, weight_decay=lam)
+    param.grad = grad
+    sgd.step()
+    return {"w_l2": param.detach(), "w_l1": F.softshrink(w - lr * grad, lr * lam)}
+
+
+def torch_rnn_params(inputs: Mapping[str, Any]) -> TorchAnswer:
+    from verifier.concepts.rnn import TORCH_CLASS
+
+    module = getattr(torch.nn, TORCH_CLASS[inputs["cell"]])(
+        int(inputs["input_size"]), int(inputs["hidden_size"]), int(inputs["num_layers"])
+    )
+    return {"params": sum(p.numel() for p in module.parameters())}
+
+
+def torch_schedule(inputs: Mapping[str, Any]) -> TorchAnswer:
+    param = torch.zeros(1, requires_grad=True)
+    optimizer = torch.optim.SGD([param], lr=float(inputs["lr0"]))
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    if inputs["kind"] == "step":
+        scheduler = torch.optim.lr_scheduler.StepLR(
+            optimizer, int(inputs["step_size"]), float(inputs["gamma"])
+        )
+    elif inputs["kind"] == "exponential":
+        scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, float(inputs["gamma"]))
+    else:
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, int(inputs["T_max"]))
+    for _ in range(int(inputs["epoch"])):
+        optimizer.step()
+        scheduler.step()
+    return {"lr": scheduler.get_last_lr()[0]}
+
+
+def torch_early_stopping(inputs: Mapping[str, Any]) -> TorchAnswer:
+    # torch has no early stopping; the loop a training script writes, on a tensor of losses.
+    losses, patience, min_delta = _t(inputs["val_loss"]), int(inputs["patience"]), float(inputs["min_delta"])
+    best, best_epoch, waited = torch.tensor(math.inf, dtype=DTYPE), 0, 0
+    for epoch, loss in enumerate(losses):
+        if loss < best - min_delta:
+            best, best_epoch, waited = loss, epoch, 0
+        else:
+            waited += 1
+            if waited == patience:
+                return {"stop_epoch": epoch, "best_epoch": best_epoch}
+    return {"stop_epoch": len(losses) - 1, "best_epoch": best_epoch}
+
+
+def torch_steps_per_epoch(inputs: Mapping[str, Any]) -> TorchAnswer:
+    loader = DataLoader(
+        range(int(inputs["n"])), batch_size=int(inputs["batch_size"]), drop_last=inputs["drop_last"]
+    )
+    return {"steps": len(loader)}
+
+
+TORCH_PATHS: dict[str, TorchPath] = {
+    "activations.derivative": torch_activation_derivative,
+    "activations.maxout": torch_maxout,
+    "activations.softmax_ce": torch_softmax_ce,
+    "backprop.gradcheck": torch_gradcheck,
+    "backprop.mlp": torch_mlp,
+    "bagging.bootstrap": torch_bootstrap,
+    "batchnorm.backward": torch_batchnorm_backward,
+    "batchnorm.population_stats": torch_population_stats,
+    "batchnorm.running_stats": torch_running_stats,
+    "batchnorm.train_forward": torch_batchnorm_forward,
+    "dropout.inverted": torch_dropout_inverted,
+    "dropout.weight_scaling": torch_weight_scaling,
+    "init.fans": torch_init_fans,
+    "normalization.standardize": torch_standardize,
+    "optim.steps": torch_optim,
+    "pooling.attention": torch_attention,
+    "regularization.l1_l2_minimizer": torch_l1_l2_minimizer,
+    "regularization.penalty_step": torch_penalty_step,
+    "rnn.param_count": torch_rnn_params,
+    "schedule.lr": torch_schedule,
+    "training.early_stopping": torch_early_stopping,
+    "training.steps_per_epoch": torch_steps_per_epoch,
+}
+
+
+# --- measurement -----------------------------------------------------------------------------------------
+
+
+def die(message: str) -> NoReturn:
+    """Stop the run: a torch path is missing or computes something else (exit status 2)."""
+    print(f"ERROR: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _as_numpy(value: object) -> np.ndarray:
+    if isinstance(value, torch.Tensor):
+        return value.detach().numpy()
+    return np.asarray(value, dtype=np.float64)
+
+
+def check_torch_path(generator: Generator, path: TorchPath, inputs: Sequence[Mapping[str, Any]]) -> None:
+    """Stop the run unless the torch path gives ``solve``'s answer on every input."""
+    for number, item in enumerate(inputs):
+        expected, got = generator.solve(item), path(item)
+        if set(got) != set(generator.answer_fields):
+            die(f"{generator.id}: torch path gives fields {sorted(got)}, not {sorted(expected)}")
+        for name in generator.answer_fields:
+            if not np.allclose(_as_numpy(got[name]), _as_numpy(expected[name]), rtol=CHECK_RTOL, atol=1e-12):
+                die(
+                    f"{generator.id}: torch path disagrees with solve on field {name!r} (input #{number}): "
+                    f"{_as_numpy(got[name])} vs {_as_numpy(expected[name])}"
+                )
+
+
+def wrong_answer(answer: Mapping[str, object], fields: Mapping[str, FieldSpec]) -> dict[str, object]:
+    """The right answer as JSON values with the first element of the first field nudged out of tolerance."""
+    submission: dict[str, object] = {name: verifier.to_jsonable(value) for name, value in answer.items()}
+    name, spec = next(iter(fields.items()))
+    array = np.array(submission[name], dtype=np.float64)
+    flat = array.reshape(-1)
+    flat[0] = flat[0] + 1 if spec.dtype == "int" else flat[0] + 0.05 * abs(flat[0]) + 0.05
+    submission[name] = array.tolist() if array.ndim else float(array)
+    return submission
+
+
+def time_cycles(generator: Generator, seeds: Sequence[int], passes: int) -> tuple[float, float, float, float]:
+    """Whole cycles per CPU second and per wall second (best of ``passes``), and generate / grade µs.
+
+    CPU time is this thread's (``time.thread_time_ns``): on a shared machine the wall clock also counts the
+    time other processes hold the core, which says nothing about the verifier.
+    """
+    best_cpu = best_wall = math.inf
+    generate_us = grade_us = 0.0
+    for _ in range(passes):
+        generate_ns = grade_ns = 0
+        wall_start = time.perf_counter_ns()
+        for seed in seeds:
+            start = time.thread_time_ns()
+            question = generator.generate(seed)
+            answer = generator.solve(question.inputs)
+            mid = time.thread_time_ns()
+            submission = wrong_answer(answer, generator.answer_fields)
+            before_grade = time.thread_time_ns()
+            grade = generator.grade(question.inputs, submission)
+            end = time.thread_time_ns()
+            if grade.correct:
+                die(f"{generator.id}: the nudged answer graded correct (seed {seed})")
+            generate_ns += mid - start
+            grade_ns += end - before_grade
+        best_wall = min(best_wall, (time.perf_counter_ns() - wall_start) / 1e9)
+        if generate_ns + grade_ns < best_cpu * 1e9:
+            best_cpu = (generate_ns + grade_ns) / 1e9
+            generate_us, grade_us = generate_ns / 1e3 / len(seeds), grade_ns / 1e3 / len(seeds)
+    return len(seeds) / best_cpu, len(seeds) / best_wall, generate_us, grade_us
+
+
+def time_per_call(
+    function: Callable[[Mapping[str, Any]], object], inputs: Sequence[Mapping[str, Any]], repeats: int
+) -> float:
+    """Median over ``repeats`` of the mean CPU time of one call (µs), each repeat a sweep over all inputs."""
+    samples = []
+    for _ in range(repeats):
+        start = time.thread_time_ns()
+        for item in inputs:
+            function(item)
+        samples.append((time.thread_time_ns() - start) / 1e3 / len(inputs))
+    return statistics.median(samples)
+
+
+def pin_to_one_core(cpu: int | None) -> int:
+    """Pin this process to one core (the last allowed one unless ``cpu`` is given) and torch to one thread."""
+    allowed = sorted(os.sched_getaffinity(0))
+    core = allowed[-1] if cpu is None else cpu
+    os.sched_setaffinity(0, {core})
+    torch.set_num_threads(1)
+    return core
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer seeds and repeats (a smoke run)")
+    parser.add_argument("--cpu", type=int, default=None, help="core to pin to (default: the last allowed)")
+    args = parser.parse_args()
+    cycle_seeds = range(100_000, 100_000 + (200 if args.quick else 1000))
+    passes = 2 if args.quick else 5
+    solve_inputs_count, repeats = (20, 15) if args.quick else (50, 41)
+
+    core = pin_to_one_core(args.cpu)
+    generators = verifier.generators()
+    missing = [g.id for g in generators if g.id not in TORCH_PATHS]
+    if missing:
+        die(f"no torch path for generator(s): {', '.join(missing)}; add one to TORCH_PATHS")
+    stale = sorted(set(TORCH_PATHS) - {g.id for g in generators})
+    if stale:
+        die(f"torch paths for unregistered generator(s): {', '.join(stale)}")
+
+    blas = {name: os.environ.get(name) for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    print(
+        f"verifier bench: {len(generators)} generators, core {core}, torch {torch.__version__} "
+        f"({torch.get_num_threads()} thread), numpy {np.__version__}, python {sys.version.split()[0]}"
+    )
+    print("environment: " + ", ".join(f"{k}={'unset' if v is None else repr(v)}" for k, v in blas.items()))
+    print(
+        f"cycle = generate + solve + grade of a wrong answer; cycles/s per CPU second of this thread, best of "
+        f"{passes} passes over {len(cycle_seeds)} seeds (wall c/s: the same by the wall clock).\n"
+        f"solve and torch: CPU µs per call, median of {repeats} sweeps over {solve_inputs_count} questions.\n"
+    )
+
+    header = (
+        f"{'generator':<32} {'cycles/s':>9} {'wall c/s':>9} {'gen µs':>8} {'grade µs':>8} "
+        f"{'solve µs':>9} {'torch µs':>9} {'torch/solve':>11}"
+    )
+    print(header)
+    print("-" * len(header))
+    rows = []
+    gc.collect()
+    for generator in generators:
+        path = TORCH_PATHS[generator.id]
+        inputs = [generator.generate(seed).inputs for seed in range(solve_inputs_count)]
+        check_torch_path(generator, path, inputs)
+        gc.disable()
+        try:
+            rate, wall_rate, generate_us, grade_us = time_cycles(generator, cycle_seeds, passes)
+            solve_us = time_per_call(generator.solve, inputs, repeats)
+            torch_us = time_per_call(path, inputs, repeats)
+        finally:
+            gc.enable()
+        ratio = torch_us / solve_us
+        rows.append((generator.id, rate, solve_us, torch_us, ratio))
+        print(
+            f"{generator.id:<32} {rate:>9,.0f} {wall_rate:>9,.0f} {generate_us:>8.1f} {grade_us:>8.1f} "
+            f"{solve_us:>9.2f} {torch_us:>9.2f} {ratio:>10.1f}x",
+            flush=True,
+        )
+
+    geomean = math.exp(statistics.fmean(math.log(row[4]) for row in rows))
+    print("-" * len(header))
+    print(f"geometric mean of torch/solve: {geomean:.1f}x over {len(rows)} generators\n")
+
+    slower = [row[0] for row in rows if row[4] < 1.0]
+    slow_cycles = [f"{row[0]} ({row[1]:,.0f}/s)" for row in rows if row[1] < CYCLES_PER_SECOND_TARGET]
+    results = [
+        (
+            "no solve slower than torch",
+            not slower,
+            ", ".join(slower) or f"slowest ratio {min(r[4] for r in rows):.1f}x",
+        ),
+        (f"geometric mean >= {GEOMEAN_TARGET:.0f}x", geomean >= GEOMEAN_TARGET, f"{geomean:.1f}x"),
+        (
+            f">= {CYCLES_PER_SECOND_TARGET:,.0f} cycles/s for every generator",
+            not slow_cycles,
+            ", ".join(slow_cycles) or f"slowest {min(r[1] for r in rows):,.0f}/s",
+        ),
+    ]
+    for name, ok, detail in results:
+        print(f"{'PASS' if ok else 'FAIL'}  {name}: {detail}")
+    return 0 if all(ok for _, ok, _ in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
