@@ -17,7 +17,7 @@ Each torch path is checked against ``solve`` (1e-6 relative) before it is timed,
 something else fails the run instead of flattering a ratio; a generator without a torch path fails it too.
 The targets are for an idle core: on a shared machine, compare runs rather than reading one number.
 
-    .venv/bin/python bench/verifier.py [--quick] [--cpu N]
+    .venv/bin/python bench/verifier.py [--quick] [--cpu N] [--only TEXT]
 
 Exit status: 0 when every target passes, 1 when a target is missed, 2 when a torch path is missing or wrong.
 """
@@ -404,6 +404,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer seeds and repeats (a smoke run)")
     parser.add_argument("--cpu", type=int, default=None, help="core to pin to (default: the last allowed)")
+    parser.add_argument("--only", default="", help="time only generators whose id contains this text")
     args = parser.parse_args()
     cycle_seeds = range(100_000, 100_000 + (200 if args.quick else 1000))
     passes = 2 if args.quick else 5
@@ -439,6 +440,8 @@ def main() -> int:
     rows = []
     gc.collect()
     for generator in generators:
+        if args.only not in generator.id:
+            continue
         path = TORCH_PATHS[generator.id]
         inputs = [generator.generate(seed).inputs for seed in range(solve_inputs_count)]
         check_torch_path(generator, path, inputs)

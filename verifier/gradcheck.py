@@ -16,7 +16,7 @@ Two details follow cs231n's ``eval_numerical_gradient_array`` and one departs fr
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -70,18 +70,27 @@ def numerical_gradient_array(
     return grad
 
 
-def relative_error(analytic: FloatArray | float, numerical: FloatArray | float) -> float:
+def relative_error(
+    analytic: FloatArray | Sequence[float] | float, numerical: FloatArray | Sequence[float] | float
+) -> float:
     """``‖a − n‖ / max(‖a‖, ‖n‖)`` with Euclidean norms; 0 when both gradients are exactly zero.
 
     For scalars this is the textbook ``|a − n| / max(|a|, |n|)``. Norms over the whole gradient rather
     than a per-element maximum keep the check meaningful when some entries are near zero (a dead ReLU,
     a saturated sigmoid), where a per-element ratio only measures round-off.
     """
-    a = np.asarray(analytic, dtype=np.float64).ravel()
-    n = np.asarray(numerical, dtype=np.float64).ravel()
-    d = a - n
-    # Squared norms as dot products: np.linalg.norm costs several microseconds per call on tiny vectors.
-    scale = math.sqrt(max(float(a @ a), float(n @ n)))
+    # Plain floats: gradients here have a handful of entries, and np.linalg.norm costs several
+    # microseconds per call on tiny vectors.
+    a = _flat(analytic)
+    n = _flat(numerical)
+    scale = math.sqrt(max(sum(v * v for v in a), sum(v * v for v in n)))
     if scale == 0.0:
         return 0.0
-    return math.sqrt(float(d @ d)) / scale
+    return math.sqrt(sum((u - v) ** 2 for u, v in zip(a, n, strict=True))) / scale
+
+
+def _flat(value: FloatArray | Sequence[float] | float) -> list[float]:
+    if isinstance(value, list) and all(type(v) is float for v in value):
+        return value
+    flat: list[float] = np.asarray(value, dtype=np.float64).ravel().tolist()
+    return flat

@@ -190,12 +190,17 @@ def _parse_flat(name: str, value: object, spec: FieldSpec) -> tuple[list[float],
 
 def flat_floats(value: object) -> list[float]:
     """An answer value (float, int, array or nested list) as a flat list of Python floats."""
-    if isinstance(value, float | int):
-        return [float(value)]
-    if isinstance(value, np.ndarray):
-        array = value if value.dtype == np.float64 else value.astype(np.float64)
+    kind = type(value)
+    if kind is np.ndarray:  # the usual case first: one type check per value
+        array: FloatArray = value  # type: ignore[assignment]
+        if array.dtype != np.float64:
+            array = array.astype(np.float64)
         flat: list[float] = (array if array.ndim == 1 else array.ravel()).tolist()
         return flat
+    if kind is float:
+        return [value]  # type: ignore[list-item]
+    if isinstance(value, float | int):
+        return [float(value)]
     if isinstance(value, list) and all(type(item) is float for item in value):
         return list(value)
     flat = np.asarray(value, dtype=np.float64).ravel().tolist()

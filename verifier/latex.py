@@ -1,24 +1,46 @@
 """LaTeX snippets for prompts and worked steps, so every generator prints numbers the same way."""
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
 from verifier._types import FloatArray
 
 
-def num(value: float, *, decimals: int = 4) -> str:
-    """A number with trailing zeros dropped: ``0.5``, ``-1.25``, ``3``."""
+# Prompts print the same few hand-workable numbers (0.5, -1.2, ...) over and over: remember their text.
+@lru_cache(maxsize=4096)
+def _fixed(value: float, decimals: int) -> str:
     text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
 
-def matrix(values: FloatArray | Sequence[float] | Sequence[Sequence[float]], *, decimals: int = 4) -> str:
-    """A vector (written as a row) or a matrix as a LaTeX ``bmatrix``."""
+def num(value: float, *, decimals: int = 4) -> str:
+    """A number with trailing zeros dropped: ``0.5``, ``-1.25``, ``3``."""
+    return _fixed(value, decimals)
+
+
+def _rows(values: FloatArray | Sequence[float] | Sequence[Sequence[float]]) -> list[list[float]] | None:
+    """The values as rows of numbers (a vector is one row); None for a single number."""
+    if isinstance(values, list) and values:  # lists of numbers or of rows, as generators build them
+        return values if isinstance(values[0], list) else [values]
+    if isinstance(values, np.ndarray) and values.ndim in (1, 2):
+        # Python numbers from ``tolist`` format several times faster than NumPy scalars one by one.
+        listed: list[float] | list[list[float]] = values.tolist()
+        return [listed] if values.ndim == 1 else listed  # type: ignore[list-item, return-value]
     array = np.asarray(values, dtype=np.float64)
     if array.ndim == 0:
-        return num(float(array), decimals=decimals)
-    # Python floats from ``tolist`` format several times faster than NumPy scalars taken one by one.
-    rows = (array.reshape(1, -1) if array.ndim == 1 else array.reshape(array.shape[0], -1)).tolist()
-    body = r" \\ ".join(" & ".join(num(v, decimals=decimals) for v in row) for row in rows)
+        return None
+    rows: list[list[float]] = (
+        array.reshape(1, -1) if array.ndim == 1 else array.reshape(array.shape[0], -1)
+    ).tolist()
+    return rows
+
+
+def matrix(values: FloatArray | Sequence[float] | Sequence[Sequence[float]], *, decimals: int = 4) -> str:
+    """A vector (written as a row) or a matrix as a LaTeX ``bmatrix``."""
+    rows = _rows(values)
+    if rows is None:
+        return num(float(np.asarray(values, dtype=np.float64)), decimals=decimals)
+    body = r" \\ ".join(" & ".join([_fixed(v, decimals) for v in row]) for row in rows)
     return r"\begin{bmatrix}" + body + r"\end{bmatrix}"

@@ -14,7 +14,7 @@ Goodfellow et al. 2013 (maxout, https://arxiv.org/abs/1302.4389).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, NamedTuple, get_args
 
@@ -215,6 +215,43 @@ def activation_backward(
     return out
 
 
+# --- the same activations on one float --------------------------------------------------------------------
+# For a layer of two units NumPy's per-call cost is ten times the arithmetic, so single-example code (the
+# hidden layer of backprop.mlp) uses these; the formulas are the array functions' above.
+
+ScalarFunction = Callable[[float], float]
+
+
+def _sigmoid_scalar(z: float) -> float:
+    return 0.5 * (1.0 + math.tanh(0.5 * z))
+
+
+def _sigmoid_derivative_scalar(z: float) -> float:
+    s = _sigmoid_scalar(z)
+    return s * (1.0 - s)
+
+
+def _tanh_derivative_scalar(z: float) -> float:
+    t = math.tanh(z)
+    return 1.0 - t * t
+
+
+_SCALAR: dict[str, tuple[ScalarFunction, ScalarFunction]] = {
+    "sigmoid": (_sigmoid_scalar, _sigmoid_derivative_scalar),
+    "tanh": (math.tanh, _tanh_derivative_scalar),
+    "relu": (lambda z: z if z > 0.0 else 0.0, lambda z: 1.0 if z > 0.0 else 0.0),
+}
+SCALAR_NAMES: tuple[ActivationName, ...] = ("sigmoid", "tanh", "relu")
+
+
+def scalar_activation(name: ActivationName) -> tuple[ScalarFunction, ScalarFunction]:
+    """``(f, f')`` on one float for sigmoid, tanh or ReLU; a ValueError for the others."""
+    try:
+        return _SCALAR[name]
+    except KeyError:
+        raise ValueError(f"no scalar form of activation {name!r}") from None
+
+
 # --- misconceptions about derivatives (same arguments as the right derivative function) ------------------
 
 
@@ -388,14 +425,18 @@ def softmax_ce_forward(z: FloatArray, y: FloatArray) -> tuple[float, SoftmaxCECa
     Shifted by the largest logit, and ``log p`` taken as ``z − max − log(sum e^{z − max})``, which stays
     finite where ``p`` underflows. Plain floats: for a handful of classes NumPy's per-call cost dominates.
     """
-    logits = z.tolist()
+    loss, p = softmax_ce_values(z.tolist(), y.tolist())
+    return loss, SoftmaxCECache(p=np.array(p), y=y)
+
+
+def softmax_ce_values(logits: Sequence[float], y: Sequence[float]) -> tuple[float, list[float]]:
+    """The loss and the probabilities of :func:`softmax_ce_forward`, on plain floats."""
     top = max(logits)
     e = [math.exp(v - top) for v in logits]
     total = sum(e)
     log_total = math.log(total)
-    p = np.array([v / total for v in e])
-    loss = -sum(t * (v - top - log_total) for t, v in zip(y.tolist(), logits, strict=True))
-    return loss, SoftmaxCECache(p=p, y=y)
+    loss = -sum(t * (v - top - log_total) for t, v in zip(y, logits, strict=True))
+    return loss, [v / total for v in e]
 
 
 def softmax_ce_backward(cache: SoftmaxCECache, dloss: float = 1.0) -> FloatArray:
