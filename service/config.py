@@ -42,6 +42,48 @@ class Settings(BaseSettings):
     sync_content_on_start: bool = Field(
         default=True, description="Load `content/` into the database when the service starts."
     )
+    token_ttl_hours: int = Field(
+        default=720,
+        ge=1,
+        le=24 * 365,
+        description="How long a bearer token from `POST /api/v1/auth/token` stays valid (logout revokes it "
+        "earlier).",
+    )
+    password_hash_time_cost: int = Field(
+        default=3, ge=1, le=20, description="Argon2id passes over memory when hashing a password."
+    )
+    password_hash_memory_kib: int = Field(
+        default=65536,
+        ge=1024,
+        le=4 * 1024 * 1024,
+        description="Argon2id memory per password hash, in KiB. Lower it only for tests.",
+    )
+    idempotency_key_ttl_hours: int = Field(
+        default=24,
+        ge=24,
+        le=24 * 30,
+        description="How long a stored `Idempotency-Key` answers retries before it may be purged (at least "
+        "24 h).",
+    )
+    learning_steps_seconds: list[int] = Field(
+        default=[60, 600],
+        max_length=10,
+        description="Learning steps of a new account's scheduler, in seconds (fsrs's defaults: 1 min, "
+        "10 min). JSON list in the environment.",
+    )
+    relearning_steps_seconds: list[int] = Field(
+        default=[600],
+        max_length=10,
+        description="Relearning steps after a lapse for a new account's scheduler, in seconds (fsrs's "
+        "default: 10 min).",
+    )
+    learn_ahead_minutes: int = Field(
+        default=20,
+        ge=0,
+        le=24 * 60,
+        description="A learning card due within this many minutes counts as due now (Anki's learn-ahead "
+        "limit), once nothing else is left.",
+    )
 
     @field_validator("log_level")
     @classmethod
@@ -50,6 +92,13 @@ class Settings(BaseSettings):
         if level not in {"critical", "error", "warning", "info", "debug", "trace"}:
             raise ValueError(f"unknown log level {value!r}")
         return level
+
+    @field_validator("learning_steps_seconds", "relearning_steps_seconds")
+    @classmethod
+    def _positive_steps(cls, value: list[int]) -> list[int]:
+        if any(not 1 <= step <= 86_400 for step in value):
+            raise ValueError("every step must be between 1 and 86400 seconds")
+        return value
 
     @property
     def resolved_database_url(self) -> str:

@@ -6,9 +6,12 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
+from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
+from service.auth import service as auth_service
+from service.auth.schemas import Principal
 from service.config import Settings, get_settings
 from service.content.cache import ContentCache
 from service.db.types import utcnow
@@ -32,10 +35,12 @@ def get_write_db(request: Request) -> Iterator[Session]:
 
     On SQLite the transaction begins IMMEDIATE, so two writers queue on the busy timeout instead of one
     failing with "database is locked" when it upgrades a read to a write; PostgreSQL needs nothing.
+    The transaction begins with the session's first statement, not before, so work the handler does
+    before touching the database (hashing a password) does not hold the lock.
     """
-    session: Session = request.app.state.sessionmaker()
+    engine = request.app.state.engine.execution_options(sqlite_immediate=True)
+    session: Session = request.app.state.sessionmaker(bind=engine)
     try:
-        session.connection(execution_options={"sqlite_immediate": True})
         yield session
         session.commit()
     except BaseException:
@@ -56,8 +61,49 @@ def get_clock() -> Callable[[], datetime]:
     return utcnow
 
 
-SessionDep = Annotated[Session, Depends(get_db)]
-WriteSessionDep = Annotated[Session, Depends(get_write_db)]
+# Only for OpenAPI (the "Authorize" button and schemathesis): a missing header is our own 401 below.
+bearer_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+# scope="function": the session commits when the handler returns, *before* the response is sent, so a
+# client that gets a 2xx and sends its next request at once (to any worker) reads what was written.
+# (FastAPI's default for dependencies with yield ends them after the response has gone out.)
+_read_session = Depends(get_db, scope="function")
+_write_session = Depends(get_write_db, scope="function")
+
+
+def get_current_user(
+    session: Annotated[Session, _read_session],
+    clock: Annotated[Callable[[], datetime], Depends(get_clock)],
+    token: Annotated[str | None, Depends(bearer_scheme)],
+) -> Principal:
+    """The caller of a read-only request, on the request's read session."""
+    return auth_service.authenticate(session, token, now=clock())
+
+
+def get_current_writer(
+    session: Annotated[Session, _write_session],
+    clock: Annotated[Callable[[], datetime], Depends(get_clock)],
+    token: Annotated[str | None, Depends(bearer_scheme)],
+) -> Principal:
+    """The caller of a writing request, on the request's write session (one connection per request)."""
+    return auth_service.authenticate(session, token, now=clock())
+
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        min_length=1,
+        max_length=200,
+        description="Makes a retry safe: the same key with the same body returns the first response and "
+        "writes nothing; with another body it is a 409.",
+    ),
+]
+
+SessionDep = Annotated[Session, _read_session]
+WriteSessionDep = Annotated[Session, _write_session]
 ContentCacheDep = Annotated[ContentCache, Depends(get_content_cache)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
+CurrentUserDep = Annotated[Principal, Depends(get_current_user)]
+CurrentWriterDep = Annotated[Principal, Depends(get_current_writer)]

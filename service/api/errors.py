@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 
 from service.errors import DlquizError
 
@@ -28,9 +29,22 @@ class ErrorRead(BaseModel):
     detail: str
 
 
+BAD_REQUEST_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorRead, "description": "The body could not be parsed (not JSON, or not UTF-8)"},
+}
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorRead, "description": "Not found"},
     422: {"model": ErrorRead, "description": "Invalid request; `detail` names the field"},
+}
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {
+        "model": ErrorRead,
+        "description": "Missing, invalid, expired or revoked bearer token",
+        "headers": {"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}},
+    },
+}
+CONFLICT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorRead, "description": "Conflicts with stored state (a reused Idempotency-Key)"},
 }
 
 
@@ -65,9 +79,22 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return _json_error(422, "ValidationError", validation_message(exc.errors()))
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+def _allowed_methods(request: Request) -> set[str]:
+    # Starlette's 405 names the methods of the first route with a matching path only; a path served
+    # by several routes (GET and PATCH /me/settings) must list them all.
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] != Match.NONE:
+            methods |= route.methods
+    return methods
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    return _json_error(exc.status_code, "HTTPError", str(exc.detail), dict(exc.headers or {}) or None)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(sorted(_allowed_methods(request)))
+    return _json_error(exc.status_code, "HTTPError", str(exc.detail), headers or None)
 
 
 def register_error_handlers(app: FastAPI) -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from service.json_types import INTEGRAL
+from service.study.schemas import ReviewRead
 
 JsonValue = Any  # JSON as produced by the verifier: numbers, strings, nested lists
 
@@ -33,9 +36,9 @@ class GeneratorsPage(BaseModel):
 class QuestionCreate(BaseModel):
     """Ask for a question; without a seed the server draws one."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # JSON false is not the integer 0
 
-    seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1), INTEGRAL] | None = None
 
 
 class Prompt(BaseModel):
@@ -56,7 +59,7 @@ class QuestionRead(BaseModel):
 class AnswerCreate(BaseModel):
     """An answer: every answer field mapped to a number or a nested list of numbers."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # JSON false is not the integer 0
 
     answer: dict[str, JsonValue] = Field(examples=[{"mean": [0.5, -1.0], "var": [1.25, 0.5]}])
 
@@ -84,10 +87,15 @@ class StepRead(BaseModel):
 
 
 class AttemptRead(BaseModel):
-    """A graded attempt and the worked solution, shown once an attempt has been graded."""
+    """A graded attempt and the worked solution, shown once an attempt has been graded.
+
+    ``review`` is the review this attempt recorded: the first graded answer to a question that the
+    study queue generated for a numeric card reviews that card; any other attempt records none.
+    """
 
     question_id: str
     number: int
     grade: GradeRead
     solution: list[StepRead]
     created_at: datetime
+    review: ReviewRead | None = None

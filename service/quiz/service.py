@@ -2,20 +2,21 @@
 
 The service reaches the verifier only through its public registry (``verifier.get``/``generators``).
 A malformed answer is refused as :class:`InvalidSubmission` before anything is stored, so it never
-counts as an attempt.
+counts as an attempt. Instances belong to the user they were made for; anyone else gets a 404.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 import verifier
+from service.config import Settings
 from service.content.render import render_markdown
 from service.db.models import Attempt, QuestionInstance
 from service.errors import InvalidSubmission, NotFound
@@ -31,6 +32,9 @@ from service.quiz.schemas import (
     QuestionRead,
     StepRead,
 )
+from service.study import idempotency, reviews
+from service.study import repository as study_repository
+from service.study.schemas import ReviewRead
 
 log = logging.getLogger(__name__)
 
@@ -84,13 +88,20 @@ def question_read(instance: QuestionInstance, *, attempts: int) -> QuestionRead:
 
 
 def new_instance(
-    session: Session, generator_id: str, *, seed: int | None, now: datetime, card_key: int | None = None
+    session: Session,
+    generator_id: str,
+    *,
+    seed: int | None,
+    now: datetime,
+    user_id: int,
+    card_key: int | None = None,
 ) -> QuestionInstance:
-    """Generate and store a question; a missing seed is drawn from the OS's random source."""
+    """Generate and store a question owned by ``user_id``; a missing seed is drawn from the OS."""
     generator = _generator(generator_id)
     question = generator.generate(secrets.randbelow(MAX_SEED) if seed is None else seed)
     instance = QuestionInstance(
         id=secrets.token_hex(16),
+        user_id=user_id,
         generator_id=generator.id,
         seed=question.seed,
         inputs=question.inputs_json(),
@@ -104,15 +115,23 @@ def new_instance(
     return instance
 
 
-def create_question(session: Session, generator_id: str, *, seed: int | None, now: datetime) -> QuestionRead:
-    """A fresh question from ``generator_id``, stored so it can be answered later."""
-    return question_read(new_instance(session, generator_id, seed=seed, now=now), attempts=0)
+def create_question(
+    session: Session, generator_id: str, *, user_id: int, seed: int | None, now: datetime
+) -> QuestionRead:
+    """A fresh question from ``generator_id`` for the caller, stored so it can be answered later."""
+    return question_read(new_instance(session, generator_id, seed=seed, now=now, user_id=user_id), attempts=0)
 
 
-def get_question(session: Session, instance_id: str) -> QuestionRead:
+def _own_instance(session: Session, instance_id: str, *, user_id: int) -> QuestionInstance:
+    # Someone else's question is "not found", exactly like a question that does not exist.
     instance = repository.get_instance(session, instance_id)
-    if instance is None:
+    if instance is None or instance.user_id != user_id:
         raise NotFound(f"no question with id '{instance_id}'")
+    return instance
+
+
+def get_question(session: Session, instance_id: str, *, user_id: int) -> QuestionRead:
+    instance = _own_instance(session, instance_id, user_id=user_id)
     return question_read(instance, attempts=repository.count_attempts(session, instance_id))
 
 
@@ -173,22 +192,67 @@ def record_attempt(
     return attempt, grade
 
 
-def attempt_read(attempt: Attempt, grade: verifier.Grade, instance: QuestionInstance) -> AttemptRead:
+def attempt_read(
+    attempt: Attempt, grade: verifier.Grade, instance: QuestionInstance, *, review: ReviewRead | None = None
+) -> AttemptRead:
     return AttemptRead(
         question_id=instance.id,
         number=attempt.number,
         grade=grade_read(grade),
         solution=solution_steps(_generator(instance.generator_id), instance.inputs),
         created_at=attempt.created_at,
+        review=review,
     )
 
 
 def answer_question(
-    session: Session, instance_id: str, answer: dict[str, Any], *, now: datetime
+    session: Session,
+    instance_id: str,
+    answer: dict[str, Any],
+    *,
+    user_id: int,
+    idempotency_key: str | None,
+    settings: Settings,
+    now: datetime,
 ) -> AttemptRead:
-    """Grade an answer to a stored question and return the grade with the worked solution."""
-    instance = repository.get_instance(session, instance_id)
-    if instance is None:
-        raise NotFound(f"no question with id '{instance_id}'")
-    attempt, grade = record_attempt(session, instance, answer, now=now)
-    return attempt_read(attempt, grade, instance)
+    """Grade an answer to the caller's question and return the grade with the worked solution.
+
+    The first graded answer to a question the study queue generated for a numeric card is also that
+    card's review, rated by :func:`reviews.rating_for_grade`. Runs under the user's study lock, so
+    concurrent answers get distinct attempt numbers and a retry with the same key replays.
+    """
+    study_repository.lock_user(session, user_id)
+
+    def answer_once() -> AttemptRead:
+        instance = _own_instance(session, instance_id, user_id=user_id)
+        attempt, grade = record_attempt(session, instance, answer, now=now)
+        review = None
+        card = study_repository.card_by_key(session, instance.card_key) if instance.card_key else None
+        if card is not None and not card.archived and attempt.number == 1:
+            log = reviews.record_review(
+                session,
+                user_id=user_id,
+                card=card,
+                rating=reviews.rating_for_grade(correct=grade.correct, score=grade.score),
+                now=now,
+                grade=reviews.GradeInfo(
+                    question_id=instance.id,
+                    score=grade.score,
+                    correct=grade.correct,
+                    misconception=grade.misconception,
+                ),
+            )
+            review = reviews.review_read(log, card_id=card.id)
+        return attempt_read(attempt, grade, instance, review=review)
+
+    return idempotency.run_once(
+        session,
+        user_id=user_id,
+        key=idempotency_key,
+        fingerprint=idempotency.request_hash(f"POST /questions/{instance_id}/answers", answer),
+        status_code=200,
+        model=AttemptRead,
+        now=now,
+        ttl=timedelta(hours=settings.idempotency_key_ttl_hours),
+        action=answer_once,
+    )

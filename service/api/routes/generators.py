@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path
 
-from service.api.deps import ClockDep, WriteSessionDep
-from service.api.errors import ERROR_RESPONSES
+from service.api.deps import ClockDep, CurrentWriterDep, WriteSessionDep
+from service.api.errors import AUTH_RESPONSES, ERROR_RESPONSES
 from service.quiz import service
 from service.quiz.schemas import GeneratorsPage, QuestionCreate, QuestionRead
 
@@ -21,14 +21,18 @@ def list_generators() -> GeneratorsPage:
 
 
 @router.post(
-    "/{generator_id}/questions", status_code=201, response_model=QuestionRead, responses=ERROR_RESPONSES
+    "/{generator_id}/questions",
+    status_code=201,
+    response_model=QuestionRead,
+    responses={**AUTH_RESPONSES, **ERROR_RESPONSES},
 )
 def create_question(
     session: WriteSessionDep,
+    principal: CurrentWriterDep,
     clock: ClockDep,
     generator_id: Annotated[str, Path(max_length=128)],
     body: Annotated[QuestionCreate | None, Body()] = None,
 ) -> QuestionRead:
-    """A fresh question instance from this generator (the same seed gives the same question)."""
+    """A fresh question instance for the caller (the same seed gives the same question)."""
     seed = body.seed if body is not None else None
-    return service.create_question(session, generator_id, seed=seed, now=clock())
+    return service.create_question(session, generator_id, user_id=principal.user_id, seed=seed, now=clock())

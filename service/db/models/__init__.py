@@ -2,5 +2,22 @@
 
 from service.db.models.attempt import Attempt, QuestionInstance
 from service.db.models.card import Card, CardTag, ContentState, Deck
+from service.db.models.review import CardState, DeckProgress, IdempotencyKey, ReviewLog
+from service.db.models.user import AccessToken, SchedulerConfig, User, UserSettings
 
-__all__ = ["Attempt", "Card", "CardTag", "ContentState", "Deck", "QuestionInstance"]
+__all__ = [
+    "AccessToken",
+    "Attempt",
+    "Card",
+    "CardState",
+    "CardTag",
+    "ContentState",
+    "Deck",
+    "DeckProgress",
+    "IdempotencyKey",
+    "QuestionInstance",
+    "ReviewLog",
+    "SchedulerConfig",
+    "User",
+    "UserSettings",
+]

@@ -17,11 +17,16 @@ from service.db.types import UTCDateTime, utcnow
 
 
 class QuestionInstance(Base):
-    """One generated question as it was shown; ``id`` is a random hex string, not guessable."""
+    """One generated question as it was shown; ``id`` is a random hex string, not guessable.
+
+    Every instance belongs to the user it was generated for; ``card_key`` is set when the study queue
+    generated it for a numeric card, and then its first graded answer is also that card's review.
+    """
 
     __tablename__ = "question_instances"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     generator_id: Mapped[str] = mapped_column(String(128))
     seed: Mapped[int] = mapped_column(Integer)
     inputs: Mapped[dict[str, Any]] = mapped_column(JSON)

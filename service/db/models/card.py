@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db.base import Base
@@ -34,7 +34,14 @@ class Card(Base):
     """One question/answer card with its markdown source, rendered HTML and content hash."""
 
     __tablename__ = "cards"
-    __table_args__ = (Index("ix_cards_deck_id_position", "deck_id", "position"),)
+    __table_args__ = (
+        Index("ix_cards_deck_id_position", "deck_id", "position"),
+        # Archived cards are few; this partial index lists them, so per-user study queries can leave
+        # them out with one small NOT IN set instead of a lookup in `cards` for every state row.
+        Index(
+            "ix_cards_archived_key", "key", sqlite_where=text("archived"), postgresql_where=text("archived")
+        ),
+    )
 
     key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(128), unique=True)

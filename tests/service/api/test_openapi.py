@@ -1,7 +1,12 @@
 """Schemathesis over the whole OpenAPI document, against a real server on SQLite.
 
 Every generated request must get a non-5xx answer whose status, content type and body match what the
-schema declares. New endpoints join automatically as the API grows.
+schema declares. New endpoints join automatically as the API grows. Requests carry a valid bearer
+token of one test user (logout gets a token of its own, so it never logs the others out).
+
+The schema is the app's own ``openapi()`` document, loaded at import (no server needed to collect the
+tests); each case is sent to the real server. Schemathesis's lazy ``from_fixture`` loader does not run
+under pytest 9.2 (it reads the removed ``Node._nodeid``).
 """
 
 from __future__ import annotations
@@ -9,11 +14,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from tests.service.api.conftest import start_api
+from service.config import Settings
+from service.main import create_app
+from tests.service.api.conftest import PASSWORD, register, start_api
+
+USERNAME = "schemathesis"
+
+schema = schemathesis.openapi.from_dict(create_app(Settings(_env_file=None)).openapi())
 
 
 @pytest.fixture(scope="module")
@@ -26,14 +38,35 @@ def sqlite_server(
 
 
 @pytest.fixture(scope="module")
-def api_schema(sqlite_server: str) -> schemathesis.BaseSchema:
-    return schemathesis.openapi.from_url(f"{sqlite_server}/openapi.json")
+def auth_headers(sqlite_server: str) -> Callable[[bool], dict[str, str]]:
+    """The shared user's Authorization header, or (``fresh=True``) one with a token of its own."""
+    with httpx.Client(base_url=sqlite_server, timeout=30) as client:
+        shared = register(client, USERNAME)
+
+    def headers(fresh: bool) -> dict[str, str]:
+        if not fresh:
+            return shared
+        with httpx.Client(base_url=sqlite_server, timeout=30) as client:
+            token = client.post("/api/v1/auth/token", data={"username": USERNAME, "password": PASSWORD})
+        return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+    return headers
 
 
-schema = schemathesis.pytest.from_fixture("api_schema")
+def test_served_schema_is_the_one_tested(sqlite_server: str) -> None:
+    assert httpx.get(f"{sqlite_server}/openapi.json").json() == schema.raw_schema
 
 
 @schema.parametrize()
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
-def test_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
-    case.call_and_validate()
+def test_api_conforms_to_its_schema(
+    case: schemathesis.Case, sqlite_server: str, auth_headers: Callable[[bool], dict[str, str]]
+) -> None:
+    response = case.call(base_url=sqlite_server, headers=auth_headers(case.path == "/api/v1/auth/logout"))
+    # A 422 from a domain rule (a numeric card cannot be self-rated, an answer of the wrong shape) refuses
+    # a request the schema cannot tell apart from a good one; validation 422s still count as rejections.
+    domain_refusal = response.status_code == 422 and response.json().get("type") != "ValidationError"
+    case.validate_response(
+        response,
+        excluded_checks=[schemathesis.checks.positive_data_acceptance] if domain_refusal else None,
+    )

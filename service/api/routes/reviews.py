@@ -1,0 +1,53 @@
+"""Self-rated reviews and undo."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from service.api.deps import ClockDep, CurrentWriterDep, IdempotencyKeyHeader, SettingsDep, WriteSessionDep
+from service.api.errors import AUTH_RESPONSES, CONFLICT_RESPONSES, ERROR_RESPONSES
+from service.study import reviews
+from service.study.schemas import ReviewCreate, ReviewRead
+
+router = APIRouter(prefix="/reviews", tags=["study"])
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ReviewRead,
+    responses={**AUTH_RESPONSES, **ERROR_RESPONSES, **CONFLICT_RESPONSES},
+)
+def submit_review(
+    session: WriteSessionDep,
+    principal: CurrentWriterDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    body: ReviewCreate,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> ReviewRead:
+    """Rate a card 1-4 (Again, Hard, Good, Easy); numeric cards are reviewed by answering instead."""
+    return reviews.submit_review(
+        session,
+        user_id=principal.user_id,
+        body=body,
+        idempotency_key=idempotency_key,
+        settings=settings,
+        now=clock(),
+    )
+
+
+@router.post(
+    "/undo", response_model=ReviewRead, responses={**AUTH_RESPONSES, **ERROR_RESPONSES, **CONFLICT_RESPONSES}
+)
+def undo_review(
+    session: WriteSessionDep,
+    principal: CurrentWriterDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> ReviewRead:
+    """Undo the caller's latest review: the card's state is restored, the log entry marked undone."""
+    return reviews.undo_last_review(
+        session, user_id=principal.user_id, idempotency_key=idempotency_key, settings=settings, now=clock()
+    )

@@ -1,0 +1,26 @@
+"""The study queue."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from service.api.deps import ClockDep, CurrentWriterDep, SettingsDep, WriteSessionDep
+from service.api.errors import AUTH_RESPONSES, ERROR_RESPONSES
+from service.study import service
+from service.study.queue_schemas import StudyNext
+
+router = APIRouter(prefix="/study", tags=["study"])
+
+
+@router.get("/next", response_model=StudyNext, responses={**AUTH_RESPONSES, **ERROR_RESPONSES})
+def get_next_card(
+    session: WriteSessionDep,
+    principal: CurrentWriterDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    deck: Annotated[str | None, Query(max_length=64, description="Only cards of this deck id.")] = None,
+) -> StudyNext:
+    """The next card with its four intervals and today's counts; a numeric card comes with a question."""
+    return service.next_card(session, user_id=principal.user_id, deck=deck, settings=settings, now=clock())

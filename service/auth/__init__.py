@@ -1,0 +1,1 @@
+"""Accounts and access: registration, Argon2 password hashes, opaque bearer tokens stored by hash."""

@@ -1,0 +1,462 @@
+"""SQL for studying: locks, settings, card states, the review log, deck progress, idempotency keys, stats.
+
+Every query that runs per request for one user is a range scan of an index that starts with
+``user_id``: ``card_states (user_id, due)``, ``review_logs (user_id, reviewed_at, ...)`` (covering the
+stats columns) and the primary keys. Nothing here reads a user's whole history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    Integer,
+    Select,
+    TextClause,
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from service.db.models import (
+    Card,
+    CardState,
+    ContentState,
+    Deck,
+    DeckProgress,
+    IdempotencyKey,
+    QuestionInstance,
+    ReviewLog,
+    SchedulerConfig,
+    User,
+    UserSettings,
+)
+from service.db.types import UTCDateTime
+
+# Positions are 32-bit integers; these bound every real position from below and above.
+POSITION_MIN = -(2**31)
+POSITION_MAX = 2**31 - 1
+# Matches scheduler.StudyState and scheduler.MATURE_DAYS; SQL cannot import them without the enum.
+LEARNING_STATES = (1, 3)
+REVIEW_STATE = 2
+MATURE_DAYS = 21
+AGAIN = 1
+
+
+# --- locking ---------------------------------------------------------------------------------------
+
+
+def lock_user(session: Session, user_id: int) -> None:
+    """Serialize this user's study writes until the transaction ends.
+
+    PostgreSQL: ``SELECT ... FOR NO KEY UPDATE`` on the user's row (it does not block inserts that
+    reference the row, such as a new token). SQLite: the write transaction already began IMMEDIATE,
+    which is a database-wide write lock, and SQLAlchemy renders no FOR UPDATE there.
+    """
+    session.execute(select(User.id).where(User.id == user_id).with_for_update(key_share=True))
+
+
+# --- settings and scheduler configurations ---------------------------------------------------------
+
+
+def user_settings(session: Session, user_id: int) -> UserSettings | None:
+    return session.get(UserSettings, user_id)
+
+
+def scheduler_config(session: Session, config_id: int) -> SchedulerConfig | None:
+    return session.get(SchedulerConfig, config_id)
+
+
+def scheduler_configs(session: Session, config_ids: Collection[int]) -> Sequence[SchedulerConfig]:
+    return session.scalars(select(SchedulerConfig).where(SchedulerConfig.id.in_(config_ids))).all()
+
+
+# --- cards and states ------------------------------------------------------------------------------
+
+
+def live_card(session: Session, card_id: str) -> Card | None:
+    return session.scalar(select(Card).where(Card.id == card_id, Card.archived.is_(False)))
+
+
+def card_by_key(session: Session, card_key: int) -> Card | None:
+    return session.get(Card, card_key)
+
+
+def card_state(session: Session, user_id: int, card_key: int) -> CardState | None:
+    return session.get(CardState, (user_id, card_key))
+
+
+def _live_states(user_id: int, deck: str | None) -> Select[Card, CardState]:
+    query = (
+        select(Card, CardState)
+        .join(Card, Card.key == CardState.card_key)
+        .where(CardState.user_id == user_id, Card.archived.is_(False))
+    )
+    return query.where(Card.deck_id == deck) if deck is not None else query
+
+
+def first_due(
+    session: Session,
+    *,
+    user_id: int,
+    until: datetime,
+    deck: str | None,
+    states: Collection[int] | None = None,
+) -> tuple[Card, CardState] | None:
+    """The live card of this user due earliest (most overdue first), if due before ``until``."""
+    query = _live_states(user_id, deck).where(CardState.due <= until)
+    if states is not None:
+        query = query.where(CardState.state.in_(states))
+    row = session.execute(query.order_by(CardState.due, CardState.card_key).limit(1)).first()
+    return None if row is None else (row[0], row[1])
+
+
+def _archived_keys() -> Select[int]:
+    # Spelled as the partial index's predicate (a bare `archived`): SQLite uses a partial index only for
+    # a WHERE it can match term by term, and SQLAlchemy would render `archived = 1`.
+    return select(Card.key).where(text("cards.archived"))
+
+
+def due_counts(session: Session, *, user_id: int, until: datetime, deck: str | None) -> dict[int, int]:
+    """Live cards due before ``until``, by fsrs state value.
+
+    Without a deck filter this reads only ``ix_card_states_user_id_due`` (it carries the state) and
+    leaves out archived cards by the small set from ``ix_cards_archived_key``.
+    """
+    query = select(CardState.state, func.count()).where(CardState.user_id == user_id, CardState.due < until)
+    if deck is None:
+        query = query.where(CardState.card_key.not_in(_archived_keys()))
+    else:
+        query = query.join(Card, Card.key == CardState.card_key).where(
+            Card.deck_id == deck, Card.archived.is_(False)
+        )
+    return {int(state): int(count) for state, count in session.execute(query.group_by(CardState.state))}
+
+
+def next_due(session: Session, *, user_id: int, after: datetime, deck: str | None) -> datetime | None:
+    """When this user's next live card falls due after ``after``."""
+    query = _live_states(user_id, deck).where(CardState.due > after)
+    row = session.execute(query.order_by(CardState.due).limit(1)).first()
+    return None if row is None else row[1].due
+
+
+def first_new_card(session: Session, *, user_id: int, deck_id: str, from_position: int) -> Card | None:
+    """The first live card of ``deck_id`` at or after ``from_position`` that this user never reviewed."""
+    return session.scalar(
+        select(Card)
+        .where(
+            Card.deck_id == deck_id,
+            Card.position >= from_position,
+            Card.archived.is_(False),
+            ~exists().where(CardState.user_id == user_id, CardState.card_key == Card.key),
+        )
+        .order_by(Card.position, Card.key)
+        .limit(1)
+    )
+
+
+def first_unseen_position(session: Session, *, user_id: int, deck_id: str, from_position: int) -> int:
+    """The position of that card, or POSITION_MAX when the rest of the deck has been seen."""
+    card = first_new_card(session, user_id=user_id, deck_id=deck_id, from_position=from_position)
+    return POSITION_MAX if card is None else card.position
+
+
+# --- the review log --------------------------------------------------------------------------------
+
+
+def last_active_review(session: Session, user_id: int) -> ReviewLog | None:
+    """The user's latest review that is not undone (read backwards along the covering index)."""
+    return session.scalar(
+        select(ReviewLog)
+        .where(ReviewLog.user_id == user_id, ReviewLog.undone.is_(False))
+        .order_by(ReviewLog.reviewed_at.desc(), ReviewLog.id.desc())
+        .limit(1)
+    )
+
+
+def introduced_since(session: Session, *, user_id: int, since: datetime) -> int:
+    """How many new cards this user reviewed for the first time since ``since`` (not undone)."""
+    count = session.scalar(
+        select(func.count()).where(
+            ReviewLog.user_id == user_id,
+            ReviewLog.reviewed_at >= since,
+            ReviewLog.before_state.is_(None),
+            ReviewLog.undone.is_(False),
+        )
+    )
+    return int(count or 0)
+
+
+def card_history(session: Session, *, user_id: int, card_key: int) -> Sequence[ReviewLog]:
+    """Every log entry of one (user, card), undone ones included, in the order they were applied."""
+    return session.scalars(
+        select(ReviewLog)
+        .where(ReviewLog.user_id == user_id, ReviewLog.card_key == card_key)
+        .order_by(ReviewLog.id)
+    ).all()
+
+
+# --- live decks and per-deck progress --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LiveDeck:
+    id: str
+    position: int
+    cards: int
+
+
+def content_version(session: Session) -> str:
+    return session.scalar(select(ContentState.version)) or ""
+
+
+def live_decks(session: Session) -> tuple[str, tuple[LiveDeck, ...]]:
+    """The content version and every live deck in order with its number of live cards.
+
+    One statement, so the version labels exactly the counts it was read with (a content sync that
+    commits in between cannot make a cached count wear the new version).
+    """
+    counts = (
+        select(Card.deck_id, func.count().label("cards"))
+        .where(Card.archived.is_(False))
+        .group_by(Card.deck_id)
+        .subquery()
+    )
+    version = select(ContentState.version).scalar_subquery()
+    rows = session.execute(
+        select(version, Deck.id, Deck.position, func.coalesce(counts.c.cards, 0))
+        .select_from(Deck)
+        .outerjoin(counts, counts.c.deck_id == Deck.id)
+        .where(Deck.archived.is_(False))
+        .order_by(Deck.position, Deck.id)
+    ).all()
+    if not rows:
+        return content_version(session), ()
+    return rows[0][0] or "", tuple(LiveDeck(deck_id, position, int(n)) for _, deck_id, position, n in rows)
+
+
+def progress_rows(session: Session, user_id: int) -> Sequence[DeckProgress]:
+    return session.scalars(select(DeckProgress).where(DeckProgress.user_id == user_id)).all()
+
+
+def progress_row(session: Session, user_id: int, deck_id: str) -> DeckProgress | None:
+    return session.get(DeckProgress, (user_id, deck_id))
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressCounts:
+    learning: int
+    young: int
+    mature: int
+    new_from: int
+
+
+def computed_progress(session: Session, user_id: int, *, exact_new_from: bool) -> dict[str, ProgressCounts]:
+    """Per-deck counts recomputed from ``card_states`` (reads every state of the user: only after a
+    content change). Without ``exact_new_from`` the cursor is the always-valid lower bound."""
+    is_learning = CardState.state.in_(LEARNING_STATES)
+    is_review = CardState.state == REVIEW_STATE
+    rows = session.execute(
+        select(
+            Card.deck_id,
+            func.sum(case((is_learning, 1), else_=0)),
+            func.sum(case((and_(is_review, CardState.interval_days < MATURE_DAYS), 1), else_=0)),
+            func.sum(case((and_(is_review, CardState.interval_days >= MATURE_DAYS), 1), else_=0)),
+        )
+        .join(Card, Card.key == CardState.card_key)
+        .where(CardState.user_id == user_id, Card.archived.is_(False))
+        .group_by(Card.deck_id)
+    ).all()
+    new_from: dict[str, int] = {}
+    if exact_new_from and rows:
+        unseen = session.execute(
+            select(Card.deck_id, func.min(Card.position))
+            .where(
+                Card.archived.is_(False),
+                Card.deck_id.in_([row[0] for row in rows]),
+                ~exists().where(CardState.user_id == user_id, CardState.card_key == Card.key),
+            )
+            .group_by(Card.deck_id)
+        ).all()
+        new_from = {deck_id: int(position) for deck_id, position in unseen}
+    return {
+        deck_id: ProgressCounts(
+            learning=int(learning or 0),
+            young=int(young or 0),
+            mature=int(mature or 0),
+            new_from=new_from.get(deck_id, POSITION_MAX) if exact_new_from else POSITION_MIN,
+        )
+        for deck_id, learning, young, mature in rows
+    }
+
+
+def replace_progress(session: Session, user_id: int, progress: dict[str, ProgressCounts]) -> None:
+    session.execute(delete(DeckProgress).where(DeckProgress.user_id == user_id))
+    session.add_all(
+        DeckProgress(
+            user_id=user_id,
+            deck_id=deck_id,
+            learning=counts.learning,
+            young=counts.young,
+            mature=counts.mature,
+            new_from=counts.new_from,
+        )
+        for deck_id, counts in progress.items()
+    )
+    session.flush()
+
+
+# --- idempotency keys ------------------------------------------------------------------------------
+
+
+def purge_keys(session: Session, *, user_id: int, created_before: datetime) -> None:
+    session.execute(
+        delete(IdempotencyKey).where(
+            IdempotencyKey.user_id == user_id, IdempotencyKey.created_at < created_before
+        )
+    )
+
+
+def claim_key(session: Session, *, user_id: int, key: str, request_hash: str, now: datetime) -> int | None:
+    """Insert the key; its id, or None when the key already exists (someone else claimed it first).
+
+    ``INSERT ... ON CONFLICT DO NOTHING`` on the unique (user_id, key): on PostgreSQL a concurrent
+    inserter of the same key waits here until the first transaction commits, then sees the conflict.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(IdempotencyKey)
+        .values(user_id=user_id, key=key, request_hash=request_hash, created_at=now)
+        .on_conflict_do_nothing(index_elements=["user_id", "key"])
+        .returning(IdempotencyKey.id)
+    )
+    return session.scalar(statement)
+
+
+def stored_key(session: Session, *, user_id: int, key: str) -> IdempotencyKey | None:
+    return session.scalar(
+        select(IdempotencyKey)
+        .where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+        .execution_options(populate_existing=True)
+    )
+
+
+def store_response(session: Session, key_id: int, *, status_code: int, response: dict[str, Any]) -> None:
+    session.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.id == key_id)
+        .values(status_code=status_code, response=response)
+    )
+
+
+# --- stats -----------------------------------------------------------------------------------------
+
+
+# Bucketed aggregates are plain SQL text: a Core VALUES construct is compiled anew on every call
+# (its rows are part of the statement), which for the streak's 2,000 days took longer than the query.
+# The text for a given number of buckets is built once; the database sees a VALUES table of
+# (bucket, lo, hi) joined to an indexed timestamp, i.e. one index range scan per bucket, so a day
+# costs what its rows cost and no per-row CASE over every boundary is evaluated.
+_REVIEWS_BY_DAY = f"""
+SELECT buckets.bucket, count(*),
+       sum(CASE WHEN r.before_state = {REVIEW_STATE} THEN 1 ELSE 0 END),
+       sum(CASE WHEN r.before_state = {REVIEW_STATE} AND r.rating <> {AGAIN} THEN 1 ELSE 0 END)
+FROM buckets
+JOIN review_logs r ON r.user_id = :user_id AND r.reviewed_at >= buckets.lo AND r.reviewed_at < buckets.hi
+     AND NOT r.undone
+GROUP BY buckets.bucket"""
+_ACTIVE_BUCKETS = """
+SELECT buckets.bucket FROM buckets
+WHERE EXISTS (SELECT 1 FROM review_logs r WHERE r.user_id = :user_id AND r.reviewed_at >= buckets.lo
+              AND r.reviewed_at < buckets.hi AND NOT r.undone)"""
+_DUE_BY_DAY = """
+SELECT buckets.bucket, count(*)
+FROM buckets
+JOIN card_states s ON s.user_id = :user_id AND s.due >= buckets.lo AND s.due < buckets.hi
+     AND s.card_key NOT IN (SELECT cards.key FROM cards WHERE cards.archived)
+GROUP BY buckets.bucket"""
+
+
+@lru_cache(maxsize=64)
+def _bucket_statement(body: str, count: int) -> TextClause:
+    # Bucket i is [edge i, edge i+1): consecutive buckets share an edge, so count + 1 parameters.
+    rows = ", ".join(f"({i}, :e{i}, :e{i + 1})" for i in range(count))
+    return text(f"WITH buckets (bucket, lo, hi) AS (VALUES {rows}){body}").bindparams(
+        *(bindparam(f"e{i}", type_=UTCDateTime()) for i in range(count + 1)),
+        bindparam("user_id", type_=Integer()),
+    )
+
+
+def _bucketed(
+    session: Session, body: str, *, user_id: int, edges: Sequence[datetime]
+) -> list[tuple[Any, ...]]:
+    params: dict[str, Any] = {f"e{i}": edge for i, edge in enumerate(edges)}
+    params["user_id"] = user_id
+    statement = _bucket_statement(body, len(edges) - 1)
+    return [tuple(row) for row in session.execute(statement, params)]
+
+
+@dataclass(frozen=True, slots=True)
+class DayReviews:
+    reviews: int
+    review_state: int
+    review_state_passed: int
+
+
+def reviews_by_day(session: Session, *, user_id: int, edges: Sequence[datetime]) -> dict[int, DayReviews]:
+    """Per bucket ``[edges[i], edges[i+1])``: non-undone reviews, those of review-state cards, and those
+    of them not rated Again."""
+    rows = _bucketed(session, _REVIEWS_BY_DAY, user_id=user_id, edges=edges)
+    return {int(b): DayReviews(int(n), int(r or 0), int(p or 0)) for b, n, r, p in rows}
+
+
+def active_buckets(session: Session, *, user_id: int, edges: Sequence[datetime]) -> set[int]:
+    """The buckets in which this user has at least one non-undone review (one index seek each)."""
+    return {int(row[0]) for row in _bucketed(session, _ACTIVE_BUCKETS, user_id=user_id, edges=edges)}
+
+
+def due_by_day(session: Session, *, user_id: int, edges: Sequence[datetime]) -> dict[int, int]:
+    """Live cards of this user whose due time falls in each bucket."""
+    return {int(b): int(n) for b, n in _bucketed(session, _DUE_BY_DAY, user_id=user_id, edges=edges)}
+
+
+@dataclass(frozen=True, slots=True)
+class NumericCounts:
+    generator_id: str
+    misconception: str | None
+    attempts: int
+    correct: int
+
+
+def numeric_reviews(session: Session, *, user_id: int, since: datetime) -> list[NumericCounts]:
+    """Numeric reviews since ``since`` grouped by generator and misconception."""
+    rows = session.execute(
+        select(
+            QuestionInstance.generator_id,
+            ReviewLog.misconception,
+            func.count(),
+            func.sum(case((ReviewLog.correct.is_(True), 1), else_=0)),
+        )
+        .join(QuestionInstance, QuestionInstance.id == ReviewLog.question_id)
+        .where(
+            ReviewLog.user_id == user_id,
+            ReviewLog.reviewed_at >= since,
+            ReviewLog.source == "numeric",
+            ReviewLog.undone.is_(False),
+        )
+        .group_by(QuestionInstance.generator_id, ReviewLog.misconception)
+    ).all()
+    return [NumericCounts(g, m, int(n), int(c or 0)) for g, m, n, c in rows]

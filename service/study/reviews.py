@@ -1,0 +1,276 @@
+"""Recording reviews and undoing them: the only code that writes ``card_states`` and ``review_logs``.
+
+Every write runs under the user's study lock (:func:`repository.lock_user`), so concurrent reviews of
+one user (two tabs, retries, two workers) apply one after the other and each sees the state the previous
+one left. The review time is clamped to the card's last review, so the log is ordered in time even when
+requests took their clock readings in a different order than they got the lock.
+
+Invariant, checked by the tests: a card's stored state equals :func:`scheduler.replay` of the user's
+non-undone log entries for it, and undo restores the state before the undone entry exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from service.config import Settings
+from service.db.models import Card, CardState, ReviewLog
+from service.errors import InvalidSubmission, NotFound
+from service.study import idempotency, progress, repository, scheduler
+from service.study import settings as study_settings
+from service.study.scheduler import Rating, Snapshot, StudyState
+from service.study.schemas import CardStateRead, ReviewCreate, ReviewRead, StateName
+
+STATE_NAMES: dict[StudyState, StateName] = {
+    StudyState.NEW: "new",
+    StudyState.LEARNING: "learning",
+    StudyState.REVIEW: "review",
+    StudyState.RELEARNING: "relearning",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class GradeInfo:
+    """What a numeric review stores besides the rating: the verifier's grade of the answer."""
+
+    question_id: str
+    score: float
+    correct: bool
+    misconception: str | None
+
+
+def rating_for_grade(*, correct: bool, score: float) -> Rating:
+    """The documented rule: all correct -> Good, partial credit -> Hard, nothing right -> Again."""
+    if correct:
+        return Rating.GOOD
+    return Rating.HARD if score > 0 else Rating.AGAIN
+
+
+def snapshot_of(row: CardState | None) -> Snapshot:
+    if row is None:
+        return scheduler.NEW_CARD
+    return Snapshot(
+        state=StudyState(row.state),
+        step=row.step,
+        stability=row.stability,
+        difficulty=row.difficulty,
+        due=row.due,
+        last_review=row.last_review,
+    )
+
+
+def _before_of(log: ReviewLog) -> Snapshot:
+    if log.before_state is None:
+        return scheduler.NEW_CARD
+    return Snapshot(
+        state=StudyState(log.before_state),
+        step=log.before_step,
+        stability=log.before_stability,
+        difficulty=log.before_difficulty,
+        due=log.before_due,
+        last_review=log.before_last_review,
+    )
+
+
+def _after_of(log: ReviewLog) -> Snapshot:
+    return Snapshot(
+        state=StudyState(log.after_state),
+        step=log.after_step,
+        stability=log.after_stability,
+        difficulty=log.after_difficulty,
+        due=log.after_due,
+        last_review=log.after_last_review,
+    )
+
+
+def state_read(snapshot: Snapshot) -> CardStateRead:
+    return CardStateRead(
+        state=STATE_NAMES[snapshot.state],
+        step=snapshot.step,
+        stability=snapshot.stability,
+        difficulty=snapshot.difficulty,
+        due=snapshot.due,
+        last_review=snapshot.last_review,
+    )
+
+
+def review_read(log: ReviewLog, *, card_id: str) -> ReviewRead:
+    return ReviewRead(
+        id=log.id,
+        card_id=card_id,
+        rating=log.rating,
+        source="numeric" if log.source == "numeric" else "self",
+        reviewed_at=log.reviewed_at,
+        duration_ms=log.duration_ms,
+        state_before=state_read(_before_of(log)),
+        state_after=state_read(_after_of(log)),
+        question_id=log.question_id,
+        undone=log.undone,
+    )
+
+
+def _write_state(
+    session: Session, row: CardState | None, *, user_id: int, card_key: int, snapshot: Snapshot, reps: int
+) -> None:
+    if snapshot.state == StudyState.NEW:
+        if row is not None:
+            session.delete(row)
+        return
+    assert snapshot.stability is not None and snapshot.difficulty is not None
+    assert snapshot.due is not None and snapshot.last_review is not None
+    if row is None:
+        row = CardState(user_id=user_id, card_key=card_key)
+        session.add(row)
+    row.state = int(snapshot.state)
+    row.step = snapshot.step
+    row.stability = snapshot.stability
+    row.difficulty = snapshot.difficulty
+    row.due = snapshot.due
+    row.last_review = snapshot.last_review
+    row.reps = reps
+    row.interval_days = snapshot.interval_days
+
+
+def record_review(
+    session: Session,
+    *,
+    user_id: int,
+    card: Card,
+    rating: Rating,
+    now: datetime,
+    duration_ms: int | None = None,
+    grade: GradeInfo | None = None,
+) -> ReviewLog:
+    """Schedule one review of ``card`` with the user's scheduler, store the state and append the log.
+
+    The caller holds the user's study lock.
+    """
+    settings_row, spec = study_settings.load(session, user_id)
+    progress.ensure_current(session, settings_row)
+    row = repository.card_state(session, user_id, card.key)
+    before = snapshot_of(row)
+    reps = row.reps if row is not None else 0
+    reviewed_at = max(now, before.last_review) if before.last_review is not None else now
+    fuzz = scheduler.FuzzKey(user_id=user_id, card_key=card.key, number=reps + 1)
+    after = scheduler.review(spec, before, rating, now=reviewed_at, fuzz=fuzz)
+    _write_state(session, row, user_id=user_id, card_key=card.key, snapshot=after, reps=reps + 1)
+    session.flush()
+    progress.apply_change(session, user_id=user_id, card=card, before=before, after=after)
+    log = ReviewLog(
+        user_id=user_id,
+        card_key=card.key,
+        scheduler_config_id=settings_row.scheduler_config_id,
+        number=reps + 1,
+        rating=int(rating),
+        source="numeric" if grade is not None else "self",
+        reviewed_at=reviewed_at,
+        duration_ms=duration_ms,
+        before_state=None if before.state == StudyState.NEW else int(before.state),
+        before_step=before.step,
+        before_stability=before.stability,
+        before_difficulty=before.difficulty,
+        before_due=before.due,
+        before_last_review=before.last_review,
+        before_interval_days=None if before.state == StudyState.NEW else before.interval_days,
+        after_state=int(after.state),
+        after_step=after.step,
+        after_stability=after.stability,
+        after_difficulty=after.difficulty,
+        after_due=after.due,
+        after_last_review=after.last_review,
+        after_interval_days=after.interval_days,
+        question_id=grade.question_id if grade is not None else None,
+        score=grade.score if grade is not None else None,
+        correct=grade.correct if grade is not None else None,
+        misconception=grade.misconception if grade is not None else None,
+        undone=False,
+    )
+    session.add(log)
+    session.flush()
+    return log
+
+
+def submit_review(
+    session: Session,
+    *,
+    user_id: int,
+    body: ReviewCreate,
+    idempotency_key: str | None,
+    settings: Settings,
+    now: datetime,
+) -> ReviewRead:
+    """A self-rated review of a live, non-numeric card (numeric cards are reviewed by answering)."""
+    repository.lock_user(session, user_id)
+
+    def review() -> ReviewRead:
+        card = repository.live_card(session, body.card_id)
+        if card is None:
+            raise NotFound(f"no card with id '{body.card_id}'")
+        if card.generator is not None:
+            raise InvalidSubmission(f"card '{card.id}' is numeric: answer its question instead")
+        log = record_review(
+            session,
+            user_id=user_id,
+            card=card,
+            rating=Rating(body.rating),
+            now=now,
+            duration_ms=body.duration_ms,
+        )
+        return review_read(log, card_id=card.id)
+
+    return idempotency.run_once(
+        session,
+        user_id=user_id,
+        key=idempotency_key,
+        fingerprint=idempotency.request_hash("POST /reviews", body.model_dump(mode="json")),
+        status_code=201,
+        model=ReviewRead,
+        now=now,
+        ttl=timedelta(hours=settings.idempotency_key_ttl_hours),
+        action=review,
+    )
+
+
+def undo_last_review(
+    session: Session, *, user_id: int, idempotency_key: str | None, settings: Settings, now: datetime
+) -> ReviewRead:
+    """Undo the user's latest non-undone review: its card gets back the exact state before it.
+
+    The log entry stays, marked ``undone``. Because it is the user's latest active review, it is also
+    its card's latest, so the state before it is what a replay without it gives.
+    """
+    repository.lock_user(session, user_id)
+
+    def undo() -> ReviewRead:
+        log = repository.last_active_review(session, user_id)
+        if log is None:
+            raise NotFound("nothing to undo")
+        card = repository.card_by_key(session, log.card_key)
+        if card is None:
+            raise NotFound("nothing to undo")
+        settings_row, _spec = study_settings.load(session, user_id)
+        progress.ensure_current(session, settings_row)
+        row = repository.card_state(session, user_id, card.key)
+        before, after = _before_of(log), _after_of(log)
+        _write_state(session, row, user_id=user_id, card_key=card.key, snapshot=before, reps=log.number - 1)
+        session.flush()
+        progress.apply_change(session, user_id=user_id, card=card, before=after, after=before)
+        log.undone = True
+        log.undone_at = now
+        session.flush()
+        return review_read(log, card_id=card.id)
+
+    return idempotency.run_once(
+        session,
+        user_id=user_id,
+        key=idempotency_key,
+        fingerprint=idempotency.request_hash("POST /reviews/undo", None),
+        status_code=200,
+        model=ReviewRead,
+        now=now,
+        ttl=timedelta(hours=settings.idempotency_key_ttl_hours),
+        action=undo,
+    )

@@ -1,0 +1,158 @@
+"""The study queue: which card comes next for a user, with its intervals and today's counts.
+
+Order (Anki's, within one deck filter):
+
+1. cards due now, learning or review, most overdue first (a range scan of ``(user_id, due)``);
+2. new cards in deck and file order, while today's new-card limit lasts (``deck_progress`` says how
+   many are left and where the next one is, so this is an index seek, not an anti-join over the
+   collection);
+3. learning cards due within the learn-ahead limit (20 minutes by default), so a session can end
+   without waiting for a last 10-minute step.
+
+Counts are what is left until the study day ends: learning and review cards due before then, and new
+cards up to the remaining limit. When nothing is due, ``next_due`` says when something will be: the next
+due card, or the next study day when only the new-card limit stands in the way.
+
+A numeric card (one with a generator) comes with a fresh question instance owned by the caller; its
+review happens when that question is answered.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from service.config import Settings
+from service.content.service import card_read
+from service.db.models import Card, CardState
+from service.errors import NotFound
+from service.quiz import service as quiz_service
+from service.study import days, progress, repository, scheduler
+from service.study import settings as study_settings
+from service.study.queue_schemas import CountsRead, IntervalRead, IntervalsRead, QueueKind, StudyNext
+from service.study.reviews import snapshot_of
+from service.study.scheduler import StudyState
+
+LEARNING = (int(StudyState.LEARNING), int(StudyState.RELEARNING))
+
+# (unit, seconds, label suffix) from largest to smallest, as Anki labels its buttons.
+_UNITS = (
+    (365 * 86_400, "y"),
+    (30 * 86_400, "mo"),
+    (86_400, "d"),
+    (3_600, "h"),
+    (60, "m"),
+    (1, "s"),
+)
+
+
+def interval_label(seconds: float) -> str:
+    """ "45s", "10m", "1.5h", "3d", "3.5mo", "1.2y": the largest unit that fits, one decimal at most."""
+    seconds = max(0.0, seconds)
+    for size, suffix in _UNITS:
+        if seconds >= size or size == 1:
+            value = seconds / size
+            text = (
+                f"{value:.0f}" if value >= 10 or suffix in {"s", "m"} else f"{value:.1f}".removesuffix(".0")
+            )
+            return f"{text}{suffix}"
+    raise AssertionError("unreachable")
+
+
+def _kind(state: int) -> QueueKind:
+    return "review" if state == StudyState.REVIEW else "learning"
+
+
+def _intervals(
+    spec: scheduler.SchedulerSpec, row: CardState | None, *, user_id: int, card_key: int, now: datetime
+) -> IntervalsRead:
+    before = snapshot_of(row)
+    reviewed_at = max(now, before.last_review) if before.last_review is not None else now
+    fuzz = scheduler.FuzzKey(user_id=user_id, card_key=card_key, number=(row.reps if row else 0) + 1)
+    outcomes = scheduler.preview(spec, before, now=reviewed_at, fuzz=fuzz)
+
+    def read(rating: scheduler.Rating) -> IntervalRead:
+        due = outcomes[rating].due
+        assert due is not None
+        seconds = (due - now).total_seconds()
+        return IntervalRead(due=due, seconds=round(seconds), label=interval_label(seconds))
+
+    return IntervalsRead(
+        again=read(scheduler.Rating.AGAIN),
+        hard=read(scheduler.Rating.HARD),
+        good=read(scheduler.Rating.GOOD),
+        easy=read(scheduler.Rating.EASY),
+    )
+
+
+def next_card(
+    session: Session, *, user_id: int, deck: str | None, settings: Settings, now: datetime
+) -> StudyNext:
+    """The next card for this user (optionally within one deck), or none and when one will be due.
+
+    Runs in a write transaction: a numeric card's fresh question instance is stored.
+    """
+    settings_row, spec = study_settings.load(session, user_id)
+    decks = progress.deck_counts(session, settings_row)
+    if deck is not None:
+        decks = [d for d in decks if d.deck.id == deck]
+        if not decks:
+            raise NotFound(f"no deck with id '{deck}'")
+    today = days.today(now, tz=days.zone(settings_row.timezone), hour=settings_row.day_start_hour)
+
+    introduced = repository.introduced_since(session, user_id=user_id, since=today.start)
+    quota = max(0, settings_row.new_cards_per_day - introduced)
+    unseen = sum(d.new for d in decks)
+    due = repository.due_counts(session, user_id=user_id, until=today.end, deck=deck)
+    counts = CountsRead(
+        new=min(quota, unseen),
+        learning=sum(due.get(state, 0) for state in LEARNING),
+        review=due.get(int(StudyState.REVIEW), 0),
+    )
+
+    card: Card | None = None
+    row: CardState | None = None
+    kind: QueueKind | None = None
+    found = repository.first_due(session, user_id=user_id, until=now, deck=deck)
+    if found is not None:
+        card, row = found
+        kind = _kind(row.state)
+    elif counts.new > 0:
+        for deck_counts in decks:
+            if deck_counts.new > 0:
+                card = repository.first_new_card(
+                    session, user_id=user_id, deck_id=deck_counts.deck.id, from_position=deck_counts.new_from
+                )
+                if card is not None:
+                    kind = "new"
+                    break
+    if card is None:
+        ahead = now + timedelta(minutes=settings.learn_ahead_minutes)
+        found = repository.first_due(session, user_id=user_id, until=ahead, deck=deck, states=LEARNING)
+        if found is not None:
+            card, row = found
+            kind = "learning"
+
+    if card is None or kind is None:
+        upcoming = repository.next_due(session, user_id=user_id, after=now, deck=deck)
+        if quota == 0 and unseen > 0:
+            upcoming = today.end if upcoming is None else min(upcoming, today.end)
+        return StudyNext(
+            card=None, kind=None, question=None, intervals=None, counts=counts, next_due=upcoming
+        )
+
+    question = None
+    if card.generator is not None:
+        instance = quiz_service.new_instance(
+            session, card.generator, seed=None, now=now, user_id=user_id, card_key=card.key
+        )
+        question = quiz_service.question_read(instance, attempts=0)
+    return StudyNext(
+        card=card_read(card),
+        kind=kind,
+        question=question,
+        intervals=_intervals(spec, row, user_id=user_id, card_key=card.key, now=now),
+        counts=counts,
+        next_due=None,
+    )

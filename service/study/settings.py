@@ -1,0 +1,133 @@
+"""A user's study settings, and the scheduler configuration rows behind the scheduling ones.
+
+A change to a setting that affects scheduling (retention, interval cap, steps) adds a new
+``scheduler_configs`` row instead of editing the current one: past reviews keep pointing at the
+configuration they were scheduled with, so replaying the log still reproduces every state.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from service.config import Settings
+from service.db.models import SchedulerConfig, UserSettings
+from service.errors import InvalidSubmission, NotFound
+from service.study import days, repository, scheduler
+from service.study.schemas import SettingsRead, SettingsUpdate
+
+DEFAULT_NEW_CARDS_PER_DAY = 20
+DEFAULT_TIMEZONE = "UTC"
+DEFAULT_DAY_START_HOUR = 4  # Anki's default: a late session still counts towards the day before
+
+
+def spec_of(config: SchedulerConfig) -> scheduler.SchedulerSpec:
+    return scheduler.SchedulerSpec(
+        parameters=tuple(float(p) for p in config.parameters),
+        desired_retention=config.desired_retention,
+        learning_steps=tuple(int(s) for s in config.learning_steps),
+        relearning_steps=tuple(int(s) for s in config.relearning_steps),
+        maximum_interval=config.maximum_interval,
+    )
+
+
+def _config_row(user_id: int, spec: scheduler.SchedulerSpec, *, now: datetime) -> SchedulerConfig:
+    return SchedulerConfig(
+        user_id=user_id,
+        parameters=list(spec.parameters),
+        desired_retention=spec.desired_retention,
+        learning_steps=list(spec.learning_steps),
+        relearning_steps=list(spec.relearning_steps),
+        maximum_interval=spec.maximum_interval,
+        created_at=now,
+    )
+
+
+def create_defaults(session: Session, user_id: int, *, settings: Settings, now: datetime) -> None:
+    """A new account's settings: fsrs's default scheduler with the service's configured steps."""
+    spec = scheduler.default_spec(
+        learning_steps=settings.learning_steps_seconds,
+        relearning_steps=settings.relearning_steps_seconds,
+        desired_retention=scheduler.DEFAULT_DESIRED_RETENTION,
+    )
+    config = _config_row(user_id, spec, now=now)
+    session.add(config)
+    session.flush()
+    session.add(
+        UserSettings(
+            user_id=user_id,
+            scheduler_config_id=config.id,
+            new_cards_per_day=DEFAULT_NEW_CARDS_PER_DAY,
+            timezone=DEFAULT_TIMEZONE,
+            day_start_hour=DEFAULT_DAY_START_HOUR,
+            progress_version=None,
+            updated_at=now,
+        )
+    )
+    session.flush()
+
+
+def load(session: Session, user_id: int) -> tuple[UserSettings, scheduler.SchedulerSpec]:
+    """The user's settings row and the scheduler in force."""
+    row = repository.user_settings(session, user_id)
+    config = repository.scheduler_config(session, row.scheduler_config_id) if row is not None else None
+    if row is None or config is None:
+        raise NotFound("no settings for this user")
+    return row, spec_of(config)
+
+
+def settings_read(row: UserSettings, spec: scheduler.SchedulerSpec) -> SettingsRead:
+    return SettingsRead(
+        desired_retention=spec.desired_retention,
+        new_cards_per_day=row.new_cards_per_day,
+        maximum_interval=spec.maximum_interval,
+        timezone=row.timezone,
+        day_start_hour=row.day_start_hour,
+        learning_steps=list(spec.learning_steps),
+        relearning_steps=list(spec.relearning_steps),
+    )
+
+
+def get_settings(session: Session, *, user_id: int) -> SettingsRead:
+    return settings_read(*load(session, user_id))
+
+
+def update_settings(session: Session, *, user_id: int, update: SettingsUpdate, now: datetime) -> SettingsRead:
+    """Apply the fields sent; scheduler changes take effect from the next review on.
+
+    Takes the user's study lock, so a review running at the same time is scheduled entirely with the
+    old or entirely with the new configuration.
+    """
+    if update.timezone is not None and update.timezone not in days.known_timezones():
+        raise InvalidSubmission(f"body field 'timezone': unknown IANA time zone '{update.timezone}'")
+    repository.lock_user(session, user_id)
+    row, spec = load(session, user_id)
+    new_spec = scheduler.SchedulerSpec(
+        parameters=spec.parameters,
+        desired_retention=spec.desired_retention
+        if update.desired_retention is None
+        else update.desired_retention,
+        learning_steps=spec.learning_steps if update.learning_steps is None else tuple(update.learning_steps),
+        relearning_steps=spec.relearning_steps
+        if update.relearning_steps is None
+        else tuple(update.relearning_steps),
+        maximum_interval=spec.maximum_interval
+        if update.maximum_interval is None
+        else update.maximum_interval,
+    )
+    if new_spec != spec:
+        scheduler.validate(new_spec)
+        config = _config_row(user_id, new_spec, now=now)
+        session.add(config)
+        session.flush()
+        row.scheduler_config_id = config.id
+    if update.new_cards_per_day is not None:
+        row.new_cards_per_day = update.new_cards_per_day
+    if update.timezone is not None:
+        row.timezone = update.timezone
+    if update.day_start_hour is not None:
+        row.day_start_hour = update.day_start_hour
+    row.updated_at = now
+    session.flush()
+    return settings_read(row, new_spec)
