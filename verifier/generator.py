@@ -13,14 +13,12 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import ClassVar
 
 import numpy as np
 
 from verifier._types import Answer, FloatArray, Inputs, InputValue, JsonValue
 from verifier.grading import (
-    AnswerLayout,
     AnswerStream,
     FieldSpec,
     Grade,
@@ -172,10 +170,6 @@ class Generator(ABC):
                 return Question(generator_id=self.id, seed=seed, inputs=inputs, prompt=self.prompt(inputs))
         raise GenerationError(f"{self.id}: no well-separated inputs in {self.max_tries} draws (seed {seed})")
 
-    @cached_property
-    def _layout(self) -> AnswerLayout:
-        return AnswerLayout(self.answer_fields)
-
     def answers(self, inputs: Inputs) -> AnswerStream:
         """The right answer (paired with None), then each applicable misconception with its answer.
 
@@ -191,7 +185,7 @@ class Generator(ABC):
 
         Stops at the first pair that is too close, so a rejected draw skips the remaining misconceptions.
         """
-        check = SeparationCheck(self._layout)
+        check = SeparationCheck(self.answer_fields)
         return all(check.add(answer) for _, answer in self.answers(inputs))
 
     def grade(self, inputs: Inputs, submission: object) -> Grade:

@@ -244,73 +244,75 @@ def compare_field(expected: AnswerValue, got: FloatArray, spec: FieldSpec) -> tu
     return bool((deviation <= spec.atol + spec.rtol * np.abs(exp)).all()), error
 
 
-class AnswerLayout:
-    """The answer fields laid end to end: each answer as one flat list of floats, and each element's
-    tolerance, so that comparing two answers is one loop over plain floats.
-    """
+class _Flattened:
+    """One answer's field values, each flattened to a list of floats the first time it is compared."""
 
-    __slots__ = ("names", "tolerances")
+    __slots__ = ("values", "flats")
 
-    def __init__(self, fields: Mapping[str, FieldSpec]) -> None:
-        self.names = list(fields)
-        # (atol, rtol, exact) per element, in the order ``flatten`` lays them out
-        self.tolerances: list[tuple[float, float, bool]] = []
-        for spec in fields.values():
-            self.tolerances += [(spec.atol, spec.rtol, spec.dtype == "int")] * math.prod(spec.shape)
+    def __init__(self, values: list[object]) -> None:
+        self.values = values
+        self.flats: list[list[float] | None] = [None] * len(values)
 
-    def flatten(self, answer: Answer) -> list[float]:
-        """Every field of ``answer``, in field order, as one list of floats."""
-        flat: list[float] = []
-        for name in self.names:
-            flat += flat_floats(answer[name])
-        if len(flat) != len(self.tolerances):
-            raise ValueError(f"answer has {len(flat)} numbers, its fields {len(self.tolerances)}")
+    def flat(self, index: int) -> list[float]:
+        flat = self.flats[index]
+        if flat is None:
+            flat = self.flats[index] = flat_floats(self.values[index])
         return flat
-
-    def apart(self, first: list[float], second: list[float]) -> bool:
-        """:func:`separated` on two flattened answers."""
-        for x, y, (atol, rtol, exact) in zip(first, second, self.tolerances, strict=True):
-            if x == y:  # the common case: fields a misconception leaves alone
-                continue
-            if exact or abs(x - y) > SEPARATION * (atol + rtol * max(abs(x), abs(y))):
-                return True
-        return False
-
-
-def separated(fields: Mapping[str, FieldSpec], first: Answer, second: Answer) -> bool:
-    """True when some element of some field differs by far more than that field's tolerance."""
-    layout = AnswerLayout(fields)
-    return layout.apart(layout.flatten(first), layout.flatten(second))
-
-
-def all_separated(fields: Mapping[str, FieldSpec], answers: Sequence[Answer]) -> bool:
-    """True when every pair of answers (the right one and each misconception's) is distinguishable."""
-    check = SeparationCheck(AnswerLayout(fields))
-    return all(check.add(answer) for answer in answers)
 
 
 class SeparationCheck:
     """Adds answers one at a time and says whether each is distinguishable from all earlier ones.
 
     ``generate`` feeds it the right answer and then each misconception's, so a draw where two answers
-    coincide is rejected before the remaining misconceptions are computed.
+    coincide is rejected before the remaining misconceptions are computed. Two answers are told apart
+    field by field; a field holding the very same object in both (a misconception usually leaves most
+    fields as the right answer computed them) cannot tell them apart and is skipped without being read.
     """
 
-    __slots__ = ("_layout", "_seen")
+    __slots__ = ("_names", "_specs", "_seen")
 
-    def __init__(self, layout: AnswerLayout) -> None:
-        self._layout = layout
-        self._seen: list[list[float]] = []
+    def __init__(self, fields: Mapping[str, FieldSpec]) -> None:
+        self._names = list(fields)
+        self._specs = list(fields.values())
+        self._seen: list[_Flattened] = []
 
     def add(self, answer: Answer) -> bool:
         """Record ``answer``; False when it is too close to an answer added before."""
-        flat = self._layout.flatten(answer)
-        apart = self._layout.apart
+        current = _Flattened([answer[name] for name in self._names])
         for earlier in self._seen:
-            if not apart(flat, earlier):
+            if not self._apart(current, earlier):
                 return False
-        self._seen.append(flat)
+        self._seen.append(current)
         return True
+
+    def _apart(self, first: _Flattened, second: _Flattened) -> bool:
+        """:func:`separated` for two recorded answers."""
+        for index, spec in enumerate(self._specs):
+            if first.values[index] is second.values[index]:
+                continue
+            a, b = first.flat(index), second.flat(index)
+            if len(a) != len(b):
+                raise ValueError(f"field {self._names[index]!r}: answers of different sizes")
+            atol, rtol, exact = spec.atol, spec.rtol, spec.dtype == "int"
+            for x, y in zip(a, b, strict=True):
+                if x == y:  # the common case: elements a misconception leaves alone
+                    continue
+                if exact or abs(x - y) > SEPARATION * (atol + rtol * max(abs(x), abs(y))):
+                    return True
+        return False
+
+
+def separated(fields: Mapping[str, FieldSpec], first: Answer, second: Answer) -> bool:
+    """True when some element of some field differs by far more than that field's tolerance."""
+    check = SeparationCheck(fields)
+    check.add(first)
+    return check.add(second)
+
+
+def all_separated(fields: Mapping[str, FieldSpec], answers: Sequence[Answer]) -> bool:
+    """True when every pair of answers (the right one and each misconception's) is distinguishable."""
+    check = SeparationCheck(fields)
+    return all(check.add(answer) for answer in answers)
 
 
 def _feedback_for_wrong(wrong: Sequence[str]) -> str:

@@ -22,7 +22,7 @@ import numpy as np
 
 from verifier._types import Answer, FloatArray, Inputs, InputValue
 from verifier.generator import Generator, Step, as_array, as_float
-from verifier.grading import FieldSpec, Misconception
+from verifier.grading import AnswerStream, FieldSpec, Misconception
 from verifier.latex import matrix, num
 from verifier.registry import register
 
@@ -429,6 +429,14 @@ def softmax_ce_forward(z: FloatArray, y: FloatArray) -> tuple[float, SoftmaxCECa
     return loss, SoftmaxCECache(p=np.array(p), y=y)
 
 
+def softmax_values(z: Sequence[float]) -> list[float]:
+    """:func:`softmax` of one short vector, on plain floats (shifted by the max as well)."""
+    top = max(z)
+    e = [math.exp(v - top) for v in z]
+    total = sum(e)
+    return [v / total for v in e]
+
+
 def softmax_ce_values(logits: Sequence[float], y: Sequence[float]) -> tuple[float, list[float]]:
     """The loss and the probabilities of :func:`softmax_ce_forward`, on plain floats."""
     top = max(logits)
@@ -451,13 +459,32 @@ def softmax_cross_entropy(z: FloatArray, y: FloatArray) -> SoftmaxCE:
     return SoftmaxCE(p=cache.p, loss=loss, grad=softmax_ce_backward(cache))
 
 
+# Each wrong belief keeps p and the loss and changes the gradient; ``wrong_grad_*`` derives it from the
+# right result, and ``misconception_*`` (same arguments as ``softmax_cross_entropy``) applies it.
+WrongGrad = Callable[[SoftmaxCE, FloatArray], SoftmaxCE]
+
+
+def wrong_grad_without_y(right: SoftmaxCE, y: FloatArray) -> SoftmaxCE:  # noqa: ARG001
+    """The gradient given as ``p``."""
+    return right._replace(grad=right.p)
+
+
+def wrong_grad_sign_flipped(right: SoftmaxCE, y: FloatArray) -> SoftmaxCE:  # noqa: ARG001
+    """The gradient given as ``y − p``."""
+    return right._replace(grad=-right.grad)
+
+
+def wrong_grad_jacobian_diagonal(right: SoftmaxCE, y: FloatArray) -> SoftmaxCE:
+    """The gradient given as ``y * (p − 1)``."""
+    return right._replace(grad=y * (right.p - 1.0))
+
+
 def misconception_softmax_grad_without_y(z: FloatArray, y: FloatArray) -> SoftmaxCE:
     """Gives the gradient as ``p``, forgetting to subtract the target.
 
     Tempting because the forward pass ends at ``p`` and "the gradient of softmax is softmax" sounds right.
     """
-    right = softmax_cross_entropy(z, y)
-    return right._replace(grad=right.p)
+    return wrong_grad_without_y(softmax_cross_entropy(z, y), y)
 
 
 def misconception_softmax_grad_sign_flipped(z: FloatArray, y: FloatArray) -> SoftmaxCE:
@@ -465,8 +492,7 @@ def misconception_softmax_grad_sign_flipped(z: FloatArray, y: FloatArray) -> Sof
 
     Tempting because the update ``z ← z + lr * (y − p)`` is often written down first.
     """
-    right = softmax_cross_entropy(z, y)
-    return right._replace(grad=-right.grad)
+    return wrong_grad_sign_flipped(softmax_cross_entropy(z, y), y)
 
 
 def misconception_softmax_jacobian_diagonal(z: FloatArray, y: FloatArray) -> SoftmaxCE:
@@ -475,8 +501,7 @@ def misconception_softmax_jacobian_diagonal(z: FloatArray, y: FloatArray) -> Sof
     Tempting because that is sigmoid's derivative; but every ``p_i`` depends on every ``z_j``, so the
     wrong classes get gradient ``p_j`` too.
     """
-    right = softmax_cross_entropy(z, y)
-    return right._replace(grad=y * (right.p - 1.0))
+    return wrong_grad_jacobian_diagonal(softmax_cross_entropy(z, y), y)
 
 
 # --- maxout -----------------------------------------------------------------------------------------------
@@ -606,19 +631,128 @@ def _right_derivative(z: FloatArray, name: ActivationName, alpha: float) -> Floa
     return activation_derivative(z, name, alpha=alpha if _uses_alpha(name) else None)
 
 
+WrongDerivative = Callable[[FloatArray, float], FloatArray]
+
+
 def _derivative_misconception(
     misconception_id: str,
     name: ActivationName,
     feedback: str,
-    wrong: Callable[[FloatArray, float], FloatArray],
-) -> Misconception:
-    """A wrong derivative for one activation: the value stays right, only ``derivative`` changes."""
-    return Misconception(
+    wrong: WrongDerivative,
+) -> tuple[Misconception, WrongDerivative, ActivationName]:
+    """A wrong derivative for one activation (the value stays right), with ``wrong`` and that activation."""
+    misconception = Misconception(
         id=misconception_id,
         feedback=feedback,
         answer=lambda inputs: _value_and_derivative(inputs, lambda z, _name, alpha: wrong(z, alpha)),
         applies=lambda inputs: inputs["name"] == name,
     )
+    return misconception, wrong, name
+
+
+_DERIVATIVE_MISCONCEPTIONS = (
+    _derivative_misconception(
+        "activations.relu-derivative-one",
+        "relu",
+        "You passed the gradient through everywhere; ReLU's derivative is 0 where z < 0.",
+        lambda z, _a: misconception_relu_derivative_one(z),
+    ),
+    _derivative_misconception(
+        "activations.relu-derivative-is-relu",
+        "relu",
+        "You used ReLU's value max(0, z) as its derivative; the slope is 1 where z > 0 and 0 elsewhere.",
+        lambda z, _a: misconception_relu_derivative_is_relu(z),
+    ),
+    _derivative_misconception(
+        "activations.leaky-derivative-zero-below",
+        "leaky_relu",
+        "You used ReLU's derivative; Leaky ReLU's slope for z < 0 is α, not 0.",
+        lambda z, a: misconception_leaky_derivative_zero_below(z, alpha=a),
+    ),
+    _derivative_misconception(
+        "activations.leaky-derivative-is-alpha-z",
+        "leaky_relu",
+        "You used the negative branch's value αz as its slope; the slope of αz is the constant α.",
+        lambda z, a: misconception_leaky_derivative_is_alpha_z(z, alpha=a),
+    ),
+    _derivative_misconception(
+        "activations.elu-derivative-is-alpha",
+        "elu",
+        "You used a constant slope α below 0, as for Leaky ReLU; ELU's slope there is αeᶻ.",
+        lambda z, a: misconception_elu_derivative_is_alpha(z, alpha=a),
+    ),
+    _derivative_misconception(
+        "activations.elu-derivative-keeps-minus-one",
+        "elu",
+        "You kept the −1 when differentiating α(eᶻ − 1); the constant drops out, leaving αeᶻ.",
+        lambda z, a: misconception_elu_derivative_keeps_minus_one(z, alpha=a),
+    ),
+    _derivative_misconception(
+        "activations.gelu-derivative-is-phi",
+        "gelu",
+        "You gave Φ(z), treating the gate as a constant; by the product rule GELU′(z) = Φ(z) + zφ(z).",
+        lambda z, _a: misconception_gelu_derivative_is_phi(z),
+    ),
+    _derivative_misconception(
+        "activations.gelu-derivative-is-z-pdf",
+        "gelu",
+        "You differentiated only Φ and kept z fixed; the product rule adds the term Φ(z).",
+        lambda z, _a: misconception_gelu_derivative_is_z_pdf(z),
+    ),
+    _derivative_misconception(
+        "activations.softplus-derivative-is-softplus",
+        "softplus",
+        "You gave softplus itself; its derivative is eᶻ/(1 + eᶻ) = σ(z).",
+        lambda z, _a: misconception_softplus_derivative_is_softplus(z),
+    ),
+    _derivative_misconception(
+        "activations.softplus-missing-inner-derivative",
+        "softplus",
+        "You gave 1/(1 + eᶻ) and dropped the chain rule's inner factor eᶻ; the derivative is σ(z).",
+        lambda z, _a: misconception_softplus_missing_inner_derivative(z),
+    ),
+    _derivative_misconception(
+        "activations.sigmoid-derivative-is-sigmoid",
+        "sigmoid",
+        "You gave σ(z) itself; the sigmoid's derivative is σ(z)(1 − σ(z)).",
+        lambda z, _a: misconception_sigmoid_derivative_is_sigmoid(z),
+    ),
+    _derivative_misconception(
+        "activations.sigmoid-derivative-z-one-minus-z",
+        "sigmoid",
+        "You applied a(1 − a) to z; the formula takes the output a = σ(z), not the input.",
+        lambda z, _a: misconception_sigmoid_derivative_z_one_minus_z(z),
+    ),
+    _derivative_misconception(
+        "activations.tanh-derivative-is-one-minus-tanh",
+        "tanh",
+        "You gave 1 − tanh(z); the derivative is 1 − tanh²(z), with the square.",
+        lambda z, _a: misconception_tanh_derivative_one_minus_tanh(z),
+    ),
+    _derivative_misconception(
+        "activations.tanh-derivative-one-minus-z-squared",
+        "tanh",
+        "You applied 1 − a² to z; the formula takes the output a = tanh(z), not the input.",
+        lambda z, _a: misconception_tanh_derivative_one_minus_z_squared(z),
+    ),
+    _derivative_misconception(
+        "activations.hardtanh-derivative-one",
+        "hardtanh",
+        "You passed the gradient through everywhere; where hard tanh clips (|z| > 1) its slope is 0.",
+        lambda z, _a: misconception_hardtanh_derivative_one(z),
+    ),
+    _derivative_misconception(
+        "activations.hardtanh-derivative-like-tanh",
+        "hardtanh",
+        "You used tanh's rule 1 − g²; hard tanh is linear inside (−1, 1), so its slope there is exactly 1.",
+        lambda z, _a: misconception_hardtanh_derivative_like_tanh(z),
+    ),
+)
+# The misconceptions that apply to each activation: those naming it, in catalog order.
+_DERIVATIVE_BY_NAME: dict[str, list[tuple[Misconception, WrongDerivative]]] = {
+    name: [(misconception, wrong) for misconception, wrong, of in _DERIVATIVE_MISCONCEPTIONS if of == name]
+    for name in NAMES
+}
 
 
 class DerivativeGenerator(Generator):
@@ -628,104 +762,7 @@ class DerivativeGenerator(Generator):
     topic = "activations"
     title = "Activation functions: value and derivative"
     answer_fields = {"value": FieldSpec(shape=(N_POINTS,)), "derivative": FieldSpec(shape=(N_POINTS,))}
-    misconceptions = (
-        _derivative_misconception(
-            "activations.relu-derivative-one",
-            "relu",
-            "You passed the gradient through everywhere; ReLU's derivative is 0 where z < 0.",
-            lambda z, _a: misconception_relu_derivative_one(z),
-        ),
-        _derivative_misconception(
-            "activations.relu-derivative-is-relu",
-            "relu",
-            "You used ReLU's value max(0, z) as its derivative; the slope is 1 where z > 0 and 0 elsewhere.",
-            lambda z, _a: misconception_relu_derivative_is_relu(z),
-        ),
-        _derivative_misconception(
-            "activations.leaky-derivative-zero-below",
-            "leaky_relu",
-            "You used ReLU's derivative; Leaky ReLU's slope for z < 0 is α, not 0.",
-            lambda z, a: misconception_leaky_derivative_zero_below(z, alpha=a),
-        ),
-        _derivative_misconception(
-            "activations.leaky-derivative-is-alpha-z",
-            "leaky_relu",
-            "You used the negative branch's value αz as its slope; the slope of αz is the constant α.",
-            lambda z, a: misconception_leaky_derivative_is_alpha_z(z, alpha=a),
-        ),
-        _derivative_misconception(
-            "activations.elu-derivative-is-alpha",
-            "elu",
-            "You used a constant slope α below 0, as for Leaky ReLU; ELU's slope there is αeᶻ.",
-            lambda z, a: misconception_elu_derivative_is_alpha(z, alpha=a),
-        ),
-        _derivative_misconception(
-            "activations.elu-derivative-keeps-minus-one",
-            "elu",
-            "You kept the −1 when differentiating α(eᶻ − 1); the constant drops out, leaving αeᶻ.",
-            lambda z, a: misconception_elu_derivative_keeps_minus_one(z, alpha=a),
-        ),
-        _derivative_misconception(
-            "activations.gelu-derivative-is-phi",
-            "gelu",
-            "You gave Φ(z), treating the gate as a constant; by the product rule GELU′(z) = Φ(z) + zφ(z).",
-            lambda z, _a: misconception_gelu_derivative_is_phi(z),
-        ),
-        _derivative_misconception(
-            "activations.gelu-derivative-is-z-pdf",
-            "gelu",
-            "You differentiated only Φ and kept z fixed; the product rule adds the term Φ(z).",
-            lambda z, _a: misconception_gelu_derivative_is_z_pdf(z),
-        ),
-        _derivative_misconception(
-            "activations.softplus-derivative-is-softplus",
-            "softplus",
-            "You gave softplus itself; its derivative is eᶻ/(1 + eᶻ) = σ(z).",
-            lambda z, _a: misconception_softplus_derivative_is_softplus(z),
-        ),
-        _derivative_misconception(
-            "activations.softplus-missing-inner-derivative",
-            "softplus",
-            "You gave 1/(1 + eᶻ) and dropped the chain rule's inner factor eᶻ; the derivative is σ(z).",
-            lambda z, _a: misconception_softplus_missing_inner_derivative(z),
-        ),
-        _derivative_misconception(
-            "activations.sigmoid-derivative-is-sigmoid",
-            "sigmoid",
-            "You gave σ(z) itself; the sigmoid's derivative is σ(z)(1 − σ(z)).",
-            lambda z, _a: misconception_sigmoid_derivative_is_sigmoid(z),
-        ),
-        _derivative_misconception(
-            "activations.sigmoid-derivative-z-one-minus-z",
-            "sigmoid",
-            "You applied a(1 − a) to z; the formula takes the output a = σ(z), not the input.",
-            lambda z, _a: misconception_sigmoid_derivative_z_one_minus_z(z),
-        ),
-        _derivative_misconception(
-            "activations.tanh-derivative-is-one-minus-tanh",
-            "tanh",
-            "You gave 1 − tanh(z); the derivative is 1 − tanh²(z), with the square.",
-            lambda z, _a: misconception_tanh_derivative_one_minus_tanh(z),
-        ),
-        _derivative_misconception(
-            "activations.tanh-derivative-one-minus-z-squared",
-            "tanh",
-            "You applied 1 − a² to z; the formula takes the output a = tanh(z), not the input.",
-            lambda z, _a: misconception_tanh_derivative_one_minus_z_squared(z),
-        ),
-        _derivative_misconception(
-            "activations.hardtanh-derivative-one",
-            "hardtanh",
-            "You passed the gradient through everywhere; where hard tanh clips (|z| > 1) its slope is 0.",
-            lambda z, _a: misconception_hardtanh_derivative_one(z),
-        ),
-        _derivative_misconception(
-            "activations.hardtanh-derivative-like-tanh",
-            "hardtanh",
-            "You used tanh's rule 1 − g²; hard tanh is linear inside (−1, 1), so its slope there is exactly 1.",
-            lambda z, _a: misconception_hardtanh_derivative_like_tanh(z),
-        ),
-    )
+    misconceptions = tuple(misconception for misconception, _, _ in _DERIVATIVE_MISCONCEPTIONS)
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         u = rng.random(N_POINTS + 2)  # one call: NumPy's per-call cost dominates at this size
@@ -757,6 +794,14 @@ class DerivativeGenerator(Generator):
     def solve(self, inputs: Inputs) -> Answer:
         return _value_and_derivative(inputs, _right_derivative)
 
+    def answers(self, inputs: Inputs) -> AnswerStream:
+        # The value once: each misconception here only gets the derivative wrong.
+        z, name, alpha = _derivative_inputs(inputs)
+        value = activation(z, name, alpha=alpha if _uses_alpha(name) else None)
+        yield None, {"value": value, "derivative": _right_derivative(z, name, alpha)}
+        for misconception, wrong in _DERIVATIVE_BY_NAME.get(name, ()):
+            yield misconception, {"value": value, "derivative": wrong(z, alpha)}
+
     def explain(self, inputs: Inputs) -> list[Step]:
         z, name, alpha = _derivative_inputs(inputs)
         value = activation(z, name, alpha=alpha if _uses_alpha(name) else None)
@@ -785,6 +830,40 @@ def _softmax_ce_answer(result: SoftmaxCE) -> Answer:
     return {"p": result.p, "loss": result.loss, "grad": result.grad}
 
 
+def _softmax_ce_misconception(
+    misconception_id: str, feedback: str, wrong: WrongGrad
+) -> tuple[Misconception, WrongGrad]:
+    """A misconception whose answer is ``wrong`` applied to the right result, paired with ``wrong``."""
+
+    def answer(inputs: Inputs) -> Answer:
+        z, y = _softmax_ce_inputs(inputs)
+        return _softmax_ce_answer(wrong(softmax_cross_entropy(z, y), y))
+
+    return Misconception(id=misconception_id, feedback=feedback, answer=answer), wrong
+
+
+_SOFTMAX_CE_MISCONCEPTIONS = (
+    _softmax_ce_misconception(
+        "activations.softmax-grad-without-y",
+        "Your gradient is p; the cross-entropy gradient with respect to the logits is p − y.",
+        wrong_grad_without_y,
+    ),
+    _softmax_ce_misconception(
+        "activations.softmax-grad-sign-flipped",
+        "Your gradient has the wrong sign: y − p is the descent direction; the gradient is p − y.",
+        wrong_grad_sign_flipped,
+    ),
+    _softmax_ce_misconception(
+        "activations.softmax-jacobian-diagonal",
+        (
+            "You treated softmax as elementwise (only ∂pᵢ/∂zᵢ); every pⱼ depends on every logit, "
+            "so each wrong class j gets gradient pⱼ too."
+        ),
+        wrong_grad_jacobian_diagonal,
+    ),
+)
+
+
 class SoftmaxCEGenerator(Generator):
     """``activations.softmax_ce``: softmax probabilities, cross-entropy loss and its gradient."""
 
@@ -796,32 +875,7 @@ class SoftmaxCEGenerator(Generator):
         "loss": FieldSpec(),
         "grad": FieldSpec(shape=(N_CLASSES,)),
     }
-    misconceptions = (
-        Misconception(
-            id="activations.softmax-grad-without-y",
-            feedback="Your gradient is p; the cross-entropy gradient with respect to the logits is p − y.",
-            answer=lambda inputs: _softmax_ce_answer(
-                misconception_softmax_grad_without_y(*_softmax_ce_inputs(inputs))
-            ),
-        ),
-        Misconception(
-            id="activations.softmax-grad-sign-flipped",
-            feedback="Your gradient has the wrong sign: y − p is the descent direction; the gradient is p − y.",
-            answer=lambda inputs: _softmax_ce_answer(
-                misconception_softmax_grad_sign_flipped(*_softmax_ce_inputs(inputs))
-            ),
-        ),
-        Misconception(
-            id="activations.softmax-jacobian-diagonal",
-            feedback=(
-                "You treated softmax as elementwise (only ∂pᵢ/∂zᵢ); every pⱼ depends on every logit, "
-                "so each wrong class j gets gradient pⱼ too."
-            ),
-            answer=lambda inputs: _softmax_ce_answer(
-                misconception_softmax_jacobian_diagonal(*_softmax_ce_inputs(inputs))
-            ),
-        ),
-    )
+    misconceptions = tuple(misconception for misconception, _ in _SOFTMAX_CE_MISCONCEPTIONS)
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         u = rng.random(N_CLASSES + 1)
@@ -840,6 +894,15 @@ class SoftmaxCEGenerator(Generator):
 
     def solve(self, inputs: Inputs) -> Answer:
         return _softmax_ce_answer(softmax_cross_entropy(*_softmax_ce_inputs(inputs)))
+
+    def answers(self, inputs: Inputs) -> AnswerStream:
+        # One forward and backward pass; each misconception changes only the gradient.
+        z, y = _softmax_ce_inputs(inputs)
+        right = softmax_cross_entropy(z, y)
+        yield None, _softmax_ce_answer(right)
+        for misconception, wrong in _SOFTMAX_CE_MISCONCEPTIONS:
+            if misconception.applies_to(inputs):
+                yield misconception, _softmax_ce_answer(wrong(right, y))
 
     def explain(self, inputs: Inputs) -> list[Step]:
         z, y = _softmax_ce_inputs(inputs)
@@ -884,6 +947,22 @@ def _maxout_answer(inputs: Inputs, count: Callable[..., int]) -> Answer:
     return {"output": output, "params": count(inputs=n_in, outputs=n_out, pieces=pieces)}
 
 
+_MAXOUT_WITHOUT_BIAS = Misconception(
+    id="activations.maxout-params-without-bias",
+    feedback="You counted only the weights; each of the k pieces also has a bias per output unit.",
+    answer=lambda inputs: _maxout_answer(inputs, misconception_maxout_params_without_bias),
+)
+_MAXOUT_ONE_PIECE = Misconception(
+    id="activations.maxout-params-one-piece",
+    feedback="You counted one dense layer; every one of the k pieces has its own weights and biases.",
+    answer=lambda inputs: _maxout_answer(inputs, misconception_maxout_params_one_piece),
+)
+_MAXOUT_COUNTS: tuple[tuple[Misconception, Callable[..., int]], ...] = (
+    (_MAXOUT_WITHOUT_BIAS, misconception_maxout_params_without_bias),
+    (_MAXOUT_ONE_PIECE, misconception_maxout_params_one_piece),
+)
+
+
 class MaxoutGenerator(Generator):
     """``activations.maxout``: a maxout layer's output and its parameter count."""
 
@@ -891,18 +970,7 @@ class MaxoutGenerator(Generator):
     topic = "activations"
     title = "Maxout: output and parameter count"
     answer_fields = {"output": FieldSpec(shape=(MAXOUT_OUTPUTS,)), "params": FieldSpec(dtype="int")}
-    misconceptions = (
-        Misconception(
-            id="activations.maxout-params-without-bias",
-            feedback="You counted only the weights; each of the k pieces also has a bias per output unit.",
-            answer=lambda inputs: _maxout_answer(inputs, misconception_maxout_params_without_bias),
-        ),
-        Misconception(
-            id="activations.maxout-params-one-piece",
-            feedback="You counted one dense layer; every one of the k pieces has its own weights and biases.",
-            answer=lambda inputs: _maxout_answer(inputs, misconception_maxout_params_one_piece),
-        ),
-    )
+    misconceptions = (_MAXOUT_WITHOUT_BIAS, _MAXOUT_ONE_PIECE)
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         shape = rng.random(2)
@@ -934,6 +1002,22 @@ class MaxoutGenerator(Generator):
 
     def solve(self, inputs: Inputs) -> Answer:
         return _maxout_answer(inputs, maxout_param_count)
+
+    def answers(self, inputs: Inputs) -> AnswerStream:
+        # One forward pass: the misconceptions only miscount the parameters.
+        x, w, b = _maxout_inputs(inputs)
+        pieces, n_in, n_out = w.shape
+        output, _cache = maxout_forward(x, w, b)
+        yield (
+            None,
+            {"output": output, "params": maxout_param_count(inputs=n_in, outputs=n_out, pieces=pieces)},
+        )
+        for misconception, count in _MAXOUT_COUNTS:
+            if misconception.applies_to(inputs):
+                yield (
+                    misconception,
+                    {"output": output, "params": count(inputs=n_in, outputs=n_out, pieces=pieces)},
+                )
 
     def explain(self, inputs: Inputs) -> list[Step]:
         x, w, b = _maxout_inputs(inputs)

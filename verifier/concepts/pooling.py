@@ -12,14 +12,15 @@ https://arxiv.org/abs/1409.0473 (attention as learned pooling); DLB 9.3 (pooling
 from __future__ import annotations
 
 import math
+from operator import mul
 from typing import NamedTuple
 
 import numpy as np
 
 from verifier._types import Answer, FloatArray, Inputs, InputValue
-from verifier.concepts.activations import softmax
+from verifier.concepts.activations import softmax_values
 from verifier.generator import Generator, Step, as_array
-from verifier.grading import FieldSpec, Misconception
+from verifier.grading import AnswerStream, FieldSpec, Misconception
 from verifier.latex import matrix, num
 from verifier.registry import register
 
@@ -47,10 +48,18 @@ def avg_pool(h: FloatArray) -> FloatArray:
 
 def attention_pool(h: FloatArray, q: FloatArray, *, scale: float | None = None) -> AttentionPool:
     """``weights = softmax(H q * scale)`` and ``attended = weights @ H``; ``scale`` defaults to ``1/sqrt(d)``."""
+    return attention_from_scores(h, h @ q, scale=scale)
+
+
+def attention_from_scores(h: FloatArray, scores: FloatArray, *, scale: float | None = None) -> AttentionPool:
+    """:func:`attention_pool` from the raw scores ``H q``, which every scale shares.
+
+    Plain floats inside: for three time steps NumPy's per-call cost is most of the work.
+    """
     factor = 1.0 / math.sqrt(h.shape[-1]) if scale is None else scale
-    weights = softmax((h @ q) * factor)
-    attended: FloatArray = weights @ h
-    return AttentionPool(weights=weights, attended=attended)
+    weights = softmax_values([s * factor for s in scores.tolist()])
+    attended = [sum(map(mul, weights, column)) for column in zip(*h.tolist(), strict=True)]
+    return AttentionPool(weights=np.array(weights), attended=np.array(attended))
 
 
 def misconception_attention_unscaled(h: FloatArray, q: FloatArray) -> AttentionPool:
@@ -84,13 +93,17 @@ def _inputs(inputs: Inputs) -> tuple[FloatArray, FloatArray]:
     return as_array(inputs["H"]), as_array(inputs["q"])
 
 
-def _answer(h: FloatArray, attention: AttentionPool, *, average: FloatArray | None = None) -> Answer:
+def _pooled(maximum: FloatArray, average: FloatArray, attention: AttentionPool) -> Answer:
     return {
-        "max_pool": max_pool(h),
-        "avg_pool": avg_pool(h) if average is None else average,
+        "max_pool": maximum,
+        "avg_pool": average,
         "weights": attention.weights,
         "attended": attention.attended,
     }
+
+
+def _answer(h: FloatArray, attention: AttentionPool, *, average: FloatArray | None = None) -> Answer:
+    return _pooled(max_pool(h), avg_pool(h) if average is None else average, attention)
 
 
 def _answer_unscaled(inputs: Inputs) -> Answer:
@@ -108,6 +121,23 @@ def _answer_sum_pool(inputs: Inputs) -> Answer:
     return _answer(h, attention_pool(h, q), average=misconception_avg_pool_is_sum(h))
 
 
+_UNSCALED = Misconception(
+    id="pooling.attention-unscaled",
+    feedback="You took the softmax of the raw scores Hq; scaled dot-product attention divides them by √d first.",
+    answer=_answer_unscaled,
+)
+_SCALED_BY_D = Misconception(
+    id="pooling.attention-scaled-by-d",
+    feedback="You divided the scores by d; the scale is 1/√d, the standard deviation of a d-term dot product.",
+    answer=_answer_scaled_by_d,
+)
+_SUM_POOL = Misconception(
+    id="pooling.avg-pool-is-sum",
+    feedback="Your average pooling is a sum; divide by the number of time steps t.",
+    answer=_answer_sum_pool,
+)
+
+
 class AttentionPoolingGenerator(Generator):
     """``pooling.attention``: max, average and attention pooling of a few hidden states."""
 
@@ -120,23 +150,7 @@ class AttentionPoolingGenerator(Generator):
         "weights": FieldSpec(shape=(STEPS,)),
         "attended": FieldSpec(shape=(FEATURES,)),
     }
-    misconceptions = (
-        Misconception(
-            id="pooling.attention-unscaled",
-            feedback="You took the softmax of the raw scores Hq; scaled dot-product attention divides them by √d first.",
-            answer=_answer_unscaled,
-        ),
-        Misconception(
-            id="pooling.attention-scaled-by-d",
-            feedback="You divided the scores by d; the scale is 1/√d, the standard deviation of a d-term dot product.",
-            answer=_answer_scaled_by_d,
-        ),
-        Misconception(
-            id="pooling.avg-pool-is-sum",
-            feedback="Your average pooling is a sum; divide by the number of time steps t.",
-            answer=_answer_sum_pool,
-        ),
-    )
+    misconceptions = (_UNSCALED, _SCALED_BY_D, _SUM_POOL)
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         # One draw, rounded to one decimal: NumPy's per-call cost dominates at this size.
@@ -159,6 +173,20 @@ class AttentionPoolingGenerator(Generator):
     def solve(self, inputs: Inputs) -> Answer:
         h, q = _inputs(inputs)
         return _answer(h, attention_pool(h, q))
+
+    def answers(self, inputs: Inputs) -> AnswerStream:
+        # The pools and the raw scores H q once; each wrong answer changes one step after them.
+        h, q = _inputs(inputs)
+        scores = h @ q
+        maximum, average = max_pool(h), avg_pool(h)
+        right = attention_from_scores(h, scores)
+        yield None, _pooled(maximum, average, right)
+        yield _UNSCALED, _pooled(maximum, average, attention_from_scores(h, scores, scale=1.0))
+        yield (
+            _SCALED_BY_D,
+            _pooled(maximum, average, attention_from_scores(h, scores, scale=1.0 / h.shape[-1])),
+        )
+        yield _SUM_POOL, _pooled(maximum, misconception_avg_pool_is_sum(h), right)
 
     def explain(self, inputs: Inputs) -> list[Step]:
         h, q = _inputs(inputs)

@@ -21,7 +21,9 @@ from verifier.gradcheck import (
     relative_error,
 )
 
-ELEMENTS = st.floats(-2.0, 2.0, allow_nan=False, allow_infinity=False)
+# No subnormals: autograd's prod backward divides the product by the element, and for x = 5e-324 that
+# product has already rounded to the same subnormal, so torch's own gradient is off by tens of percent.
+ELEMENTS = st.floats(-2.0, 2.0, allow_nan=False, allow_infinity=False, allow_subnormal=False)
 MILLIS = st.integers(-2000, 2000).map(lambda k: k / 1000)  # no subnormals to underflow when scaled
 SHAPES = st.sampled_from([(1,), (3,), (2, 3), (2, 2, 2)])
 
