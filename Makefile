@@ -55,6 +55,7 @@ test: chromium web lint typecheck pytest
 bench: install-dev web chromium
 	$(BIN)/python bench/verifier.py
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/study.py
 	$(BIN)/python bench/web.py
 
 clean:
