@@ -9,7 +9,7 @@ the answer each known misconception produces on the same inputs, so feedback can
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -244,57 +244,60 @@ def compare_field(expected: AnswerValue, got: FloatArray, spec: FieldSpec) -> tu
     return bool((deviation <= spec.atol + spec.rtol * np.abs(exp)).all()), error
 
 
-class _Flattened:
-    """One answer's field values, each flattened to a list of floats the first time it is compared."""
-
-    __slots__ = ("values", "flats")
-
-    def __init__(self, values: list[object]) -> None:
-        self.values = values
-        self.flats: list[list[float] | None] = [None] * len(values)
-
-    def flat(self, index: int) -> list[float]:
-        flat = self.flats[index]
-        if flat is None:
-            flat = self.flats[index] = flat_floats(self.values[index])
-        return flat
-
-
 class SeparationCheck:
     """Adds answers one at a time and says whether each is distinguishable from all earlier ones.
 
     ``generate`` feeds it the right answer and then each misconception's, so a draw where two answers
     coincide is rejected before the remaining misconceptions are computed. Two answers are told apart
     field by field; a field holding the very same object in both (a misconception usually leaves most
-    fields as the right answer computed them) cannot tell them apart and is skipped without being read.
+    fields as the right answer computed them) cannot tell them apart and is skipped without being read,
+    and an array field is flattened to floats at most once per answer.
     """
 
-    __slots__ = ("_names", "_specs", "_seen")
+    __slots__ = ("_fields", "_seen")
 
     def __init__(self, fields: Mapping[str, FieldSpec]) -> None:
-        self._names = list(fields)
-        self._specs = list(fields.values())
-        self._seen: list[_Flattened] = []
+        # (name, atol, rtol, exact, scalar) per field
+        self._fields = [
+            (name, spec.atol, spec.rtol, spec.dtype == "int", spec.shape == ())
+            for name, spec in fields.items()
+        ]
+        self._seen: list[tuple[list[object], list[list[float] | None]]] = []
 
     def add(self, answer: Answer) -> bool:
         """Record ``answer``; False when it is too close to an answer added before."""
-        current = _Flattened([answer[name] for name in self._names])
+        values: list[object] = [answer[field[0]] for field in self._fields]
+        flats: list[list[float] | None] = [None] * len(values)
         for earlier in self._seen:
-            if not self._apart(current, earlier):
+            if not self._apart(values, flats, *earlier):
                 return False
-        self._seen.append(current)
+        self._seen.append((values, flats))
         return True
 
-    def _apart(self, first: _Flattened, second: _Flattened) -> bool:
+    def _apart(
+        self,
+        first: list[object],
+        first_flats: list[list[float] | None],
+        second: list[object],
+        second_flats: list[list[float] | None],
+    ) -> bool:
         """:func:`separated` for two recorded answers."""
-        for index, spec in enumerate(self._specs):
-            if first.values[index] is second.values[index]:
+        for index, (name, atol, rtol, exact, scalar) in enumerate(self._fields):
+            a, b = first[index], second[index]
+            if a is b:
                 continue
-            a, b = first.flat(index), second.flat(index)
-            if len(a) != len(b):
-                raise ValueError(f"field {self._names[index]!r}: answers of different sizes")
-            atol, rtol, exact = spec.atol, spec.rtol, spec.dtype == "int"
-            for x, y in zip(a, b, strict=True):
+            if scalar:
+                pairs: Iterable[tuple[float, float]] = ((float(a), float(b)),)  # type: ignore[arg-type]
+            else:
+                xs, ys = first_flats[index], second_flats[index]
+                if xs is None:
+                    xs = first_flats[index] = flat_floats(a)
+                if ys is None:
+                    ys = second_flats[index] = flat_floats(b)
+                if len(xs) != len(ys):
+                    raise ValueError(f"field {name!r}: answers of different sizes")
+                pairs = zip(xs, ys, strict=True)
+            for x, y in pairs:
                 if x == y:  # the common case: elements a misconception leaves alone
                     continue
                 if exact or abs(x - y) > SEPARATION * (atol + rtol * max(abs(x), abs(y))):

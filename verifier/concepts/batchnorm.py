@@ -21,7 +21,7 @@ import numpy as np
 
 from verifier._types import Answer, FloatArray, Inputs, InputValue
 from verifier.generator import Generator, Step, as_array, as_float
-from verifier.grading import FieldSpec, Misconception
+from verifier.grading import AnswerStream, FieldSpec, Misconception
 from verifier.latex import matrix, num
 from verifier.registry import register
 
@@ -188,9 +188,7 @@ def misconception_unbiased_batch_variance(
     Tempting because the unbiased variance is the "proper" estimator and the running estimate does use
     it; the training-mode normalization itself divides by m.
     """
-    m = x.shape[0]
-    mean, var = batch_moments(x)
-    return _normalize(x, gamma, beta, mean, var * (m / (m - 1)), eps)
+    return _unbiased_from_moments(x, gamma, beta, eps, *batch_moments(x))
 
 
 def misconception_no_square_root(
@@ -201,11 +199,7 @@ def misconception_no_square_root(
     Tempting because the formula is read as "divide by the variance"; only the standard deviation gives
     unit variance.
     """
-    mean, var = batch_moments(x)
-    inv_var: FloatArray = 1.0 / (var + eps)
-    x_hat: FloatArray = (x - mean) * inv_var
-    # The cache records what this belief divides by, 1/(var + eps), in the inv_std slot.
-    return gamma * x_hat + beta, BatchNormCache(x_hat, gamma, mean, var, inv_std=inv_var)
+    return _no_square_root_from_moments(x, gamma, beta, eps, *batch_moments(x))
 
 
 def misconception_forgot_scale_and_shift(
@@ -216,7 +210,29 @@ def misconception_forgot_scale_and_shift(
     Tempting because normalizing is the headline step; the learned scale and shift are what let the layer
     undo it.
     """
-    mean, var = batch_moments(x)
+    return _forgot_scale_and_shift_from_moments(x, gamma, beta, eps, *batch_moments(x))
+
+
+# The same wrong forward passes from the batch moments, which the generator computes once per question.
+def _unbiased_from_moments(
+    x: FloatArray, gamma: FloatArray, beta: FloatArray, eps: float, mean: FloatArray, var: FloatArray
+) -> tuple[FloatArray, BatchNormCache]:
+    m = x.shape[0]
+    return _normalize(x, gamma, beta, mean, var * (m / (m - 1)), eps)
+
+
+def _no_square_root_from_moments(
+    x: FloatArray, gamma: FloatArray, beta: FloatArray, eps: float, mean: FloatArray, var: FloatArray
+) -> tuple[FloatArray, BatchNormCache]:
+    inv_var: FloatArray = 1.0 / (var + eps)
+    x_hat: FloatArray = (x - mean) * inv_var
+    # The cache records what this belief divides by, 1/(var + eps), in the inv_std slot.
+    return gamma * x_hat + beta, BatchNormCache(x_hat, gamma, mean, var, inv_std=inv_var)
+
+
+def _forgot_scale_and_shift_from_moments(
+    x: FloatArray, gamma: FloatArray, beta: FloatArray, eps: float, mean: FloatArray, var: FloatArray
+) -> tuple[FloatArray, BatchNormCache]:
     _, cache = _normalize(x, gamma, beta, mean, var, eps)
     return cache.x_hat, cache
 
@@ -290,9 +306,7 @@ def misconception_biased_population_variance(batches: FloatArray) -> RunningStat
     Tempting because each batch variance is already an average; the mean of biased estimates is still
     biased low.
     """
-    right = population_stats(batches)
-    m = batches.shape[1]
-    return RunningStats(mean=right.mean, var=right.var * ((m - 1) / m))
+    return _uncorrected(population_stats(batches), batches)
 
 
 def misconception_pooled_variance(batches: FloatArray) -> RunningStats:
@@ -311,7 +325,16 @@ def misconception_correction_by_batch_count(batches: FloatArray) -> RunningStats
 
     Tempting because the final average runs over the k batches; the bias comes from each batch's m.
     """
-    right = population_stats(batches)
+    return _corrected_by_batch_count(population_stats(batches), batches)
+
+
+# The two corrections above from the right statistics, which the generator computes once per question.
+def _uncorrected(right: RunningStats, batches: FloatArray) -> RunningStats:
+    m = batches.shape[1]
+    return RunningStats(mean=right.mean, var=right.var * ((m - 1) / m))
+
+
+def _corrected_by_batch_count(right: RunningStats, batches: FloatArray) -> RunningStats:
     k, m = batches.shape[0], batches.shape[1]
     return RunningStats(mean=right.mean, var=right.var * (k * (m - 1) / ((k - 1) * m)))
 
@@ -389,6 +412,20 @@ def _forward_spec() -> str:
     )
 
 
+def _normalize_from_moments(
+    x: FloatArray, gamma: FloatArray, beta: FloatArray, eps: float, mean: FloatArray, var: FloatArray
+) -> tuple[FloatArray, BatchNormCache]:
+    return _normalize(x, gamma, beta, mean, var, eps)
+
+
+# In the order of TrainForwardGenerator.misconceptions.
+_FORWARD_FROM_MOMENTS = (
+    _unbiased_from_moments,
+    _no_square_root_from_moments,
+    _forgot_scale_and_shift_from_moments,
+)
+
+
 class TrainForwardGenerator(Generator):
     """``batchnorm.train_forward``: batch mean, biased batch variance and output in training mode."""
 
@@ -441,6 +478,18 @@ class TrainForwardGenerator(Generator):
     def solve(self, inputs: Inputs) -> Answer:
         return _forward_answer(inputs)
 
+    def answers(self, inputs: Inputs) -> AnswerStream:
+        # The batch moments once; each misconception is a different normalization with them.
+        x, gamma, beta, eps = _forward_inputs(inputs)
+        mean, var = batch_moments(x)
+        for misconception, rule in (
+            (None, _normalize_from_moments),
+            *zip(self.misconceptions, _FORWARD_FROM_MOMENTS, strict=True),
+        ):
+            if misconception is None or misconception.applies_to(inputs):
+                y, cache = rule(x, gamma, beta, eps, mean, var)
+                yield misconception, {"mean": cache.mean, "var": cache.var, "y": y}
+
     def explain(self, inputs: Inputs) -> list[Step]:
         x, gamma, beta, eps = _forward_inputs(inputs)
         y, cache = batchnorm_forward(x, gamma, beta, eps=eps)
@@ -486,6 +535,14 @@ def _backward_answer(inputs: Inputs, rule: BackwardRule = batchnorm_backward) ->
     dy, cache = _backward_inputs(inputs)
     grads = rule(dy, cache)
     return {"dx": grads.dx, "dgamma": grads.dgamma, "dbeta": grads.dbeta}
+
+
+# In the order of BackwardGenerator.misconceptions.
+_BACKWARD_RULES: tuple[BackwardRule, ...] = (
+    misconception_dx_ignores_mean_path,
+    misconception_dx_ignores_variance_path,
+    misconception_stats_treated_as_constants,
+)
 
 
 class BackwardGenerator(Generator):
@@ -544,6 +601,17 @@ class BackwardGenerator(Generator):
     def solve(self, inputs: Inputs) -> Answer:
         return _backward_answer(inputs)
 
+    def answers(self, inputs: Inputs) -> AnswerStream:
+        # One forward pass; each misconception is a different backward pass from its cache.
+        dy, cache = _backward_inputs(inputs)
+        for misconception, rule in (
+            (None, batchnorm_backward),
+            *zip(self.misconceptions, _BACKWARD_RULES, strict=True),
+        ):
+            if misconception is None or misconception.applies_to(inputs):
+                grads = rule(dy, cache)
+                yield misconception, {"dx": grads.dx, "dgamma": grads.dgamma, "dbeta": grads.dbeta}
+
     def explain(self, inputs: Inputs) -> list[Step]:
         dy, cache = _backward_inputs(inputs)
         grads = batchnorm_backward(dy, cache)
@@ -601,6 +669,20 @@ def _batches_acceptable(batches: FloatArray) -> bool:
 
 def _running_answer(stats: RunningStats) -> Answer:
     return {"running_mean": stats.mean, "running_var": stats.var}
+
+
+class RunningRule(Protocol):
+    """The signature shared by ``running_stats`` and its misconceptions."""
+
+    def __call__(self, batches: FloatArray, *, momentum: float = MOMENTUM) -> RunningStats: ...
+
+
+# In the order of RunningStatsGenerator.misconceptions.
+_RUNNING_RULES: tuple[RunningRule, ...] = (
+    misconception_biased_running_variance,
+    misconception_momentum_swapped,
+    misconception_running_var_starts_at_zero,
+)
 
 
 class RunningStatsGenerator(Generator):
@@ -662,6 +744,16 @@ class RunningStatsGenerator(Generator):
 
     def solve(self, inputs: Inputs) -> Answer:
         return _running_answer(running_stats(_batches(inputs), momentum=_momentum(inputs)))
+
+    def answers(self, inputs: Inputs) -> AnswerStream:
+        # The inputs read once for all four updates.
+        batches, momentum = _batches(inputs), _momentum(inputs)
+        for misconception, rule in (
+            (None, running_stats),
+            *zip(self.misconceptions, _RUNNING_RULES, strict=True),
+        ):
+            if misconception is None or misconception.applies_to(inputs):
+                yield misconception, _running_answer(rule(batches, momentum=momentum))
 
     def explain(self, inputs: Inputs) -> list[Step]:
         batches = _batches(inputs)
@@ -742,6 +834,16 @@ class PopulationStatsGenerator(Generator):
 
     def solve(self, inputs: Inputs) -> Answer:
         return _population_answer(population_stats(_batches(inputs)))
+
+    def answers(self, inputs: Inputs) -> AnswerStream:
+        # The right statistics once: two misconceptions only rescale their variance.
+        batches = _batches(inputs)
+        right = population_stats(batches)
+        yield None, _population_answer(right)
+        uncorrected, pooled, by_batch_count = self.misconceptions
+        yield uncorrected, _population_answer(_uncorrected(right, batches))
+        yield pooled, _population_answer(misconception_pooled_variance(batches))
+        yield by_batch_count, _population_answer(_corrected_by_batch_count(right, batches))
 
     def explain(self, inputs: Inputs) -> list[Step]:
         batches = _batches(inputs)

@@ -197,8 +197,12 @@ def test_backward_matches_centered_differences(layer: tuple[np.ndarray, ...], da
     numeric_dx = _numeric_gradient(lambda v: bn.batchnorm_forward(v, gamma, beta)[0], x, dy)
     numeric_dgamma = _numeric_gradient(lambda g: bn.batchnorm_forward(x, g, beta)[0], gamma, dy)
     numeric_dbeta = _numeric_gradient(lambda b: bn.batchnorm_forward(x, gamma, b)[0], beta, dy)
-    # dx can cancel to almost nothing; relative to that, rounding in the differences would dominate.
-    scale = 1e-3 * float(np.abs(dy).max() * np.abs(gamma).max()) + 1e-12
+    # dx can cancel to almost nothing; relative to that, rounding in the differences would dominate:
+    # sum(f(x ± h) * dy) carries about m·|dy|·|y|·ε of round-off, divided by 2h (dy = 1 everywhere gives
+    # dx = 0 exactly, and differences of ~1e-10).
+    y = bn.batchnorm_forward(x, gamma, beta)[0]
+    roundoff = x.shape[0] * float(np.abs(dy).max() * np.abs(y).max()) * float(np.finfo(np.float64).eps) / 1e-5
+    scale = max(1e-3 * float(np.abs(dy).max() * np.abs(gamma).max()), roundoff / GRADCHECK_REL_ERROR) + 1e-12
     assert _rel_error(grads.dx, numeric_dx, scale=scale) < GRADCHECK_REL_ERROR
     assert np.allclose(grads.dgamma, numeric_dgamma, rtol=1e-6, atol=1e-8)
     assert np.allclose(grads.dbeta, numeric_dbeta, rtol=1e-6, atol=1e-8)
