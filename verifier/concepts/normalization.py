@@ -21,7 +21,7 @@ import numpy as np
 
 from verifier._types import Answer, FloatArray, Inputs, InputValue
 from verifier.generator import Generator, Step, as_array
-from verifier.grading import FieldSpec, Misconception
+from verifier.grading import AnswerStream, FieldSpec, Misconception
 from verifier.latex import matrix
 from verifier.registry import register
 
@@ -78,7 +78,7 @@ def misconception_test_own_statistics(train: FloatArray, test: FloatArray) -> tu
     Tempting because every set then has mean 0 and variance 1; but the model was fitted to the training
     scale, and a test batch's own statistics shift with its composition (and leak test information).
     """
-    return fit_standardizer(train), standardize(test, fit_standardizer(test))
+    return _test_own_statistics(fit_standardizer(train), train, test)
 
 
 def misconception_sample_std(train: FloatArray, test: FloatArray) -> tuple[Standardizer, FloatArray]:
@@ -87,10 +87,7 @@ def misconception_sample_std(train: FloatArray, test: FloatArray) -> tuple[Stand
     Tempting because it is the default of ``torch.std``, ``pandas.Series.std`` and most calculators;
     standardization uses the population standard deviation (``np.std``, ``StandardScaler``).
     """
-    m = train.shape[0]
-    mean, std = fit_standardizer(train)
-    scaler = Standardizer(mean=mean, std=std * np.sqrt(m / (m - 1)))
-    return scaler, standardize(test, scaler)
+    return _sample_std(fit_standardizer(train), train, test)
 
 
 def misconception_divided_by_variance(train: FloatArray, test: FloatArray) -> tuple[Standardizer, FloatArray]:
@@ -99,7 +96,33 @@ def misconception_divided_by_variance(train: FloatArray, test: FloatArray) -> tu
     Tempting because "unit variance" suggests dividing by the variance; dividing by the standard
     deviation is what makes the variance 1.
     """
-    scaler = fit_standardizer(train)
+    return _divided_by_variance(fit_standardizer(train), train, test)
+
+
+# The same wrong steps from the training set's fitted statistics, which the generator fits once.
+def _right(scaler: Standardizer, train: FloatArray, test: FloatArray) -> tuple[Standardizer, FloatArray]:  # noqa: ARG001
+    return scaler, standardize(test, scaler)
+
+
+def _test_own_statistics(
+    scaler: Standardizer,
+    train: FloatArray,  # noqa: ARG001 - same arguments as the other steps
+    test: FloatArray,
+) -> tuple[Standardizer, FloatArray]:
+    return scaler, standardize(test, fit_standardizer(test))
+
+
+def _sample_std(scaler: Standardizer, train: FloatArray, test: FloatArray) -> tuple[Standardizer, FloatArray]:
+    m = train.shape[0]
+    sample = Standardizer(mean=scaler.mean, std=scaler.std * np.sqrt(m / (m - 1)))
+    return sample, standardize(test, sample)
+
+
+def _divided_by_variance(
+    scaler: Standardizer,
+    train: FloatArray,  # noqa: ARG001 - same arguments as the other steps
+    test: FloatArray,
+) -> tuple[Standardizer, FloatArray]:
     return scaler, standardize(test, Standardizer(mean=scaler.mean, std=scaler.std * scaler.std))
 
 
@@ -151,13 +174,15 @@ class StandardizeGenerator(Generator):
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         # Each feature gets its own whole-number offset in [-5, 5], so the columns sit on different scales.
+        # Plain floats: for a dozen numbers NumPy's per-call cost is most of the work.
         n_train, n_test = TRAIN_ROWS * FEATURES, TEST_ROWS * FEATURES
-        u = rng.random(n_train + n_test + FEATURES)
-        tenths = np.floor(u[: n_train + n_test] * 41) - 20  # integers in [-20, 20]
-        offsets = (np.floor(u[n_train + n_test :] * 11) - 5) * 10
+        u: list[float] = rng.random(n_train + n_test + FEATURES).tolist()
+        tenths = [math.floor(v * 41) - 20 for v in u[: n_train + n_test]]  # integers in [-20, 20]
+        offsets = [(math.floor(v * 11) - 5) * 10 for v in u[n_train + n_test :]]
+        values = [(t + offsets[i % FEATURES]) / 10 for i, t in enumerate(tenths)]
         return {
-            "train": (tenths[:n_train].reshape(TRAIN_ROWS, FEATURES) + offsets) / 10,
-            "test": (tenths[n_train:].reshape(TEST_ROWS, FEATURES) + offsets) / 10,
+            "train": np.array(values[:n_train]).reshape(TRAIN_ROWS, FEATURES),
+            "test": np.array(values[n_train:]).reshape(TEST_ROWS, FEATURES),
         }
 
     def acceptable(self, inputs: Inputs) -> bool:
@@ -180,6 +205,21 @@ class StandardizeGenerator(Generator):
 
     def solve(self, inputs: Inputs) -> Answer:
         return _answer(inputs)
+
+    def answers(self, inputs: Inputs) -> AnswerStream:
+        # The training statistics once; each misconception is a different step after fitting them.
+        train, test = as_array(inputs["train"]), as_array(inputs["test"])
+        scaler = fit_standardizer(train)
+        for misconception, step in (
+            (None, _right),
+            *zip(self.misconceptions, (_test_own_statistics, _sample_std, _divided_by_variance), strict=True),
+        ):
+            if misconception is None or misconception.applies_to(inputs):
+                fitted, test_standardized = step(scaler, train, test)
+                yield (
+                    misconception,
+                    {"mean": fitted.mean, "std": fitted.std, "test_standardized": test_standardized},
+                )
 
     def explain(self, inputs: Inputs) -> list[Step]:
         train, test = as_array(inputs["train"]), as_array(inputs["test"])
