@@ -14,20 +14,14 @@ from service.auth import service as auth_service
 from service.auth.schemas import Principal
 from service.config import Settings, get_settings
 from service.content.cache import ContentCache
+from service.db.session import transaction
 from service.db.types import utcnow
 
 
 def get_db(request: Request) -> Iterator[Session]:
     """A session per request: committed when the handler succeeds, rolled back when it raises."""
-    session: Session = request.app.state.sessionmaker()
-    try:
+    with transaction(request.app.state.sessionmaker) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def get_write_db(request: Request) -> Iterator[Session]:
@@ -39,15 +33,8 @@ def get_write_db(request: Request) -> Iterator[Session]:
     before touching the database (hashing a password) does not hold the lock.
     """
     engine = request.app.state.engine.execution_options(sqlite_immediate=True)
-    session: Session = request.app.state.sessionmaker(bind=engine)
-    try:
+    with transaction(request.app.state.sessionmaker, bind=engine) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 async def get_content_cache(request: Request) -> ContentCache:

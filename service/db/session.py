@@ -54,6 +54,24 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+@contextmanager
+def transaction(factory: sessionmaker[Session], *, bind: Engine | None = None) -> Iterator[Session]:
+    """A session whose work is committed when the block succeeds and rolled back when it raises.
+
+    ``bind`` swaps the engine, e.g. for one with ``sqlite_immediate=True`` so the transaction takes the
+    SQLite write lock with its first statement.
+    """
+    session = factory(bind=bind) if bind is not None else factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
 # Any constant works: it only has to be the same number in every process that syncs content.
 CONTENT_SYNC_LOCK_ID = 0x646C717A
 
@@ -65,13 +83,8 @@ def sync_lock_session(factory: sessionmaker[Session]) -> Iterator[Session]:
     SQLite: the transaction begins IMMEDIATE (the write lock). PostgreSQL: a transaction-scoped
     advisory lock. Either way two processes syncing at once run one after the other.
     """
-    with factory() as session:
+    with transaction(factory) as session:
         connection = session.connection(execution_options={"sqlite_immediate": True})
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": CONTENT_SYNC_LOCK_ID})
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+        yield session
