@@ -9,9 +9,9 @@ the answer each known misconception produces on the same inputs, so feedback can
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 
@@ -72,10 +72,20 @@ class Misconception:
     feedback: str
     answer: Callable[[Inputs], Answer]
     applies: Callable[[Inputs], bool] | None = None
+    # The answer fields this wrong step changes; every other field is exactly the right answer's (a
+    # contract test checks it). None: it may change any field.
+    changes: tuple[str, ...] | None = None
 
     def applies_to(self, inputs: Inputs) -> bool:
         """Whether this wrong computation is defined for these inputs."""
         return self.applies is None or self.applies(inputs)
+
+    def could_explain(self, wrong: Collection[str] | None) -> bool:
+        """Whether a submission wrong in the fields ``wrong`` could be this misconception (None: any).
+
+        A field outside ``changes`` is exactly the right answer's, so a submission wrong there is not it.
+        """
+        return wrong is None or self.changes is None or all(name in self.changes for name in wrong)
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:
@@ -144,6 +154,8 @@ def _finite_row(value: object, length: int) -> list[float] | None:
     """A list of ``length`` finite numbers as floats, else None."""
     if not isinstance(value, list) or len(value) != length:
         return None
+    if list(map(type, value)).count(float) == length:  # all plain floats, what JSON gives back
+        return list(value) if all(map(math.isfinite, value)) else None  # a copy: Grade keeps it
     row: list[float] = []
     for item in value:
         number = _finite_number(item)
@@ -164,7 +176,7 @@ def _parse_fast(value: object, shape: tuple[int, ...]) -> tuple[list[float], Jso
         return None if number is None else ([number], number)
     if len(shape) == 1:
         row = _finite_row(value, shape[0])
-        return None if row is None else (row, list(row))
+        return None if row is None else (row, cast(JsonValue, row))  # nothing writes to either
     if len(shape) == 2 and isinstance(value, list) and len(value) == shape[0]:
         flat: list[float] = []
         rows: list[JsonValue] = []
@@ -172,8 +184,8 @@ def _parse_fast(value: object, shape: tuple[int, ...]) -> tuple[list[float], Jso
             parsed = _finite_row(item, shape[1])
             if parsed is None:
                 return None
-            flat.extend(parsed)
-            rows.append(list(parsed))
+            flat += parsed
+            rows.append(cast(JsonValue, parsed))
         return flat, rows
     return None
 
@@ -209,6 +221,8 @@ def flat_floats(value: object) -> list[float]:
 
 def _compare_flat(expected: list[float], got: list[float], spec: FieldSpec) -> tuple[bool, float]:
     """:func:`compare_field` on flat lists of floats of the same length."""
+    if got == expected and spec.dtype == "float":  # a field copied from the answer: nothing to measure
+        return True, 0.0
     error = 0.0
     ok = True
     if spec.dtype == "int":
@@ -324,18 +338,32 @@ def _feedback_for_wrong(wrong: Sequence[str]) -> str:
 
 
 # What a grader compares a submission with: the right answer first, paired with None, then each applicable
-# misconception with its answer, in the generator's order. Graders consume it lazily.
-AnswerStream = Iterator[tuple[Misconception | None, Answer]]
+# misconception with its answer, in the generator's order, each computed only when reached. A grader may
+# ``send`` the names of the fields a submission got wrong instead of asking for the second item: the stream
+# then leaves out the misconceptions that cannot explain them (``Misconception.could_explain``).
+AnswerStream = Generator[tuple[Misconception | None, Answer], Collection[str] | None, None]
 
 
 def misconception_stream(
     inputs: Inputs, solve: Callable[[Inputs], Answer], misconceptions: Sequence[Misconception]
 ) -> AnswerStream:
-    """The right answer, then each applicable misconception's answer, each computed only when reached."""
-    yield None, solve(inputs)
+    """The right answer, then each applicable misconception's answer (see :data:`AnswerStream`)."""
+    explaining = yield None, solve(inputs)
     for misconception in misconceptions:
-        if misconception.applies_to(inputs):
+        if misconception.applies_to(inputs) and misconception.could_explain(explaining):
             yield misconception, misconception.answer(inputs)
+
+
+def _explaining(
+    answers: AnswerStream, wrong: Collection[str]
+) -> Iterator[tuple[Misconception | None, Answer]]:
+    """The rest of a stream whose right answer has been read, told which fields are wrong."""
+    try:
+        first = answers.send(wrong)
+    except StopIteration:
+        return
+    yield first
+    yield from answers
 
 
 def grade_submission(
@@ -361,7 +389,7 @@ def grade_answers(fields: Mapping[str, FieldSpec], submission: object, answers: 
     """:func:`grade_submission` against a stream of answers (see :data:`AnswerStream`).
 
     The submission is validated before the stream is touched, and misconceptions are computed only until
-    one explains the whole submission.
+    one explains the whole submission, skipping those that leave a wrongly answered field unchanged.
     """
     checked = _check_fields(fields, submission)
     got = {name: _parse_flat(name, checked[name], spec) for name, spec in fields.items()}
@@ -384,7 +412,7 @@ def grade_answers(fields: Mapping[str, FieldSpec], submission: object, answers: 
         return all(_compare_flat(flat_floats(answer[n]), got[n][0], fields[n])[0] for n in names)
 
     named: Misconception | None = None
-    for misconception, answer in answers:
+    for misconception, answer in _explaining(answers, wrong):
         if misconception is None or not agrees(answer, wrong):
             continue
         if agrees(answer, right):

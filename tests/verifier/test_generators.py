@@ -85,6 +85,43 @@ class TestContract:
                 for name in want:
                     np.testing.assert_array_equal(np.asarray(got[name]), np.asarray(want[name]), err_msg=name)
 
+    def test_misconceptions_change_only_the_fields_they_declare(self, generator: Generator) -> None:
+        """Outside ``changes`` a misconception's answer is exactly the right one: graders rely on it."""
+        for misconception in generator.misconceptions:
+            if misconception.changes is not None:
+                assert misconception.changes and set(misconception.changes) <= set(generator.answer_fields)
+        for seed in range(50):
+            inputs = generator.generate(seed).inputs
+            right = generator.solve(inputs)
+            for misconception in generator.misconceptions:
+                if misconception.changes is None or not misconception.applies_to(inputs):
+                    continue
+                wrong = misconception.answer(inputs)
+                for name in set(generator.answer_fields) - set(misconception.changes):
+                    np.testing.assert_array_equal(
+                        np.asarray(wrong[name]), np.asarray(right[name]), err_msg=f"{misconception.id} {name}"
+                    )
+
+    def test_answers_stream_told_the_wrong_fields_skips_what_cannot_explain_them(
+        self, generator: Generator
+    ) -> None:
+        for seed in range(20):
+            inputs = generator.generate(seed).inputs
+            applicable = [m for m in generator.misconceptions if m.applies_to(inputs)]
+            for name in generator.answer_fields:
+                stream = generator.answers(inputs)
+                next(stream)
+                rest = []
+                try:
+                    rest.append(stream.send([name]))
+                    rest.extend(stream)
+                except StopIteration:
+                    pass
+                assert [m for m, _ in rest] == [m for m in applicable if m.could_explain([name])], (
+                    seed,
+                    name,
+                )
+
     def test_reference_answer_grades_correct_after_json_round_trip(self, generator: Generator) -> None:
         for seed in SEEDS:
             question = generator.generate(seed)

@@ -646,6 +646,7 @@ def _derivative_misconception(
         feedback=feedback,
         answer=lambda inputs: _value_and_derivative(inputs, lambda z, _name, alpha: wrong(z, alpha)),
         applies=lambda inputs: inputs["name"] == name,
+        changes=("derivative",),
     )
     return misconception, wrong, name
 
@@ -798,9 +799,10 @@ class DerivativeGenerator(Generator):
         # The value once: each misconception here only gets the derivative wrong.
         z, name, alpha = _derivative_inputs(inputs)
         value = activation(z, name, alpha=alpha if _uses_alpha(name) else None)
-        yield None, {"value": value, "derivative": _right_derivative(z, name, alpha)}
+        explaining = yield None, {"value": value, "derivative": _right_derivative(z, name, alpha)}
         for misconception, wrong in _DERIVATIVE_BY_NAME.get(name, ()):
-            yield misconception, {"value": value, "derivative": wrong(z, alpha)}
+            if misconception.could_explain(explaining):
+                yield misconception, {"value": value, "derivative": wrong(z, alpha)}
 
     def explain(self, inputs: Inputs) -> list[Step]:
         z, name, alpha = _derivative_inputs(inputs)
@@ -839,7 +841,7 @@ def _softmax_ce_misconception(
         z, y = _softmax_ce_inputs(inputs)
         return _softmax_ce_answer(wrong(softmax_cross_entropy(z, y), y))
 
-    return Misconception(id=misconception_id, feedback=feedback, answer=answer), wrong
+    return Misconception(id=misconception_id, feedback=feedback, answer=answer, changes=("grad",)), wrong
 
 
 _SOFTMAX_CE_MISCONCEPTIONS = (
@@ -899,9 +901,9 @@ class SoftmaxCEGenerator(Generator):
         # One forward and backward pass; each misconception changes only the gradient.
         z, y = _softmax_ce_inputs(inputs)
         right = softmax_cross_entropy(z, y)
-        yield None, _softmax_ce_answer(right)
+        explaining = yield None, _softmax_ce_answer(right)
         for misconception, wrong in _SOFTMAX_CE_MISCONCEPTIONS:
-            if misconception.applies_to(inputs):
+            if misconception.applies_to(inputs) and misconception.could_explain(explaining):
                 yield misconception, _softmax_ce_answer(wrong(right, y))
 
     def explain(self, inputs: Inputs) -> list[Step]:
@@ -951,11 +953,13 @@ _MAXOUT_WITHOUT_BIAS = Misconception(
     id="activations.maxout-params-without-bias",
     feedback="You counted only the weights; each of the k pieces also has a bias per output unit.",
     answer=lambda inputs: _maxout_answer(inputs, misconception_maxout_params_without_bias),
+    changes=("params",),
 )
 _MAXOUT_ONE_PIECE = Misconception(
     id="activations.maxout-params-one-piece",
     feedback="You counted one dense layer; every one of the k pieces has its own weights and biases.",
     answer=lambda inputs: _maxout_answer(inputs, misconception_maxout_params_one_piece),
+    changes=("params",),
 )
 _MAXOUT_COUNTS: tuple[tuple[Misconception, Callable[..., int]], ...] = (
     (_MAXOUT_WITHOUT_BIAS, misconception_maxout_params_without_bias),
@@ -1008,12 +1012,12 @@ class MaxoutGenerator(Generator):
         x, w, b = _maxout_inputs(inputs)
         pieces, n_in, n_out = w.shape
         output, _cache = maxout_forward(x, w, b)
-        yield (
+        explaining = yield (
             None,
             {"output": output, "params": maxout_param_count(inputs=n_in, outputs=n_out, pieces=pieces)},
         )
         for misconception, count in _MAXOUT_COUNTS:
-            if misconception.applies_to(inputs):
+            if misconception.applies_to(inputs) and misconception.could_explain(explaining):
                 yield (
                     misconception,
                     {"output": output, "params": count(inputs=n_in, outputs=n_out, pieces=pieces)},

@@ -23,6 +23,7 @@ and small gradient entries (a product of several factors below 1) would otherwis
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from operator import mul
@@ -530,10 +531,26 @@ def _mlp_answer(value: float, grads: MLPGrads) -> Answer:
     }
 
 
+def _mlp_answer_like(value: float, grads: MLPGrads, right_grads: MLPGrads, right: Answer) -> Answer:
+    """:func:`_mlp_answer`, reusing the right answer's array for each gradient equal to the right one.
+
+    A misconception usually gets only some gradients wrong: sharing the right answer's arrays for the rest
+    saves building them, and lets the separation check skip them as identical.
+    """
+    return {
+        "loss": value,
+        "dW1": right["dW1"] if grads.dW1 == right_grads.dW1 else np.array(grads.dW1),
+        "db1": right["db1"] if grads.db1 == right_grads.db1 else np.array(grads.db1),
+        "dW2": right["dW2"] if grads.dW2 == right_grads.dW2 else np.array(grads.dW2),
+        "db2": right["db2"] if grads.db2 == right_grads.db2 else np.array(grads.db2),
+    }
+
+
 def _mlp_misconception(
     misconception_id: str,
     feedback: str,
     wrong: WrongBackward,
+    changes: tuple[str, ...],
     applies: Callable[[Inputs], bool] | None = None,
 ) -> tuple[Misconception, WrongBackward]:
     """A misconception whose answer is ``wrong`` after the right forward pass, paired with ``wrong``."""
@@ -542,7 +559,10 @@ def _mlp_misconception(
         value, cache = _mlp_forward(inputs)
         return _mlp_answer(value, wrong(cache))
 
-    return Misconception(id=misconception_id, feedback=feedback, answer=answer, applies=applies), wrong
+    misconception = Misconception(
+        id=misconception_id, feedback=feedback, answer=answer, applies=applies, changes=changes
+    )
+    return misconception, wrong
 
 
 _LOSS_TEXT: dict[LossName, str] = {
@@ -567,34 +587,43 @@ _MLP_DRAWS: tuple[tuple[str, tuple[int, ...], float, float], ...] = (
     ("y", (N_OUT,), -1.0, 1.0),  # squared error only; cross-entropy draws a one-hot target
 )
 _MLP_CHOICES = 3  # activation, loss, class of the one-hot target
-_MLP_UNIFORMS = _MLP_CHOICES + sum(math.prod(shape) for _, shape, _, _ in _MLP_DRAWS)
+_MLP_STOPS = list(
+    itertools.accumulate((math.prod(shape) for _, shape, _, _ in _MLP_DRAWS), initial=_MLP_CHOICES)
+)
+_MLP_SLICES = list(itertools.pairwise(_MLP_STOPS))  # where each input's uniforms sit in the draw
+_MLP_UNIFORMS = _MLP_STOPS[-1]
 
 _MLP_MISCONCEPTIONS = (
     _mlp_misconception(
         "backprop.missing-activation-derivative",
         "You sent W₂ᵀδ₂ into the hidden layer without multiplying by the activation's slope f′(z₁).",
         wrong_backward_missing_activation_derivative,
+        ("dW1", "db1"),
     ),
     _mlp_misconception(
         "backprop.untransposed-weights",
         "You propagated the error with W₂δ₂; going backwards uses the transpose, W₂ᵀδ₂.",
         wrong_backward_untransposed_weights,
+        ("dW1", "db1"),
     ),
     _mlp_misconception(
         "backprop.outer-product-reversed",
         "Your weight gradients are transposed: with W stored as (out, in), dW = δ xᵀ, not x δᵀ.",
         wrong_backward_outer_product_reversed,
+        ("dW1", "dW2"),
     ),
     _mlp_misconception(
         "backprop.derivative-at-output",
         "You evaluated the activation's derivative at the output a₁; it is f′(z₁), at the pre-activation.",
         wrong_backward_derivative_at_output,
+        ("dW1", "db1"),
         applies=lambda inputs: inputs["activation"] != "relu",  # relu'(relu(z)) = relu'(z) off the kink
     ),
     _mlp_misconception(
         "backprop.output-error-without-y",
         "You used δ₂ = p; with softmax and cross-entropy the output error is p − y.",
         wrong_backward_output_error_without_y,
+        ("dW1", "db1", "dW2", "db2"),
         applies=lambda inputs: inputs["loss"] == "softmax_ce",
     ),
 )
@@ -619,13 +648,14 @@ class MLPGenerator(Generator):
         u: Vector = rng.random(_MLP_UNIFORMS).tolist()  # one call, cut into pieces
         activation_name = HIDDEN_ACTIVATIONS[int(u[0] * len(HIDDEN_ACTIVATIONS))]
         loss = LOSSES[int(u[1] * len(LOSSES))]
-        inputs: dict[str, InputValue] = {}
-        start = _MLP_CHOICES
-        for name, shape, low, high in _MLP_DRAWS:
-            size = math.prod(shape)
-            values = np.array([_tenths(v, low, high) for v in u[start : start + size]])
-            inputs[name] = values.reshape(shape) if len(shape) > 1 else values
-            start += size
+        tenths: Vector = []
+        for (_name, _shape, low, high), (start, stop) in zip(_MLP_DRAWS, _MLP_SLICES, strict=True):
+            tenths += [round((low + v * (high - low)) * 10.0) / 10.0 for v in u[start:stop]]
+        values = np.array(tenths)  # one array; each input is a view of its slice
+        inputs: dict[str, InputValue] = {
+            name: values[start - _MLP_CHOICES : stop - _MLP_CHOICES].reshape(shape)
+            for (name, shape, _low, _high), (start, stop) in zip(_MLP_DRAWS, _MLP_SLICES, strict=True)
+        }
         if loss == "softmax_ce":
             y = np.zeros(N_OUT)
             y[int(u[2] * N_OUT)] = 1.0
@@ -633,13 +663,14 @@ class MLPGenerator(Generator):
         return {**inputs, "activation": activation_name, "loss": loss}
 
     def acceptable(self, inputs: Inputs) -> bool:
-        _value, cache = _mlp_forward(inputs)
-        if cache.activation == "relu":
+        q = _mlp_inputs(inputs)
+        if q.activation_name == "relu":
             # Off the kink, and one unit active and one dead: with both active ReLU's gate changes nothing,
             # with both dead every hidden gradient is 0, and either way the question cannot show the gate.
-            z1 = cache.z1
+            z1 = affine(q.params.W1, q.x, q.params.b1)
             if min(abs(z) for z in z1) < KINK_MARGIN or not min(z1) < 0 < max(z1):
                 return False
+        _value, cache = mlp_forward(q.x, q.y, q.params, activation_name=q.activation_name, loss=q.loss)
         # Every active hidden unit receives an error through W2, or dW1 cannot show that step (with softmax
         # cross-entropy it is exactly 0 for a unit whose column of W2 repeats an entry, since Σδ2 = 0).
         back = transposed_matvec(cache.W2, cache.delta2)
@@ -671,10 +702,12 @@ class MLPGenerator(Generator):
     def answers(self, inputs: Inputs) -> AnswerStream:
         # One forward pass: every misconception here is a wrong backward pass after it.
         value, cache = _mlp_forward(inputs)
-        yield None, _mlp_answer(value, mlp_backward(cache))
+        grads = mlp_backward(cache)
+        right = _mlp_answer(value, grads)
+        explaining = yield None, right
         for misconception, wrong in _MLP_MISCONCEPTIONS:
-            if misconception.applies_to(inputs):
-                yield misconception, _mlp_answer(value, wrong(cache))
+            if misconception.applies_to(inputs) and misconception.could_explain(explaining):
+                yield misconception, _mlp_answer_like(value, wrong(cache), grads, right)
 
     def explain(self, inputs: Inputs) -> list[Step]:
         q = _mlp_inputs(inputs)
@@ -766,7 +799,7 @@ def _checked(inputs: Inputs) -> tuple[_CheckQuestion, Evaluations]:
 
 
 def _check_misconception(
-    misconception_id: str, feedback: str, rule: CheckRule
+    misconception_id: str, feedback: str, rule: CheckRule, changes: tuple[str, ...] | None = None
 ) -> tuple[Misconception, CheckRule]:
     """A misconception whose answer is ``rule`` on the question's loss evaluations, paired with ``rule``."""
 
@@ -774,7 +807,7 @@ def _check_misconception(
         q, ev = _checked(inputs)
         return _check_answer(rule(ev, q.analytic))
 
-    return Misconception(id=misconception_id, feedback=feedback, answer=answer), rule
+    return Misconception(id=misconception_id, feedback=feedback, answer=answer, changes=changes), rule
 
 
 def _buggy_gradient(kind: GradcheckKind, w: Vector, extra: dict[str, InputValue], bug: int) -> Vector:
@@ -809,6 +842,7 @@ _CHECK_MISCONCEPTIONS = (
         "backprop.abs-error-not-relative",
         "You gave the absolute error ‖gₐ − gₙ‖; divide it by max(‖gₐ‖, ‖gₙ‖) to make it scale-free.",
         abs_error_check,
+        ("relative_error",),
     ),
     _check_misconception(
         "backprop.centered-difference-over-h",
@@ -887,9 +921,9 @@ class GradcheckGenerator(Generator):
     def answers(self, inputs: Inputs) -> AnswerStream:
         # The loss at w and w ± h e_i once: every misconception reads its answer off the same evaluations.
         q, ev = _checked(inputs)
-        yield None, _check_answer(check_from(ev, q.analytic))
+        explaining = yield None, _check_answer(check_from(ev, q.analytic))
         for misconception, rule in _CHECK_MISCONCEPTIONS:
-            if misconception.applies_to(inputs):
+            if misconception.applies_to(inputs) and misconception.could_explain(explaining):
                 yield misconception, _check_answer(rule(ev, q.analytic))
 
     def explain(self, inputs: Inputs) -> list[Step]:

@@ -412,12 +412,6 @@ def _forward_spec() -> str:
     )
 
 
-def _normalize_from_moments(
-    x: FloatArray, gamma: FloatArray, beta: FloatArray, eps: float, mean: FloatArray, var: FloatArray
-) -> tuple[FloatArray, BatchNormCache]:
-    return _normalize(x, gamma, beta, mean, var, eps)
-
-
 # In the order of TrainForwardGenerator.misconceptions.
 _FORWARD_FROM_MOMENTS = (
     _unbiased_from_moments,
@@ -443,16 +437,19 @@ class TrainForwardGenerator(Generator):
             feedback="You normalized with the unbiased variance (divide by m − 1); training mode uses the "
             "biased batch variance (divide by m).",
             answer=lambda inputs: _forward_answer(inputs, misconception_unbiased_batch_variance),
+            changes=("var", "y"),
         ),
         Misconception(
             id="batchnorm.no-square-root",
             feedback="You divided by the variance; x̂ divides by the standard deviation √(σ² + ε).",
             answer=lambda inputs: _forward_answer(inputs, misconception_no_square_root),
+            changes=("y",),
         ),
         Misconception(
             id="batchnorm.forgot-scale-and-shift",
             feedback="You gave the normalized x̂ as the output; the layer then scales by γ and shifts by β.",
             answer=lambda inputs: _forward_answer(inputs, misconception_forgot_scale_and_shift),
+            changes=("y",),
         ),
     )
 
@@ -482,11 +479,10 @@ class TrainForwardGenerator(Generator):
         # The batch moments once; each misconception is a different normalization with them.
         x, gamma, beta, eps = _forward_inputs(inputs)
         mean, var = batch_moments(x)
-        for misconception, rule in (
-            (None, _normalize_from_moments),
-            *zip(self.misconceptions, _FORWARD_FROM_MOMENTS, strict=True),
-        ):
-            if misconception is None or misconception.applies_to(inputs):
+        y, cache = _normalize(x, gamma, beta, mean, var, eps)
+        explaining = yield None, {"mean": cache.mean, "var": cache.var, "y": y}
+        for misconception, rule in zip(self.misconceptions, _FORWARD_FROM_MOMENTS, strict=True):
+            if misconception.applies_to(inputs) and misconception.could_explain(explaining):
                 y, cache = rule(x, gamma, beta, eps, mean, var)
                 yield misconception, {"mean": cache.mean, "var": cache.var, "y": y}
 
@@ -562,18 +558,21 @@ class BackwardGenerator(Generator):
             feedback="Your dx treats the batch mean as a constant; μ_B depends on every input, which adds "
             "a −Σdy term.",
             answer=lambda inputs: _backward_answer(inputs, misconception_dx_ignores_mean_path),
+            changes=("dx",),
         ),
         Misconception(
             id="batchnorm.dx-ignores-variance-path",
             feedback="Your dx treats the batch variance as a constant; σ²_B depends on every input, which "
             "adds a −x̂·Σ(dy·x̂) term.",
             answer=lambda inputs: _backward_answer(inputs, misconception_dx_ignores_variance_path),
+            changes=("dx",),
         ),
         Misconception(
             id="batchnorm.dx-treats-stats-as-constants",
             feedback="You backpropagated as through a fixed affine map (γ·dy/√(σ² + ε)); in training mode "
             "both batch statistics depend on x.",
             answer=lambda inputs: _backward_answer(inputs, misconception_stats_treated_as_constants),
+            changes=("dx",),
         ),
     )
 
@@ -604,11 +603,10 @@ class BackwardGenerator(Generator):
     def answers(self, inputs: Inputs) -> AnswerStream:
         # One forward pass; each misconception is a different backward pass from its cache.
         dy, cache = _backward_inputs(inputs)
-        for misconception, rule in (
-            (None, batchnorm_backward),
-            *zip(self.misconceptions, _BACKWARD_RULES, strict=True),
-        ):
-            if misconception is None or misconception.applies_to(inputs):
+        grads = batchnorm_backward(dy, cache)
+        explaining = yield None, {"dx": grads.dx, "dgamma": grads.dgamma, "dbeta": grads.dbeta}
+        for misconception, rule in zip(self.misconceptions, _BACKWARD_RULES, strict=True):
+            if misconception.applies_to(inputs) and misconception.could_explain(explaining):
                 grads = rule(dy, cache)
                 yield misconception, {"dx": grads.dx, "dgamma": grads.dgamma, "dbeta": grads.dbeta}
 
@@ -703,6 +701,7 @@ class RunningStatsGenerator(Generator):
             answer=lambda inputs: _running_answer(
                 misconception_biased_running_variance(_batches(inputs), momentum=_momentum(inputs))
             ),
+            changes=("running_var",),
         ),
         Misconception(
             id="batchnorm.momentum-swapped",
@@ -719,6 +718,7 @@ class RunningStatsGenerator(Generator):
             answer=lambda inputs: _running_answer(
                 misconception_running_var_starts_at_zero(_batches(inputs), momentum=_momentum(inputs))
             ),
+            changes=("running_var",),
         ),
     )
 
@@ -748,11 +748,9 @@ class RunningStatsGenerator(Generator):
     def answers(self, inputs: Inputs) -> AnswerStream:
         # The inputs read once for all four updates.
         batches, momentum = _batches(inputs), _momentum(inputs)
-        for misconception, rule in (
-            (None, running_stats),
-            *zip(self.misconceptions, _RUNNING_RULES, strict=True),
-        ):
-            if misconception is None or misconception.applies_to(inputs):
+        explaining = yield None, _running_answer(running_stats(batches, momentum=momentum))
+        for misconception, rule in zip(self.misconceptions, _RUNNING_RULES, strict=True):
+            if misconception.applies_to(inputs) and misconception.could_explain(explaining):
                 yield misconception, _running_answer(rule(batches, momentum=momentum))
 
     def explain(self, inputs: Inputs) -> list[Step]:
@@ -799,6 +797,7 @@ class PopulationStatsGenerator(Generator):
             answer=lambda inputs: _population_answer(
                 misconception_biased_population_variance(_batches(inputs))
             ),
+            changes=("var",),
         ),
         Misconception(
             id="batchnorm.pooled-variance",
@@ -813,6 +812,7 @@ class PopulationStatsGenerator(Generator):
             answer=lambda inputs: _population_answer(
                 misconception_correction_by_batch_count(_batches(inputs))
             ),
+            changes=("var",),
         ),
     )
 
@@ -839,11 +839,14 @@ class PopulationStatsGenerator(Generator):
         # The right statistics once: two misconceptions only rescale their variance.
         batches = _batches(inputs)
         right = population_stats(batches)
-        yield None, _population_answer(right)
+        explaining = yield None, _population_answer(right)
         uncorrected, pooled, by_batch_count = self.misconceptions
-        yield uncorrected, _population_answer(_uncorrected(right, batches))
-        yield pooled, _population_answer(misconception_pooled_variance(batches))
-        yield by_batch_count, _population_answer(_corrected_by_batch_count(right, batches))
+        if uncorrected.could_explain(explaining):
+            yield uncorrected, _population_answer(_uncorrected(right, batches))
+        if pooled.could_explain(explaining):
+            yield pooled, _population_answer(misconception_pooled_variance(batches))
+        if by_batch_count.could_explain(explaining):
+            yield by_batch_count, _population_answer(_corrected_by_batch_count(right, batches))
 
     def explain(self, inputs: Inputs) -> list[Step]:
         batches = _batches(inputs)

@@ -100,10 +100,6 @@ def misconception_divided_by_variance(train: FloatArray, test: FloatArray) -> tu
 
 
 # The same wrong steps from the training set's fitted statistics, which the generator fits once.
-def _right(scaler: Standardizer, train: FloatArray, test: FloatArray) -> tuple[Standardizer, FloatArray]:  # noqa: ARG001
-    return scaler, standardize(test, scaler)
-
-
 def _test_own_statistics(
     scaler: Standardizer,
     train: FloatArray,  # noqa: ARG001 - same arguments as the other steps
@@ -135,9 +131,12 @@ class SplitRule(Protocol):
     def __call__(self, train: FloatArray, test: FloatArray) -> tuple[Standardizer, FloatArray]: ...
 
 
-def _answer(inputs: Inputs, rule: SplitRule = standardize_split) -> Answer:
-    scaler, test_standardized = rule(as_array(inputs["train"]), as_array(inputs["test"]))
+def _split_answer(scaler: Standardizer, test_standardized: FloatArray) -> Answer:
     return {"mean": scaler.mean, "std": scaler.std, "test_standardized": test_standardized}
+
+
+def _answer(inputs: Inputs, rule: SplitRule = standardize_split) -> Answer:
+    return _split_answer(*rule(as_array(inputs["train"]), as_array(inputs["test"])))
 
 
 class StandardizeGenerator(Generator):
@@ -157,18 +156,21 @@ class StandardizeGenerator(Generator):
             feedback="You standardized the test set with its own statistics; it must use the training "
             "set's mean and standard deviation, the scale the model was trained on.",
             answer=lambda inputs: _answer(inputs, misconception_test_own_statistics),
+            changes=("test_standardized",),
         ),
         Misconception(
             id="normalization.sample-std",
             feedback="You used the sample standard deviation (divide by m − 1); standardization uses the "
             "population standard deviation (divide by m).",
             answer=lambda inputs: _answer(inputs, misconception_sample_std),
+            changes=("std", "test_standardized"),
         ),
         Misconception(
             id="normalization.divided-by-variance",
             feedback="You divided by the variance; dividing by the standard deviation is what gives unit "
             "variance.",
             answer=lambda inputs: _answer(inputs, misconception_divided_by_variance),
+            changes=("test_standardized",),
         ),
     )
 
@@ -210,16 +212,11 @@ class StandardizeGenerator(Generator):
         # The training statistics once; each misconception is a different step after fitting them.
         train, test = as_array(inputs["train"]), as_array(inputs["test"])
         scaler = fit_standardizer(train)
-        for misconception, step in (
-            (None, _right),
-            *zip(self.misconceptions, (_test_own_statistics, _sample_std, _divided_by_variance), strict=True),
-        ):
-            if misconception is None or misconception.applies_to(inputs):
-                fitted, test_standardized = step(scaler, train, test)
-                yield (
-                    misconception,
-                    {"mean": fitted.mean, "std": fitted.std, "test_standardized": test_standardized},
-                )
+        explaining = yield None, _split_answer(scaler, standardize(test, scaler))
+        steps = (_test_own_statistics, _sample_std, _divided_by_variance)
+        for misconception, step in zip(self.misconceptions, steps, strict=True):
+            if misconception.applies_to(inputs) and misconception.could_explain(explaining):
+                yield misconception, _split_answer(*step(scaler, train, test))
 
     def explain(self, inputs: Inputs) -> list[Step]:
         train, test = as_array(inputs["train"]), as_array(inputs["test"])

@@ -125,16 +125,19 @@ _UNSCALED = Misconception(
     id="pooling.attention-unscaled",
     feedback="You took the softmax of the raw scores Hq; scaled dot-product attention divides them by √d first.",
     answer=_answer_unscaled,
+    changes=("weights", "attended"),
 )
 _SCALED_BY_D = Misconception(
     id="pooling.attention-scaled-by-d",
     feedback="You divided the scores by d; the scale is 1/√d, the standard deviation of a d-term dot product.",
     answer=_answer_scaled_by_d,
+    changes=("weights", "attended"),
 )
 _SUM_POOL = Misconception(
     id="pooling.avg-pool-is-sum",
     feedback="Your average pooling is a sum; divide by the number of time steps t.",
     answer=_answer_sum_pool,
+    changes=("avg_pool",),
 )
 
 
@@ -180,13 +183,14 @@ class AttentionPoolingGenerator(Generator):
         scores = h @ q
         maximum, average = max_pool(h), avg_pool(h)
         right = attention_from_scores(h, scores)
-        yield None, _pooled(maximum, average, right)
-        yield _UNSCALED, _pooled(maximum, average, attention_from_scores(h, scores, scale=1.0))
-        yield (
-            _SCALED_BY_D,
-            _pooled(maximum, average, attention_from_scores(h, scores, scale=1.0 / h.shape[-1])),
-        )
-        yield _SUM_POOL, _pooled(maximum, misconception_avg_pool_is_sum(h), right)
+        explaining = yield None, _pooled(maximum, average, right)
+        if _UNSCALED.could_explain(explaining):
+            yield _UNSCALED, _pooled(maximum, average, attention_from_scores(h, scores, scale=1.0))
+        if _SCALED_BY_D.could_explain(explaining):
+            scaled_by_d = attention_from_scores(h, scores, scale=1.0 / h.shape[-1])
+            yield _SCALED_BY_D, _pooled(maximum, average, scaled_by_d)
+        if _SUM_POOL.could_explain(explaining):
+            yield _SUM_POOL, _pooled(maximum, misconception_avg_pool_is_sum(h), right)
 
     def explain(self, inputs: Inputs) -> list[Step]:
         h, q = _inputs(inputs)
