@@ -186,7 +186,10 @@ class Generator(ABC):
         Stops at the first pair that is too close, so a rejected draw skips the remaining misconceptions.
         """
         check = SeparationCheck(self.answer_fields)
-        return all(check.add(answer) for _, answer in self.answers(inputs))
+        return all(
+            check.add(answer, changes=() if misconception is None else misconception.changes)
+            for misconception, answer in self.answers(inputs)
+        )
 
     def grade(self, inputs: Inputs, submission: object) -> Grade:
         """Grade ``submission``; raises AnswerFormatError for a malformed one and nothing else.

@@ -270,35 +270,42 @@ class SeparationCheck:
 
     __slots__ = ("_fields", "_seen")
 
+    # Recorded answers: field values, their flattened floats (filled in when first compared) and the names
+    # of the fields the answer may differ in from the right one (None: any field).
+    _Recorded = tuple[list[object], list[list[float] | None], frozenset[str] | None]
+
     def __init__(self, fields: Mapping[str, FieldSpec]) -> None:
         # (name, atol, rtol, exact, scalar) per field
         self._fields = [
             (name, spec.atol, spec.rtol, spec.dtype == "int", spec.shape == ())
             for name, spec in fields.items()
         ]
-        self._seen: list[tuple[list[object], list[list[float] | None]]] = []
+        self._seen: list[SeparationCheck._Recorded] = []
 
-    def add(self, answer: Answer) -> bool:
-        """Record ``answer``; False when it is too close to an answer added before."""
+    def add(self, answer: Answer, *, changes: Collection[str] | None = None) -> bool:
+        """Record ``answer``; False when it is too close to an answer added before.
+
+        ``changes``: the fields in which ``answer`` may differ from the right answer (``()`` for the right
+        answer itself, a misconception's ``changes``); None when unknown. Where neither of two answers
+        differs from the right one they are equal, and that field is not compared.
+        """
         values: list[object] = [answer[field[0]] for field in self._fields]
         flats: list[list[float] | None] = [None] * len(values)
+        recorded = (values, flats, None if changes is None else frozenset(changes))
         for earlier in self._seen:
-            if not self._apart(values, flats, *earlier):
+            if not self._apart(recorded, earlier):
                 return False
-        self._seen.append((values, flats))
+        self._seen.append(recorded)
         return True
 
-    def _apart(
-        self,
-        first: list[object],
-        first_flats: list[list[float] | None],
-        second: list[object],
-        second_flats: list[list[float] | None],
-    ) -> bool:
+    def _apart(self, first: _Recorded, second: _Recorded) -> bool:
         """:func:`separated` for two recorded answers."""
+        first_values, first_flats, first_changes = first
+        second_values, second_flats, second_changes = second
+        compared = None if first_changes is None or second_changes is None else first_changes | second_changes
         for index, (name, atol, rtol, exact, scalar) in enumerate(self._fields):
-            a, b = first[index], second[index]
-            if a is b:
+            a, b = first_values[index], second_values[index]
+            if a is b or (compared is not None and name not in compared):
                 continue
             if scalar:
                 pairs: Iterable[tuple[float, float]] = ((float(a), float(b)),)  # type: ignore[arg-type]
