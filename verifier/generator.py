@@ -78,11 +78,11 @@ def as_int(value: object) -> int:
 
 
 # --- seeding ---------------------------------------------------------------------------------------------
-# ``np.random.default_rng(seed)`` spends ~12 µs hashing the seed through a SeedSequence, more than some
-# generators need for a whole question. Each thread instead keeps one PCG64 and sets its 128-bit state from
-# the seed through SplitMix64 (Steele et al. 2014, the mixer Java's SplittableRandom and xoshiro's seeding
-# use), which costs ~1.5 µs and, like default_rng, depends on nothing but the seed: the same question in any
-# process, on any platform. The stream differs from default_rng(seed)'s.
+# ``np.random.default_rng(seed)`` costs ~12 µs (a SeedSequence hashes the seed, then a new PCG64 is built),
+# more than some generators need for a whole question. Each thread instead keeps one PCG64 and sets its
+# 128-bit state from the seed through SplitMix64 (Steele et al. 2014, the mixer of Java's SplittableRandom
+# and of xoshiro's seeding), ~3 µs in all; like default_rng it depends on nothing but the seed: the same
+# question in any process, on any platform. The stream differs from default_rng(seed)'s.
 
 _MASK64 = (1 << 64) - 1
 _PCG64_INCREMENT = 0xDA3E39CB94B95BDB5851F42D4C957F2D  # any odd constant: the stream's fixed increment
@@ -173,10 +173,11 @@ class Generator(ABC):
     def answers(self, inputs: Inputs) -> AnswerStream:
         """The right answer (paired with None), then each applicable misconception with its answer.
 
-        Computed lazily, in the order of ``misconceptions``. A generator whose answers share expensive
-        intermediate values (a forward pass, the loss at shifted points) may override this to compute them
-        once per call; it must yield exactly ``solve`` and each ``Misconception.answer``, which the contract
-        tests check.
+        Computed lazily, in the order of ``misconceptions`` (see :data:`verifier.grading.AnswerStream`).
+        A generator whose answers share expensive intermediate values (a forward pass, the loss at shifted
+        points) may override this to compute them once per call. An override yields exactly ``solve`` and
+        each ``Misconception.answer``, which the contract tests check; it reads the fields a grader sends
+        back, ``explaining = yield None, right``, and leaves out misconceptions that cannot explain them.
         """
         return misconception_stream(inputs, self.solve, self.misconceptions)
 

@@ -258,6 +258,11 @@ def compare_field(expected: AnswerValue, got: FloatArray, spec: FieldSpec) -> tu
     return bool((deviation <= spec.atol + spec.rtol * np.abs(exp)).all()), error
 
 
+# An answer recorded by SeparationCheck: its field values, their flattened floats (filled in when first
+# compared) and the fields in which it may differ from the right answer (None: any field).
+_Recorded = tuple[list[object], list[list[float] | None], frozenset[str] | None]
+
+
 class SeparationCheck:
     """Adds answers one at a time and says whether each is distinguishable from all earlier ones.
 
@@ -270,17 +275,13 @@ class SeparationCheck:
 
     __slots__ = ("_fields", "_seen")
 
-    # Recorded answers: field values, their flattened floats (filled in when first compared) and the names
-    # of the fields the answer may differ in from the right one (None: any field).
-    _Recorded = tuple[list[object], list[list[float] | None], frozenset[str] | None]
-
     def __init__(self, fields: Mapping[str, FieldSpec]) -> None:
         # (name, atol, rtol, exact, scalar) per field
         self._fields = [
             (name, spec.atol, spec.rtol, spec.dtype == "int", spec.shape == ())
             for name, spec in fields.items()
         ]
-        self._seen: list[SeparationCheck._Recorded] = []
+        self._seen: list[_Recorded] = []
 
     def add(self, answer: Answer, *, changes: Collection[str] | None = None) -> bool:
         """Record ``answer``; False when it is too close to an answer added before.

@@ -14,6 +14,7 @@ zero.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Literal, NamedTuple, Protocol
 
@@ -374,7 +375,7 @@ def _spread_enough(x: FloatArray) -> bool:
 
 
 def _eps_tex(eps: float) -> str:
-    exponent = round(float(np.log10(eps)))
+    exponent = round(math.log10(eps))
     return f"10^{{{exponent}}}" if 10.0**exponent == eps else num(eps, decimals=8)
 
 
