@@ -18,9 +18,11 @@ Each torch path is checked against ``solve`` (1e-6 relative) before it is timed,
 something else fails the run instead of flattering a ratio; a generator without a torch path fails it too.
 The targets are for an idle core: on a shared machine, compare runs rather than reading one number.
 
-    .venv/bin/python bench/verifier.py [--quick] [--cpu N] [--only TEXT]
+    .venv/bin/python bench/verifier.py [--quick] [--cpu N] [--only TEXT] [--strict]
 
-Exit status: 0 when every target passes, 1 when a target is missed, 2 when a torch path is missing or wrong.
+Exit status: 2 when a torch path is missing or disagrees with ``solve``; with ``--strict``, 1 when a target
+is missed (by default a missed target is reported and the run still exits 0, so ``make bench`` goes on to
+the other benches).
 """
 
 from __future__ import annotations
@@ -418,6 +420,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer seeds and repeats (a smoke run)")
     parser.add_argument("--cpu", type=int, default=None, help="core to pin to (default: the last allowed)")
     parser.add_argument("--only", default="", help="time only generators whose id contains this text")
+    parser.add_argument("--strict", action="store_true", help="exit with status 1 when a target is missed")
     args = parser.parse_args()
     cycle_seeds = range(100_000, 100_000 + (200 if args.quick else 1000))
     passes = 2 if args.quick else 5
@@ -494,7 +497,7 @@ def main() -> int:
     ]
     for name, ok, detail in results:
         print(f"{'PASS' if ok else 'FAIL'}  {name}: {detail}")
-    return 0 if all(ok for _, ok, _ in results) else 1
+    return 1 if args.strict and not all(ok for _, ok, _ in results) else 0
 
 
 if __name__ == "__main__":
