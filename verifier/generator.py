@@ -64,6 +64,11 @@ def as_array(value: object) -> FloatArray:
 
 def as_float(value: object) -> float:
     """Read a scalar input (a Python or NumPy number, or a JSON number)."""
+    kind = type(value)
+    if kind is float:  # the usual cases first: inputs are read many times per question
+        return value  # type: ignore[return-value]
+    if kind is int:
+        return float(value)  # type: ignore[arg-type]
     if isinstance(value, int | float | np.integer | np.floating):
         return float(value)
     raise TypeError(f"expected a number, got {type(value).__name__}")
@@ -71,6 +76,8 @@ def as_float(value: object) -> float:
 
 def as_int(value: object) -> int:
     """Read an integer input; a JSON round trip may hand back ``3.0`` for ``3``."""
+    if type(value) is int:
+        return value
     number = as_float(value)
     if number != int(number):
         raise TypeError(f"expected a whole number, got {number}")
