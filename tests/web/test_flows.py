@@ -6,10 +6,14 @@ Each flow ends with a screenshot and an axe check of every page it visited (``we
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Locator, Page, Route, expect
 
 import verifier
 from tests.web.conftest import PASSWORD, PHONE, Web
@@ -88,6 +92,33 @@ def session_token(page: Page) -> str:
     return token
 
 
+def pump_until(page: Page, condition: Callable[[], bool], *, timeout: float = 10.0) -> None:
+    """Let Playwright deliver events (route handlers run then) until ``condition()`` holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        page.evaluate("0")
+
+
+# Every `.notice` that appears on the page, in order, so a test can see one that did not last.
+RECORD_NOTICES = """
+window.dlquizNotices = [];
+const seen = new WeakSet();
+new MutationObserver((records) => {
+  for (const record of records) {
+    for (const node of record.addedNodes) {
+      if (!(node instanceof Element)) continue;
+      const found = node.matches(".notice") ? [node] : [...node.querySelectorAll(".notice")];
+      for (const notice of found.filter((element) => !seen.has(element))) {
+        seen.add(notice);
+        window.dlquizNotices.push(notice.textContent);
+      }
+    }
+  }
+}).observe(document, { childList: true, subtree: true });
+"""
+
+
 def register_in_page(page: Page, username: str) -> None:
     page.goto("/#/register")
     page.get_by_label("Username").fill(username)
@@ -114,6 +145,7 @@ def test_register_study_numeric_undo_stats_and_reload(web: Web) -> None:
     expect(stage(page)).to_have_attribute("data-state", "front")
     web.check_page(page, "study-front")
     page.keyboard.press("Space")
+    expect(stage(page)).to_have_attribute("data-state", "back")
     web.check_page(page, "study-back")
     before = shown_count(page)
     page.keyboard.press("3")
@@ -224,6 +256,34 @@ def test_sign_out_revokes_the_token(web: Web) -> None:
         assert client.get("/me").status_code == 401
 
 
+def test_requests_in_flight_at_sign_out_show_nothing(web: Web) -> None:
+    """The decks page's due counts are still on their way when the person signs out; they come back
+    401 (the token is revoked) before the sign-in page shows. Their outcome is dropped: the only
+    notice that ever appears is the sign-out one."""
+    page, _, token = web.signed_in_page()
+    page.add_init_script(RECORD_NOTICES)
+    counts: list[Route] = []
+    logout: list[Route] = []
+    page.route("**/api/v1/study/next*", lambda route: counts.append(route))
+    page.route("**/api/v1/auth/logout", lambda route: logout.append(route))
+    page.goto("/#/decks")
+    pump_until(page, lambda: len(counts) > 0)
+    page.get_by_role("button", name="Sign out").click()
+    pump_until(page, lambda: len(logout) > 0)
+    # The page abandons these requests when the session ends, so the answers may have no taker.
+    for route in counts:
+        with suppress(PlaywrightError):
+            route.fulfill(
+                status=401,
+                json={"type": "Unauthorized", "detail": "invalid, expired or revoked token"},
+            )
+    logout[0].continue_()
+    expect(page.locator(".notice")).to_have_text("You are signed out.")
+    assert page.evaluate("window.dlquizNotices") == ["You are signed out."]
+    with web.api(token) as client:
+        assert client.get("/me").status_code == 401
+
+
 def test_a_refused_token_leads_to_sign_in(web: Web) -> None:
     page = web.new_page()
     page.goto("/static/favicon.svg")
@@ -273,6 +333,7 @@ def test_cards_search_shows_mathml(web: Web) -> None:
 def test_drills_refuse_malformed_entries_then_grades(web: Web) -> None:
     page, _, token = web.signed_in_page(viewport=PHONE)
     page.goto("/#/drills")
+    expect(page.locator(".catalog .topic").first).to_be_visible()
     web.check_page(page, "drills-catalog")
     page.goto("/#/drills?generator=batchnorm.train_forward")
     expect(page.locator(".answer-cell").first).to_be_focused()

@@ -1,7 +1,7 @@
 // The one client of the JSON API: same origin, bearer token, and every failure turned into an
 // ApiError whose message can be shown to the person as it is.
 
-import { currentSession, forgetSession } from "./session.js";
+import { currentSession, forgetSession, sessionSignal } from "./session.js";
 
 const BASE = "/api/v1";
 // How the API's 422 details start: "body field 'password': String should have at least 8 characters".
@@ -53,16 +53,23 @@ export function idempotencyKey() {
  * @param {object} [options.json] a JSON body
  * @param {object} [options.form] an application/x-www-form-urlencoded body
  * @param {string} [options.idempotencyKey]
- * @returns {Promise<any>} the parsed JSON body, or null for 204
+ * @param {string | null} [options.token] left out: the session's token, and the request belongs to the
+ *   session (see below); null: no token (signing in); a string: that token, whatever the session does
+ *   (signing out revokes the token the page has already forgotten)
+ * @returns {Promise<any>} the parsed JSON body, or null for 204. A request sent with the session's
+ *   token that is still in flight when the session ends or is replaced never settles: its caller's page
+ *   is being left or redrawn (main.js), and its outcome (a 401 once the token is revoked) is not news.
  */
-export async function request(method, path, { query, json, form, idempotencyKey: key } = {}) {
+export async function request(method, path, { query, json, form, idempotencyKey: key, token } = {}) {
   const url = new URL(BASE + path, window.location.origin);
   for (const [name, value] of Object.entries(query ?? {})) {
     if (value !== null && value !== undefined && value !== "") url.searchParams.set(name, String(value));
   }
   const headers = { Accept: "application/json" };
-  const session = currentSession();
-  if (session) headers.Authorization = `Bearer ${session.token}`;
+  const session = token === undefined ? currentSession() : null;
+  const bearer = session ? session.token : token;
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
+  const ended = session ? sessionSignal() : null;
   if (key) headers["Idempotency-Key"] = key;
   let body;
   if (json !== undefined) {
@@ -74,21 +81,28 @@ export async function request(method, path, { query, json, form, idempotencyKey:
 
   let response;
   try {
-    response = await fetch(url, { method, headers, body });
+    response = await fetch(url, { method, headers, body, signal: ended ?? undefined });
   } catch {
+    if (ended?.aborted) return abandoned();
     throw new ApiError(0, "NetworkError", "Cannot reach the dlquiz server. Check that it is running and try again.");
   }
-  if (response.status === 204) return null;
-  const payload = await response.json().catch(() => null);
+  const payload = response.status === 204 ? null : await response.json().catch(() => null);
+  if (ended?.aborted) return abandoned();
   if (response.ok) return payload;
+  if (response.status === 401 && session) {
+    // A token the API no longer accepts is forgotten, which takes the person to the sign-in page (or
+    // redraws a page anyone may see): this request, like every other of the session, is abandoned.
+    forgetSession();
+    return abandoned();
+  }
+  throw payload && typeof payload.detail === "string"
+    ? new ApiError(response.status, payload.type ?? "HTTPError", payload.detail)
+    : new ApiError(response.status, "HTTPError", `${response.status} ${response.statusText}`.trim(), { withoutBody: true });
+}
 
-  const error =
-    payload && typeof payload.detail === "string"
-      ? new ApiError(response.status, payload.type ?? "HTTPError", payload.detail)
-      : new ApiError(response.status, "HTTPError", `${response.status} ${response.statusText}`.trim(), { withoutBody: true });
-  // A token the API no longer accepts is forgotten, which sends the person to the sign-in page.
-  if (response.status === 401 && session) forgetSession();
-  throw error;
+/** The outcome of a request of a session that has ended: a promise that never settles. */
+function abandoned() {
+  return new Promise(() => {});
 }
 
 export const get = (path, options) => request("GET", path, options);

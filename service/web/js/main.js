@@ -32,13 +32,18 @@ function renderNav() {
 }
 
 async function signOut() {
-  try {
-    await post("/auth/logout");
-  } catch {
-    // The token is forgotten either way; a revoked or expired one needs no revoking.
+  const session = currentSession();
+  // The session ends in the page first, so requests still in flight under its token are abandoned
+  // (once it is revoked, their 401s would land on the page being left) and no new one uses it.
+  forgetSession({ signingOut: true });
+  if (session) {
+    try {
+      await post("/auth/logout", { token: session.token });
+    } catch {
+      // A token that is already revoked or expired needs no revoking.
+    }
   }
   navigate("/login", { message: "signed-out" });
-  forgetSession();
 }
 
 function installErrorBanner() {
@@ -53,14 +58,28 @@ setGuard((path, page) => {
   if (page.requiresSession && !currentSession()) return href("/login", { next: path === "/login" ? "" : window.location.hash });
   return null;
 });
-onSessionChange(() => {
+// The token the page was drawn with. Requests of a session that ends or is replaced never settle
+// (api.js), so every such change below redraws the page or leaves it, except signing in, which
+// starts from the sign-in page and leaves it by itself.
+let drawnToken = currentSession()?.token ?? null;
+onSessionChange(({ signingOut }) => {
+  const session = currentSession();
+  const previous = drawnToken;
+  drawnToken = session?.token ?? null;
   renderNav();
-  if (currentSession()) return;
+  const path = currentPath();
+  const onAccountPage = path === "/login" || path === "/register";
+  if (session) {
+    // Another account signed in in another tab: the page shows the new one's data.
+    if (previous !== null && previous !== session.token && !onAccountPage) reload();
+    return;
+  }
+  if (signingOut) return; // signOut() goes to the sign-in page once the token is revoked
   // A session that ended (signed out in another tab, or a token the API refused) leaves the pages that
   // need one for the sign-in page, and redraws the others without what the account showed.
-  const page = PAGES.find((candidate) => candidate.path === currentPath());
+  const page = PAGES.find((candidate) => candidate.path === path);
   if (page?.requiresSession) navigate("/login", { next: window.location.hash, message: "expired" });
-  else if (currentPath() !== "/login") reload();
+  else if (!onAccountPage) reload();
 });
 document.addEventListener("route", renderNav);
 installErrorBanner();

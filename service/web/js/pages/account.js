@@ -12,7 +12,8 @@ const NOTICES = {
 };
 
 async function signIn(username, password) {
-  const token = await post("/auth/token", { form: { username, password } });
+  // Without any token the page may still hold: signing in is not a request of the old session.
+  const token = await post("/auth/token", { form: { username, password }, token: null });
   saveSession({ token: token.access_token, username: username.toLowerCase(), expiresAt: token.expires_at });
 }
 
@@ -35,7 +36,7 @@ export function render(view, params) {
     formMessage.textContent = "";
     submit.disabled = true;
     try {
-      if (registering) await post("/auth/register", { json: { username: username.value, password: password.value } });
+      if (registering) await post("/auth/register", { json: { username: username.value, password: password.value }, token: null });
       await signIn(username.value, password.value);
       const next = params.next && params.next.startsWith("#/") ? params.next : href("/decks");
       window.location.hash = next;

@@ -248,8 +248,10 @@ export async function render(view, params) {
     }
   }
 
-  document.addEventListener("keydown", onKey);
   await loadNext();
+  // Added once the first card is shown (no key does anything while loading): a render whose first
+  // request never settles (its session ended, api.js) leaves no listener behind.
+  document.addEventListener("keydown", onKey);
   return () => {
     document.removeEventListener("keydown", onKey);
     clearTimeout(refreshTimer);
