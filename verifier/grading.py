@@ -259,8 +259,8 @@ def compare_field(expected: AnswerValue, got: FloatArray, spec: FieldSpec) -> tu
 
 
 # An answer recorded by SeparationCheck: its field values, their flattened floats (filled in when first
-# compared) and the fields in which it may differ from the right answer (None: any field).
-_Recorded = tuple[list[object], list[list[float] | None], frozenset[str] | None]
+# compared) and the indices of the fields in which it may differ from the right answer.
+_Recorded = tuple[list[object], list[list[float] | None], tuple[int, ...]]
 
 
 class SeparationCheck:
@@ -268,12 +268,11 @@ class SeparationCheck:
 
     ``generate`` feeds it the right answer and then each misconception's, so a draw where two answers
     coincide is rejected before the remaining misconceptions are computed. Two answers are told apart
-    field by field; a field holding the very same object in both (a misconception usually leaves most
-    fields as the right answer computed them) cannot tell them apart and is skipped without being read,
-    and an array field is flattened to floats at most once per answer.
+    field by field, only in the fields either may change (a misconception's ``changes``), skipping a field
+    that holds the very same object in both; an array field is flattened to floats at most once.
     """
 
-    __slots__ = ("_fields", "_seen")
+    __slots__ = ("_fields", "_index", "_seen")
 
     def __init__(self, fields: Mapping[str, FieldSpec]) -> None:
         # (name, atol, rtol, exact, scalar) per field
@@ -281,6 +280,7 @@ class SeparationCheck:
             (name, spec.atol, spec.rtol, spec.dtype == "int", spec.shape == ())
             for name, spec in fields.items()
         ]
+        self._index = {name: index for index, name in enumerate(fields)}
         self._seen: list[_Recorded] = []
 
     def add(self, answer: Answer, *, changes: Collection[str] | None = None) -> bool:
@@ -292,7 +292,8 @@ class SeparationCheck:
         """
         values: list[object] = [answer[field[0]] for field in self._fields]
         flats: list[list[float] | None] = [None] * len(values)
-        recorded = (values, flats, None if changes is None else frozenset(changes))
+        indices = tuple(range(len(values))) if changes is None else tuple(self._index[n] for n in changes)
+        recorded = (values, flats, indices)
         for earlier in self._seen:
             if not self._apart(recorded, earlier):
                 return False
@@ -303,11 +304,11 @@ class SeparationCheck:
         """:func:`separated` for two recorded answers."""
         first_values, first_flats, first_changes = first
         second_values, second_flats, second_changes = second
-        compared = None if first_changes is None or second_changes is None else first_changes | second_changes
-        for index, (name, atol, rtol, exact, scalar) in enumerate(self._fields):
+        for index in first_changes + second_changes:  # a field in both is compared twice: harmless
             a, b = first_values[index], second_values[index]
-            if a is b or (compared is not None and name not in compared):
+            if a is b:
                 continue
+            name, atol, rtol, exact, scalar = self._fields[index]
             if scalar:
                 pairs: Iterable[tuple[float, float]] = ((float(a), float(b)),)  # type: ignore[arg-type]
             else:

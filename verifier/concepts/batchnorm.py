@@ -129,11 +129,21 @@ def batchnorm_backward(dy: FloatArray, cache: BatchNormCache) -> BatchNormGrads:
     The batch mean and variance depend on every example, so ``dx`` has three paths: the direct one,
     the one through the mean (``- sum(dy)``) and the one through the variance (``- x_hat * dgamma``).
     """
-    m = float(dy.shape[0])
+    dbeta, dgamma = parameter_grads(dy, cache)
+    return BatchNormGrads(dx=_dx(dy, cache, dbeta, dgamma), dgamma=dgamma, dbeta=dbeta)
+
+
+def parameter_grads(dy: FloatArray, cache: BatchNormCache) -> tuple[FloatArray, FloatArray]:
+    """``dbeta = sum(dy)`` and ``dgamma = sum(dy * x_hat)`` over the batch: no path through the statistics."""
     dbeta: FloatArray = dy.sum(axis=0)
     dgamma: FloatArray = (dy * cache.x_hat).sum(axis=0)
+    return dbeta, dgamma
+
+
+def _dx(dy: FloatArray, cache: BatchNormCache, dbeta: FloatArray, dgamma: FloatArray) -> FloatArray:
+    m = float(dy.shape[0])
     dx: FloatArray = (cache.gamma * cache.inv_std * (1.0 / m)) * (m * dy - dbeta - cache.x_hat * dgamma)
-    return BatchNormGrads(dx=dx, dgamma=dgamma, dbeta=dbeta)
+    return dx
 
 
 def ema(running: float, batch: float, *, momentum: float = MOMENTUM) -> float:
@@ -144,13 +154,31 @@ def ema(running: float, batch: float, *, momentum: float = MOMENTUM) -> float:
 def _running(
     batches: FloatArray, *, momentum: float, unbiased: bool = True, start_var: float = 1.0
 ) -> RunningStats:
-    m = batches.shape[1]
+    return _running_from_moments(
+        feature_moments(batches), batches.shape[1], momentum=momentum, unbiased=unbiased, start_var=start_var
+    )
+
+
+def feature_moments(batches: FloatArray) -> list[list[tuple[float, float]]]:
+    """Per feature, the (mean, biased variance) of each of the (k, m, d) ``batches``, in order."""
+    return [
+        [mean_and_variance(batch) for batch in feature] for feature in batches.transpose(2, 0, 1).tolist()
+    ]
+
+
+def _running_from_moments(
+    moments: list[list[tuple[float, float]]],
+    m: int,
+    *,
+    momentum: float,
+    unbiased: bool = True,
+    start_var: float = 1.0,
+) -> RunningStats:
     correction = m / (m - 1) if unbiased else 1.0
     means, variances = [], []
-    for feature in batches.transpose(2, 0, 1).tolist():  # per feature: its k batches of m values
+    for feature in moments:
         running_mean, running_var = 0.0, start_var
-        for batch in feature:
-            mean, var = mean_and_variance(batch)
+        for mean, var in feature:
             running_mean = ema(running_mean, mean, momentum=momentum)
             running_var = ema(running_var, var * correction, momentum=momentum)
         means.append(running_mean)
@@ -244,11 +272,8 @@ def misconception_dx_ignores_mean_path(dy: FloatArray, cache: BatchNormCache) ->
     Tempting because the mean looks like a fixed shift; it is computed from the very inputs being
     differentiated.
     """
-    m = float(dy.shape[0])
-    dbeta: FloatArray = dy.sum(axis=0)
-    dgamma: FloatArray = (dy * cache.x_hat).sum(axis=0)
-    dx: FloatArray = (cache.gamma * cache.inv_std * (1.0 / m)) * (m * dy - cache.x_hat * dgamma)
-    return BatchNormGrads(dx=dx, dgamma=dgamma, dbeta=dbeta)
+    dbeta, dgamma = parameter_grads(dy, cache)
+    return BatchNormGrads(dx=_dx_ignores_mean_path(dy, cache, dbeta, dgamma), dgamma=dgamma, dbeta=dbeta)
 
 
 def misconception_dx_ignores_variance_path(dy: FloatArray, cache: BatchNormCache) -> BatchNormGrads:
@@ -256,11 +281,8 @@ def misconception_dx_ignores_variance_path(dy: FloatArray, cache: BatchNormCache
 
     Tempting because the variance enters only as a divisor; that divisor still depends on every input.
     """
-    m = float(dy.shape[0])
-    dbeta: FloatArray = dy.sum(axis=0)
-    dgamma: FloatArray = (dy * cache.x_hat).sum(axis=0)
-    dx: FloatArray = (cache.gamma * cache.inv_std * (1.0 / m)) * (m * dy - dbeta)
-    return BatchNormGrads(dx=dx, dgamma=dgamma, dbeta=dbeta)
+    dbeta, dgamma = parameter_grads(dy, cache)
+    return BatchNormGrads(dx=_dx_ignores_variance_path(dy, cache, dbeta, dgamma), dgamma=dgamma, dbeta=dbeta)
 
 
 def misconception_stats_treated_as_constants(dy: FloatArray, cache: BatchNormCache) -> BatchNormGrads:
@@ -268,9 +290,38 @@ def misconception_stats_treated_as_constants(dy: FloatArray, cache: BatchNormCac
 
     Tempting because it is the eval-mode gradient; in training mode both statistics depend on ``x``.
     """
-    dbeta: FloatArray = dy.sum(axis=0)
-    dgamma: FloatArray = (dy * cache.x_hat).sum(axis=0)
-    return BatchNormGrads(dx=(cache.gamma * cache.inv_std) * dy, dgamma=dgamma, dbeta=dbeta)
+    dbeta, dgamma = parameter_grads(dy, cache)
+    return BatchNormGrads(dx=_dx_stats_constant(dy, cache, dbeta, dgamma), dgamma=dgamma, dbeta=dbeta)
+
+
+# The wrong dx of each belief from the parameter gradients, which all share and the generator computes once.
+def _dx_ignores_mean_path(
+    dy: FloatArray, cache: BatchNormCache, dbeta: FloatArray, dgamma: FloatArray
+) -> FloatArray:  # noqa: ARG001
+    m = float(dy.shape[0])
+    dx: FloatArray = (cache.gamma * cache.inv_std * (1.0 / m)) * (m * dy - cache.x_hat * dgamma)
+    return dx
+
+
+def _dx_ignores_variance_path(
+    dy: FloatArray,
+    cache: BatchNormCache,
+    dbeta: FloatArray,
+    dgamma: FloatArray,  # noqa: ARG001 - same arguments as the other dx rules
+) -> FloatArray:
+    m = float(dy.shape[0])
+    dx: FloatArray = (cache.gamma * cache.inv_std * (1.0 / m)) * (m * dy - dbeta)
+    return dx
+
+
+def _dx_stats_constant(
+    dy: FloatArray,
+    cache: BatchNormCache,
+    dbeta: FloatArray,  # noqa: ARG001 - same arguments as the other dx rules
+    dgamma: FloatArray,  # noqa: ARG001
+) -> FloatArray:
+    dx: FloatArray = (cache.gamma * cache.inv_std) * dy
+    return dx
 
 
 def misconception_biased_running_variance(batches: FloatArray, *, momentum: float = MOMENTUM) -> RunningStats:
@@ -279,7 +330,7 @@ def misconception_biased_running_variance(batches: FloatArray, *, momentum: floa
     Tempting because training mode normalizes with the biased variance; PyTorch's running estimate uses
     the unbiased one.
     """
-    return _running(batches, momentum=momentum, unbiased=False)
+    return _biased_running_variance(feature_moments(batches), batches.shape[1], momentum)
 
 
 def misconception_momentum_swapped(batches: FloatArray, *, momentum: float = MOMENTUM) -> RunningStats:
@@ -288,7 +339,7 @@ def misconception_momentum_swapped(batches: FloatArray, *, momentum: float = MOM
     Tempting because that is the optimizer sense of momentum (and Keras's BatchNormalization, whose
     momentum=0.99 weights the old value); PyTorch's momentum is the weight of the new batch.
     """
-    return _running(batches, momentum=1 - momentum)
+    return _momentum_swapped(feature_moments(batches), batches.shape[1], momentum)
 
 
 def misconception_running_var_starts_at_zero(
@@ -298,7 +349,24 @@ def misconception_running_var_starts_at_zero(
 
     Tempting because accumulators usually start empty; PyTorch initializes running_var to ones.
     """
-    return _running(batches, momentum=momentum, start_var=0.0)
+    return _running_var_starts_at_zero(feature_moments(batches), batches.shape[1], momentum)
+
+
+# The same wrong updates from the batch moments, which the generator computes once per question.
+def _biased_running_variance(
+    moments: list[list[tuple[float, float]]], m: int, momentum: float
+) -> RunningStats:
+    return _running_from_moments(moments, m, momentum=momentum, unbiased=False)
+
+
+def _momentum_swapped(moments: list[list[tuple[float, float]]], m: int, momentum: float) -> RunningStats:
+    return _running_from_moments(moments, m, momentum=1 - momentum)
+
+
+def _running_var_starts_at_zero(
+    moments: list[list[tuple[float, float]]], m: int, momentum: float
+) -> RunningStats:
+    return _running_from_moments(moments, m, momentum=momentum, start_var=0.0)
 
 
 def misconception_biased_population_variance(batches: FloatArray) -> RunningStats:
@@ -535,11 +603,7 @@ def _backward_answer(inputs: Inputs, rule: BackwardRule = batchnorm_backward) ->
 
 
 # In the order of BackwardGenerator.misconceptions.
-_BACKWARD_RULES: tuple[BackwardRule, ...] = (
-    misconception_dx_ignores_mean_path,
-    misconception_dx_ignores_variance_path,
-    misconception_stats_treated_as_constants,
-)
+_DX_RULES = (_dx_ignores_mean_path, _dx_ignores_variance_path, _dx_stats_constant)
 
 
 class BackwardGenerator(Generator):
@@ -604,12 +668,11 @@ class BackwardGenerator(Generator):
     def answers(self, inputs: Inputs) -> AnswerStream:
         # One forward pass; each misconception is a different backward pass from its cache.
         dy, cache = _backward_inputs(inputs)
-        grads = batchnorm_backward(dy, cache)
-        explaining = yield None, {"dx": grads.dx, "dgamma": grads.dgamma, "dbeta": grads.dbeta}
-        for misconception, rule in zip(self.misconceptions, _BACKWARD_RULES, strict=True):
+        dbeta, dgamma = parameter_grads(dy, cache)
+        explaining = yield None, {"dx": _dx(dy, cache, dbeta, dgamma), "dgamma": dgamma, "dbeta": dbeta}
+        for misconception, rule in zip(self.misconceptions, _DX_RULES, strict=True):
             if misconception.applies_to(inputs) and misconception.could_explain(explaining):
-                grads = rule(dy, cache)
-                yield misconception, {"dx": grads.dx, "dgamma": grads.dgamma, "dbeta": grads.dbeta}
+                yield misconception, {"dx": rule(dy, cache, dbeta, dgamma), "dgamma": dgamma, "dbeta": dbeta}
 
     def explain(self, inputs: Inputs) -> list[Step]:
         dy, cache = _backward_inputs(inputs)
@@ -670,18 +733,8 @@ def _running_answer(stats: RunningStats) -> Answer:
     return {"running_mean": stats.mean, "running_var": stats.var}
 
 
-class RunningRule(Protocol):
-    """The signature shared by ``running_stats`` and its misconceptions."""
-
-    def __call__(self, batches: FloatArray, *, momentum: float = MOMENTUM) -> RunningStats: ...
-
-
 # In the order of RunningStatsGenerator.misconceptions.
-_RUNNING_RULES: tuple[RunningRule, ...] = (
-    misconception_biased_running_variance,
-    misconception_momentum_swapped,
-    misconception_running_var_starts_at_zero,
-)
+_RUNNING_FROM_MOMENTS = (_biased_running_variance, _momentum_swapped, _running_var_starts_at_zero)
 
 
 class RunningStatsGenerator(Generator):
@@ -749,10 +802,11 @@ class RunningStatsGenerator(Generator):
     def answers(self, inputs: Inputs) -> AnswerStream:
         # The inputs read once for all four updates.
         batches, momentum = _batches(inputs), _momentum(inputs)
-        explaining = yield None, _running_answer(running_stats(batches, momentum=momentum))
-        for misconception, rule in zip(self.misconceptions, _RUNNING_RULES, strict=True):
+        moments, m = feature_moments(batches), batches.shape[1]
+        explaining = yield None, _running_answer(_running_from_moments(moments, m, momentum=momentum))
+        for misconception, rule in zip(self.misconceptions, _RUNNING_FROM_MOMENTS, strict=True):
             if misconception.applies_to(inputs) and misconception.could_explain(explaining):
-                yield misconception, _running_answer(rule(batches, momentum=momentum))
+                yield misconception, _running_answer(rule(moments, m, momentum))
 
     def explain(self, inputs: Inputs) -> list[Step]:
         batches = _batches(inputs)

@@ -12,6 +12,7 @@ https://arxiv.org/abs/1409.0473 (attention as learned pooling); DLB 9.3 (pooling
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from operator import mul
 from typing import NamedTuple
 
@@ -52,13 +53,16 @@ def attention_pool(h: FloatArray, q: FloatArray, *, scale: float | None = None) 
 
 
 def attention_from_scores(h: FloatArray, scores: FloatArray, *, scale: float | None = None) -> AttentionPool:
-    """:func:`attention_pool` from the raw scores ``H q``, which every scale shares.
-
-    Plain floats inside: for three time steps NumPy's per-call cost is most of the work.
-    """
+    """:func:`attention_pool` from the raw scores ``H q``, which every scale shares."""
     factor = 1.0 / math.sqrt(h.shape[-1]) if scale is None else scale
-    weights = softmax_values([s * factor for s in scores.tolist()])
-    attended = [sum(map(mul, weights, column)) for column in zip(*h.tolist(), strict=True)]
+    return _attention(list(zip(*h.tolist(), strict=True)), scores.tolist(), factor)
+
+
+def _attention(columns: Sequence[Sequence[float]], scores: Sequence[float], factor: float) -> AttentionPool:
+    """Softmax of the scaled scores and the weighted average of H's columns, on plain floats (for three
+    time steps NumPy's per-call cost would be most of the work)."""
+    weights = softmax_values([s * factor for s in scores])
+    attended = [sum(map(mul, weights, column)) for column in columns]
     return AttentionPool(weights=np.array(weights), attended=np.array(attended))
 
 
@@ -180,15 +184,14 @@ class AttentionPoolingGenerator(Generator):
     def answers(self, inputs: Inputs) -> AnswerStream:
         # The pools and the raw scores H q once; each wrong answer changes one step after them.
         h, q = _inputs(inputs)
-        scores = h @ q
+        columns, scores = list(zip(*h.tolist(), strict=True)), (h @ q).tolist()
         maximum, average = max_pool(h), avg_pool(h)
-        right = attention_from_scores(h, scores)
+        right = _attention(columns, scores, 1.0 / math.sqrt(h.shape[-1]))
         explaining = yield None, _pooled(maximum, average, right)
         if _UNSCALED.could_explain(explaining):
-            yield _UNSCALED, _pooled(maximum, average, attention_from_scores(h, scores, scale=1.0))
+            yield _UNSCALED, _pooled(maximum, average, _attention(columns, scores, 1.0))
         if _SCALED_BY_D.could_explain(explaining):
-            scaled_by_d = attention_from_scores(h, scores, scale=1.0 / h.shape[-1])
-            yield _SCALED_BY_D, _pooled(maximum, average, scaled_by_d)
+            yield _SCALED_BY_D, _pooled(maximum, average, _attention(columns, scores, 1.0 / h.shape[-1]))
         if _SUM_POOL.could_explain(explaining):
             yield _SUM_POOL, _pooled(maximum, misconception_avg_pool_is_sum(h), right)
 
