@@ -296,8 +296,11 @@ def misconception_stats_treated_as_constants(dy: FloatArray, cache: BatchNormCac
 
 # The wrong dx of each belief from the parameter gradients, which all share and the generator computes once.
 def _dx_ignores_mean_path(
-    dy: FloatArray, cache: BatchNormCache, dbeta: FloatArray, dgamma: FloatArray
-) -> FloatArray:  # noqa: ARG001
+    dy: FloatArray,
+    cache: BatchNormCache,
+    dbeta: FloatArray,  # noqa: ARG001 - same arguments as the other dx rules
+    dgamma: FloatArray,
+) -> FloatArray:
     m = float(dy.shape[0])
     dx: FloatArray = (cache.gamma * cache.inv_std * (1.0 / m)) * (m * dy - cache.x_hat * dgamma)
     return dx
