@@ -587,11 +587,14 @@ _MLP_DRAWS: tuple[tuple[str, tuple[int, ...], float, float], ...] = (
     ("y", (N_OUT,), -1.0, 1.0),  # squared error only; cross-entropy draws a one-hot target
 )
 _MLP_CHOICES = 3  # activation, loss, class of the one-hot target
-_MLP_STOPS = list(
-    itertools.accumulate((math.prod(shape) for _, shape, _, _ in _MLP_DRAWS), initial=_MLP_CHOICES)
-)
-_MLP_SLICES = list(itertools.pairwise(_MLP_STOPS))  # where each input's uniforms sit in the draw
-_MLP_UNIFORMS = _MLP_STOPS[-1]
+_MLP_STOPS = list(itertools.accumulate((math.prod(shape) for _, shape, _, _ in _MLP_DRAWS), initial=0))
+# Each input's slice of the drawn values, and each value's range, in draw order.
+_MLP_SLICES = [
+    (name, start, stop, shape)
+    for (name, shape, _, _), (start, stop) in zip(_MLP_DRAWS, itertools.pairwise(_MLP_STOPS), strict=True)
+]
+_MLP_RANGES = [(low, high - low) for _, shape, low, high in _MLP_DRAWS for _ in range(math.prod(shape))]
+_MLP_UNIFORMS = _MLP_CHOICES + _MLP_STOPS[-1]
 
 _MLP_MISCONCEPTIONS = (
     _mlp_misconception(
@@ -648,13 +651,16 @@ class MLPGenerator(Generator):
         u: Vector = rng.random(_MLP_UNIFORMS).tolist()  # one call, cut into pieces
         activation_name = HIDDEN_ACTIVATIONS[int(u[0] * len(HIDDEN_ACTIVATIONS))]
         loss = LOSSES[int(u[1] * len(LOSSES))]
-        tenths: Vector = []
-        for (_name, _shape, low, high), (start, stop) in zip(_MLP_DRAWS, _MLP_SLICES, strict=True):
-            tenths += [round((low + v * (high - low)) * 10.0) / 10.0 for v in u[start:stop]]
-        values = np.array(tenths)  # one array; each input is a view of its slice
+        # Uniforms mapped to each input's range and rounded to tenths (round is half-even, as np.rint);
+        # one array, of which each input is a view.
+        values = np.array(
+            [
+                round((low + v * span) * 10.0) / 10.0
+                for v, (low, span) in zip(u[_MLP_CHOICES:], _MLP_RANGES, strict=True)
+            ]
+        )
         inputs: dict[str, InputValue] = {
-            name: values[start - _MLP_CHOICES : stop - _MLP_CHOICES].reshape(shape)
-            for (name, shape, _low, _high), (start, stop) in zip(_MLP_DRAWS, _MLP_SLICES, strict=True)
+            name: values[start:stop].reshape(shape) for name, start, stop, shape in _MLP_SLICES
         }
         if loss == "softmax_ce":
             y = np.zeros(N_OUT)

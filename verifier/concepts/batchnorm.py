@@ -239,7 +239,8 @@ def misconception_forgot_scale_and_shift(
     Tempting because normalizing is the headline step; the learned scale and shift are what let the layer
     undo it.
     """
-    return _forgot_scale_and_shift_from_moments(x, gamma, beta, eps, *batch_moments(x))
+    mean, var = batch_moments(x)
+    return _forgot_scale_and_shift(_normalize(x, gamma, beta, mean, var, eps))
 
 
 # The same wrong forward passes from the batch moments, which the generator computes once per question.
@@ -259,10 +260,9 @@ def _no_square_root_from_moments(
     return gamma * x_hat + beta, BatchNormCache(x_hat, gamma, mean, var, inv_std=inv_var)
 
 
-def _forgot_scale_and_shift_from_moments(
-    x: FloatArray, gamma: FloatArray, beta: FloatArray, eps: float, mean: FloatArray, var: FloatArray
-) -> tuple[FloatArray, BatchNormCache]:
-    _, cache = _normalize(x, gamma, beta, mean, var, eps)
+def _forgot_scale_and_shift(right: tuple[FloatArray, BatchNormCache]) -> tuple[FloatArray, BatchNormCache]:
+    """From the right forward pass: its x_hat reported as the output."""
+    _, cache = right
     return cache.x_hat, cache
 
 
@@ -473,7 +473,11 @@ class ForwardRule(Protocol):
 
 def _forward_answer(inputs: Inputs, rule: ForwardRule = batchnorm_forward) -> Answer:
     x, gamma, beta, eps = _forward_inputs(inputs)
-    y, cache = rule(x, gamma, beta, eps=eps)
+    return _forward_result(rule(x, gamma, beta, eps=eps))
+
+
+def _forward_result(result: tuple[FloatArray, BatchNormCache]) -> Answer:
+    y, cache = result
     return {"mean": cache.mean, "var": cache.var, "y": y}
 
 
@@ -485,11 +489,7 @@ def _forward_spec() -> str:
 
 
 # In the order of TrainForwardGenerator.misconceptions.
-_FORWARD_FROM_MOMENTS = (
-    _unbiased_from_moments,
-    _no_square_root_from_moments,
-    _forgot_scale_and_shift_from_moments,
-)
+_FORWARD_FROM_MOMENTS = (_unbiased_from_moments, _no_square_root_from_moments)
 
 
 class TrainForwardGenerator(Generator):
@@ -551,12 +551,14 @@ class TrainForwardGenerator(Generator):
         # The batch moments once; each misconception is a different normalization with them.
         x, gamma, beta, eps = _forward_inputs(inputs)
         mean, var = batch_moments(x)
-        y, cache = _normalize(x, gamma, beta, mean, var, eps)
-        explaining = yield None, {"mean": cache.mean, "var": cache.var, "y": y}
-        for misconception, rule in zip(self.misconceptions, _FORWARD_FROM_MOMENTS, strict=True):
+        right = _normalize(x, gamma, beta, mean, var, eps)
+        explaining = yield None, _forward_result(right)
+        unbiased, no_square_root, forgot_scale_and_shift = self.misconceptions
+        for misconception, rule in zip((unbiased, no_square_root), _FORWARD_FROM_MOMENTS, strict=True):
             if misconception.applies_to(inputs) and misconception.could_explain(explaining):
-                y, cache = rule(x, gamma, beta, eps, mean, var)
-                yield misconception, {"mean": cache.mean, "var": cache.var, "y": y}
+                yield misconception, _forward_result(rule(x, gamma, beta, eps, mean, var))
+        if forgot_scale_and_shift.could_explain(explaining):
+            yield forgot_scale_and_shift, _forward_result(_forgot_scale_and_shift(right))
 
     def explain(self, inputs: Inputs) -> list[Step]:
         x, gamma, beta, eps = _forward_inputs(inputs)
