@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from service.content.schemas import CardRead
 from service.quiz.schemas import QuestionRead
+from service.study.schemas import CountsRead
 
 QueueKind = Literal["review", "learning", "new"]
 
@@ -26,14 +27,6 @@ class IntervalsRead(BaseModel):
     hard: IntervalRead
     good: IntervalRead
     easy: IntervalRead
-
-
-class CountsRead(BaseModel):
-    """Cards left today (until the study day ends), within the deck filter."""
-
-    new: int
-    learning: int
-    review: int
 
 
 class StudyNext(BaseModel):

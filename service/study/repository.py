@@ -145,6 +145,20 @@ def due_counts(session: Session, *, user_id: int, until: datetime, deck: str | N
     return {int(state): int(count) for state, count in session.execute(query.group_by(CardState.state))}
 
 
+def due_counts_by_deck(session: Session, *, user_id: int, until: datetime) -> dict[str, dict[int, int]]:
+    """Live cards due before ``until``, by deck id and fsrs state value: one grouped range scan."""
+    rows = session.execute(
+        select(Card.deck_id, CardState.state, func.count())
+        .join(Card, Card.key == CardState.card_key)
+        .where(CardState.user_id == user_id, CardState.due < until, Card.archived.is_(False))
+        .group_by(Card.deck_id, CardState.state)
+    )
+    counts: dict[str, dict[int, int]] = {}
+    for deck_id, state, count in rows:
+        counts.setdefault(deck_id, {})[int(state)] = int(count)
+    return counts
+
+
 def next_due(session: Session, *, user_id: int, after: datetime, deck: str | None) -> datetime | None:
     """When this user's next live card falls due after ``after``."""
     query = _live_states(user_id, deck).where(CardState.due > after)

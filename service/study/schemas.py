@@ -101,6 +101,37 @@ class ReviewRead(BaseModel):
     undone: bool
 
 
+# --- what is left today ----------------------------------------------------------------------------
+
+
+class CountsRead(BaseModel):
+    """Cards left today (until the study day ends), within the deck filter."""
+
+    new: int
+    learning: int
+    review: int
+
+
+class DeckCountsRead(BaseModel):
+    """One live deck's cards left today: what ``GET /study/next?deck=`` reports as its counts."""
+
+    deck: str = Field(description="The deck id.")
+    new: int
+    learning: int
+    review: int
+
+
+class StudyCountsRead(BaseModel):
+    """Cards left today in each live deck (in deck order) and in all of them together.
+
+    The new-card limit is per day, not per deck, so each deck's ``new`` is capped by the whole limit
+    left and the decks' ``new`` may add up to more than ``total.new``.
+    """
+
+    decks: list[DeckCountsRead]
+    total: CountsRead
+
+
 # --- stats -----------------------------------------------------------------------------------------
 
 

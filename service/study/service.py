@@ -10,8 +10,9 @@ Order (Anki's, within one deck filter):
    without waiting for a last 10-minute step.
 
 Counts are what is left until the study day ends: learning and review cards due before then, and new
-cards up to the remaining limit. When nothing is due, ``next_due`` says when something will be: the next
-due card, or the next study day when only the new-card limit stands in the way.
+cards up to the remaining limit (:func:`counts_left`, for the queue and for ``GET /study/counts``). When
+nothing is due, ``next_due`` says when something will be: the next due card, or the next study day when
+only the new-card limit stands in the way.
 
 A numeric card (one with a generator) comes with a fresh question instance owned by the caller; its
 review happens when that question is answered.
@@ -19,20 +20,23 @@ review happens when that question is answered.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from service.config import Settings
 from service.content.service import card_read
-from service.db.models import Card, CardState
+from service.db.models import Card, CardState, UserSettings
 from service.errors import NotFound
 from service.quiz import service as quiz_service
 from service.study import days, progress, repository, scheduler
 from service.study import settings as study_settings
-from service.study.queue_schemas import CountsRead, IntervalRead, IntervalsRead, QueueKind, StudyNext
+from service.study.queue_schemas import IntervalRead, IntervalsRead, QueueKind, StudyNext
 from service.study.reviews import snapshot_of
 from service.study.scheduler import StudyState
+from service.study.schemas import CountsRead, DeckCountsRead, StudyCountsRead
 
 LEARNING = (int(StudyState.LEARNING), int(StudyState.RELEARNING))
 
@@ -86,6 +90,50 @@ def _intervals(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Today:
+    """What today's counts start from: the study day, the new cards still allowed, the live decks."""
+
+    day: days.StudyDay
+    quota: int
+    decks: list[progress.DeckCounts]
+
+
+def _today(session: Session, settings_row: UserSettings, *, now: datetime) -> _Today:
+    day = days.today(now, tz=days.zone(settings_row.timezone), hour=settings_row.day_start_hour)
+    introduced = repository.introduced_since(session, user_id=settings_row.user_id, since=day.start)
+    quota = max(0, settings_row.new_cards_per_day - introduced)
+    return _Today(day=day, quota=quota, decks=progress.deck_counts(session, settings_row))
+
+
+def counts_left(*, quota: int, unseen: int, due: Mapping[int, int]) -> CountsRead:
+    """Cards left today: new ones while the day's limit lasts, learning and review ones due before the
+    day ends (``due``: live cards due by then, by fsrs state value)."""
+    return CountsRead(
+        new=min(quota, unseen),
+        learning=sum(due.get(state, 0) for state in LEARNING),
+        review=due.get(int(StudyState.REVIEW), 0),
+    )
+
+
+def study_counts(session: Session, *, user_id: int, now: datetime) -> StudyCountsRead:
+    """Today's counts of every live deck and of all of them: each deck's are what ``next_card`` with
+    that deck reports, the total what it reports without one. Reads only (no question is created)."""
+    settings_row, _spec = study_settings.load(session, user_id)
+    today = _today(session, settings_row, now=now)
+    due = repository.due_counts_by_deck(session, user_id=user_id, until=today.day.end)
+    decks: list[DeckCountsRead] = []
+    due_total: dict[int, int] = {}
+    for deck_counts in today.decks:
+        deck_due = due.get(deck_counts.deck.id, {})
+        counts = counts_left(quota=today.quota, unseen=deck_counts.new, due=deck_due)
+        decks.append(DeckCountsRead(deck=deck_counts.deck.id, **counts.model_dump()))
+        for state, count in deck_due.items():
+            due_total[state] = due_total.get(state, 0) + count
+    unseen = sum(d.new for d in today.decks)
+    return StudyCountsRead(decks=decks, total=counts_left(quota=today.quota, unseen=unseen, due=due_total))
+
+
 def next_card(
     session: Session, *, user_id: int, deck: str | None, settings: Settings, now: datetime
 ) -> StudyNext:
@@ -94,22 +142,16 @@ def next_card(
     Runs in a write transaction: a numeric card's fresh question instance is stored.
     """
     settings_row, spec = study_settings.load(session, user_id)
-    decks = progress.deck_counts(session, settings_row)
+    today = _today(session, settings_row, now=now)
+    decks = today.decks
     if deck is not None:
         decks = [d for d in decks if d.deck.id == deck]
         if not decks:
             raise NotFound(f"no deck with id '{deck}'")
-    today = days.today(now, tz=days.zone(settings_row.timezone), hour=settings_row.day_start_hour)
-
-    introduced = repository.introduced_since(session, user_id=user_id, since=today.start)
-    quota = max(0, settings_row.new_cards_per_day - introduced)
+    quota = today.quota
     unseen = sum(d.new for d in decks)
-    due = repository.due_counts(session, user_id=user_id, until=today.end, deck=deck)
-    counts = CountsRead(
-        new=min(quota, unseen),
-        learning=sum(due.get(state, 0) for state in LEARNING),
-        review=due.get(int(StudyState.REVIEW), 0),
-    )
+    due = repository.due_counts(session, user_id=user_id, until=today.day.end, deck=deck)
+    counts = counts_left(quota=quota, unseen=unseen, due=due)
 
     card: Card | None = None
     row: CardState | None = None
@@ -137,7 +179,7 @@ def next_card(
     if card is None or kind is None:
         upcoming = repository.next_due(session, user_id=user_id, after=now, deck=deck)
         if quota == 0 and unseen > 0:
-            upcoming = today.end if upcoming is None else min(upcoming, today.end)
+            upcoming = today.day.end if upcoming is None else min(upcoming, today.day.end)
         return StudyNext(
             card=None, kind=None, question=None, intervals=None, counts=counts, next_due=upcoming
         )

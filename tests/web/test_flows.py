@@ -245,6 +245,19 @@ def test_register_errors_name_their_field(web: Web) -> None:
     web.check_page(page, "register-taken")
 
 
+def test_decks_show_todays_counts_without_asking_for_a_card(web: Web) -> None:
+    page, _, token = web.signed_in_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto("/#/decks")
+    with web.api(token) as client:
+        counts = client.get("/study/counts").json()
+    for deck in counts["decks"]:
+        due = page.locator(f'.deck[data-deck="{deck["deck"]}"] .deck-due .count-value')
+        expect(due).to_have_text([str(deck[kind]) for kind in ("new", "learning", "review")])
+    assert not [url for url in requests if "/study/next" in url]
+
+
 def test_sign_out_revokes_the_token(web: Web) -> None:
     page, username, token = web.signed_in_page()
     page.goto("/#/decks")
@@ -264,7 +277,7 @@ def test_requests_in_flight_at_sign_out_show_nothing(web: Web) -> None:
     page.add_init_script(RECORD_NOTICES)
     counts: list[Route] = []
     logout: list[Route] = []
-    page.route("**/api/v1/study/next*", lambda route: counts.append(route))
+    page.route("**/api/v1/study/counts", lambda route: counts.append(route))
     page.route("**/api/v1/auth/logout", lambda route: logout.append(route))
     page.goto("/#/decks")
     pump_until(page, lambda: len(counts) > 0)

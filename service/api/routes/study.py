@@ -6,10 +6,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from service.api.deps import ClockDep, CurrentWriterDep, SettingsDep, WriteSessionDep
+from service.api.deps import (
+    ClockDep,
+    CurrentUserDep,
+    CurrentWriterDep,
+    SessionDep,
+    SettingsDep,
+    WriteSessionDep,
+)
 from service.api.errors import AUTH_RESPONSES, ERROR_RESPONSES
 from service.study import service
 from service.study.queue_schemas import StudyNext
+from service.study.schemas import StudyCountsRead
 
 router = APIRouter(prefix="/study", tags=["study"])
 
@@ -24,3 +32,9 @@ def get_next_card(
 ) -> StudyNext:
     """The next card with its four intervals and today's counts; a numeric card comes with a question."""
     return service.next_card(session, user_id=principal.user_id, deck=deck, settings=settings, now=clock())
+
+
+@router.get("/counts", response_model=StudyCountsRead, responses={**AUTH_RESPONSES, **ERROR_RESPONSES})
+def get_study_counts(session: SessionDep, principal: CurrentUserDep, clock: ClockDep) -> StudyCountsRead:
+    """Cards left today in each deck and in all, as `study/next` counts them; reads only."""
+    return service.study_counts(session, user_id=principal.user_id, now=clock())

@@ -155,6 +155,58 @@ class TestNextCard:
         assert again.question is not None and again.question.id != shown.question.id
 
 
+class TestStudyCounts:
+    def test_each_deck_and_the_total_are_what_next_card_reports(
+        self, db_session: Session, settings: Settings, content: dict[str, Card], make_user: Callable[[], int]
+    ) -> None:
+        user = make_user()
+        study_settings.update_settings(
+            db_session, user_id=user, update=SettingsUpdate(new_cards_per_day=4), now=T0
+        )
+        _rate(db_session, settings, user, "a-one", 4, timedelta(0))  # review, due in days
+        _rate(db_session, settings, user, "a-two", 1, timedelta(0))  # learning
+        _rate(db_session, settings, user, "b-one", 3, timedelta(0))  # learning
+        for at in (timedelta(minutes=30), timedelta(days=5), timedelta(days=40)):
+            counts = service.study_counts(db_session, user_id=user, now=T0 + at)
+            assert [d.deck for d in counts.decks] == ["alpha", "beta"]
+            for deck in counts.decks:
+                shown = _next(db_session, settings, user, at=at, deck=deck.deck)
+                assert deck.model_dump(exclude={"deck"}) == shown.counts.model_dump()
+            assert counts.total == _next(db_session, settings, user, at=at).counts
+        # One new card left today (4 minus the 3 introduced): each deck's new count is capped by it.
+        counts = service.study_counts(db_session, user_id=user, now=T0 + timedelta(minutes=30))
+        assert [(d.deck, d.new, d.learning, d.review) for d in counts.decks] == [
+            ("alpha", 1, 1, 0),
+            ("beta", 1, 1, 0),
+        ]
+        assert counts.total.model_dump() == {"new": 1, "learning": 2, "review": 0}
+
+    def test_reads_only_even_when_the_next_card_is_numeric(
+        self, db_session: Session, settings: Settings, content: dict[str, Card], make_user: Callable[[], int]
+    ) -> None:
+        user = make_user()
+        for card_id in ("a-one", "a-two"):
+            _rate(db_session, settings, user, card_id, 4, timedelta(0))
+        db_session.flush()
+        instances = select(QuestionInstance).where(QuestionInstance.user_id == user)
+        counts = service.study_counts(db_session, user_id=user, now=T0)
+        assert not db_session.new and not db_session.dirty and not db_session.deleted
+        assert db_session.scalars(instances).all() == []
+        assert counts.total.model_dump() == {"new": 5, "learning": 0, "review": 0}
+        assert _next(db_session, settings, user).question is not None  # the queue's next is numeric
+
+    def test_another_users_reviews_do_not_count(
+        self, db_session: Session, settings: Settings, content: dict[str, Card], make_user: Callable[[], int]
+    ) -> None:
+        user, other = make_user(), make_user()
+        before = service.study_counts(db_session, user_id=user, now=T0)
+        _rate(db_session, settings, other, "a-one", 1, timedelta(0))
+        _rate(db_session, settings, other, "b-one", 1, timedelta(0))
+        assert service.study_counts(db_session, user_id=user, now=T0) == before
+        theirs = service.study_counts(db_session, user_id=other, now=T0)
+        assert theirs.total.model_dump() == {"new": 5, "learning": 2, "review": 0}
+
+
 class TestNumericReview:
     @pytest.mark.parametrize(("answer_kind", "rating"), [("right", 3), ("misconception", 1), ("partial", 2)])
     def test_answer_records_a_review_rated_from_the_grade(

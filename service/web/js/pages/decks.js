@@ -14,26 +14,31 @@ function dueView(counts) {
   );
 }
 
-/** Today's counts per deck, from the same endpoint a study session uses; null when not signed in. */
-async function dueCounts(decks) {
+/** Today's counts per deck id (GET /study/counts, which only reads); null when not signed in. */
+async function dueCounts() {
   if (!currentSession()) return null;
-  const answers = await Promise.all(decks.map((deck) => get("/study/next", { query: { deck: deck.id } })));
-  return new Map(decks.map((deck, i) => [deck.id, answers[i].counts]));
+  const counts = await get("/study/counts");
+  return new Map(counts.decks.map((deck) => [deck.deck, deck]));
 }
 
 export async function render(view) {
   view.append(h("h1", { text: "Decks" }));
+  // Both requests at once; the decks are the page, the counts an extra that may fail on its own.
+  let countsError = null;
+  const countsRequest = dueCounts().catch((error) => {
+    countsError = error;
+    return null;
+  });
   let decks;
-  let counts = null;
   try {
     decks = (await get("/decks")).items;
-    counts = await dueCounts(decks).catch((error) => {
-      view.append(h("p", { class: "notice", role: "alert", text: `Due counts unavailable: ${describeError(error)}` }));
-      return null;
-    });
   } catch (error) {
     view.append(h("p", { class: "error-box", role: "alert", text: describeError(error) }));
     return;
+  }
+  const counts = await countsRequest;
+  if (countsError) {
+    view.append(h("p", { class: "notice", role: "alert", text: `Due counts unavailable: ${describeError(countsError)}` }));
   }
   const signedIn = Boolean(currentSession());
   view.append(

@@ -5,8 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import httpx
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 import verifier
+from service.db.models import QuestionInstance
+from service.db.session import make_engine
+from tests.service.api.conftest import StudyServer
 from tests.service.study.conftest import NUMERIC_GENERATOR
 
 
@@ -85,3 +90,69 @@ class TestNextCard:
         other = make_study_client()
         body = _next(other)
         assert body["card"]["id"] == "a-one" and body["counts"] == {"new": 7, "learning": 0, "review": 0}
+
+
+def _counts(client: httpx.Client) -> dict:  # type: ignore[type-arg]
+    response = client.get("/api/v1/study/counts")
+    assert response.status_code == 200, response.text
+    body: dict = response.json()  # type: ignore[type-arg]
+    return body
+
+
+def _instances(study_server: StudyServer, client: httpx.Client) -> int:
+    user_id = client.get("/api/v1/me").json()["id"]
+    engine = make_engine(study_server.database_url)
+    try:
+        with Session(engine) as session:
+            query = select(func.count()).select_from(QuestionInstance)
+            return int(session.scalar(query.where(QuestionInstance.user_id == user_id)) or 0)
+    finally:
+        engine.dispose()
+
+
+class TestStudyCounts:
+    def test_new_user_sees_every_deck_and_the_total(self, study: httpx.Client) -> None:
+        assert _counts(study) == {
+            "decks": [
+                {"deck": "alpha", "new": 4, "learning": 0, "review": 0},
+                {"deck": "beta", "new": 3, "learning": 0, "review": 0},
+            ],
+            "total": {"new": 7, "learning": 0, "review": 0},
+        }
+
+    def test_each_deck_matches_study_next_with_that_deck(self, study: httpx.Client) -> None:
+        study.patch("/api/v1/me/settings", json={"new_cards_per_day": 3})
+        for card_id, rating in (("a-one", 3), ("b-one", 1)):
+            assert (
+                study.post("/api/v1/reviews", json={"card_id": card_id, "rating": rating}).status_code == 201
+            )
+        counts = _counts(study)
+        for deck in counts["decks"]:
+            assert _next(study, deck=deck["deck"])["counts"] == {
+                kind: deck[kind] for kind in ("new", "learning", "review")
+            }
+        assert counts["total"] == _next(study)["counts"] == {"new": 1, "learning": 2, "review": 0}
+
+    def test_creates_no_question_instance(self, study: httpx.Client, study_server: StudyServer) -> None:
+        for card_id in ("a-one", "a-two"):
+            study.post("/api/v1/reviews", json={"card_id": card_id, "rating": 4})
+        for _ in range(3):
+            assert _counts(study)["total"] == {"new": 5, "learning": 0, "review": 0}
+        assert _instances(study_server, study) == 0
+        assert _next(study, deck="alpha")["question"] is not None  # the next card is numeric
+        assert _instances(study_server, study) == 1
+
+    def test_another_users_reviews_do_not_change_yours(
+        self, study: httpx.Client, make_study_client: Callable[[], httpx.Client]
+    ) -> None:
+        other = make_study_client()
+        before = _counts(study)
+        for card_id in ("a-one", "b-one"):
+            assert other.post("/api/v1/reviews", json={"card_id": card_id, "rating": 1}).status_code == 201
+        assert _counts(study) == before
+        assert _counts(other)["total"] == {"new": 5, "learning": 2, "review": 0}
+
+    def test_requires_a_token(self, study_server: StudyServer) -> None:
+        with httpx.Client(base_url=study_server.url, timeout=60) as anonymous:
+            response = anonymous.get("/api/v1/study/counts")
+        assert response.status_code == 401 and response.json()["type"] == "Unauthorized"
