@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from operator import mul, sub
 
 import numpy as np
 
@@ -83,14 +84,17 @@ def relative_error(
     # microseconds per call on tiny vectors.
     a = _flat(analytic)
     n = _flat(numerical)
-    scale = math.sqrt(max(sum(v * v for v in a), sum(v * v for v in n)))
+    if len(a) != len(n):
+        raise ValueError(f"gradients of different sizes: {len(a)} and {len(n)}")
+    scale = math.sqrt(max(sum(map(mul, a, a)), sum(map(mul, n, n))))
     if scale == 0.0:
         return 0.0
-    return math.sqrt(sum((u - v) ** 2 for u, v in zip(a, n, strict=True))) / scale
+    d = list(map(sub, a, n))
+    return math.sqrt(sum(map(mul, d, d))) / scale
 
 
 def _flat(value: FloatArray | Sequence[float] | float) -> list[float]:
-    if isinstance(value, list) and all(type(v) is float for v in value):
+    if isinstance(value, list) and list(map(type, value)).count(float) == len(value):
         return value
     flat: list[float] = np.asarray(value, dtype=np.float64).ravel().tolist()
     return flat
