@@ -259,8 +259,9 @@ def compare_field(expected: AnswerValue, got: FloatArray, spec: FieldSpec) -> tu
 
 
 # An answer recorded by SeparationCheck: its field values, their flattened floats (filled in when first
-# compared) and the indices of the fields in which it may differ from the right answer.
-_Recorded = tuple[list[object], list[list[float] | None], tuple[int, ...]]
+# compared), the indices of the fields in which it may differ from the right answer, and whether those are
+# declared (a misconception's ``changes``) or simply every field.
+_Recorded = tuple[list[object], list[list[float] | None], tuple[int, ...], bool]
 
 
 class SeparationCheck:
@@ -288,12 +289,14 @@ class SeparationCheck:
 
         ``changes``: the fields in which ``answer`` may differ from the right answer (``()`` for the right
         answer itself, a misconception's ``changes``); None when unknown. Where neither of two answers
-        differs from the right one they are equal, and that field is not compared.
+        differs from the right one they are equal, and that field is not compared. Declared changes are
+        only sound when the right answer is the first one added, as ``generate`` does.
         """
         values: list[object] = [answer[field[0]] for field in self._fields]
         flats: list[list[float] | None] = [None] * len(values)
-        indices = tuple(range(len(values))) if changes is None else tuple(self._index[n] for n in changes)
-        recorded = (values, flats, indices)
+        declared = changes is not None
+        indices = tuple(self._index[n] for n in changes) if changes is not None else tuple(range(len(values)))
+        recorded = (values, flats, indices, declared)
         for earlier in self._seen:
             if not self._apart(recorded, earlier):
                 return False
@@ -302,8 +305,13 @@ class SeparationCheck:
 
     def _apart(self, first: _Recorded, second: _Recorded) -> bool:
         """:func:`separated` for two recorded answers."""
-        first_values, first_flats, first_changes = first
-        second_values, second_flats, second_changes = second
+        first_values, first_flats, first_changes, first_declared = first
+        second_values, second_flats, second_changes, second_declared = second
+        if first_declared and second_declared and first_changes and second_changes:
+            if not set(first_changes).intersection(second_changes):
+                # Each differs from the right answer only where the other equals it, and each was already
+                # found far from the right answer (it is recorded first): so they are far apart too.
+                return True
         for index in first_changes + second_changes:  # a field in both is compared twice: harmless
             a, b = first_values[index], second_values[index]
             if a is b:
