@@ -31,7 +31,7 @@ import numpy as np
 
 from verifier._types import Answer, Inputs, InputValue
 from verifier.generator import Generator, Step, as_array, as_float
-from verifier.grading import FieldSpec, Misconception
+from verifier.grading import AnswerStream, FieldSpec, Misconception
 from verifier.jsonsafe import to_jsonable
 from verifier.latex import matrix
 from verifier.registry import register
@@ -813,8 +813,9 @@ def _solve(problem: Problem, wrong: WrongRule | None = None) -> Answer:
 
 def _misconception(
     id: str, feedback: str, wrong: WrongRule, kinds: frozenset[str], *, needs_lr: bool = False
-) -> Misconception:
-    """A misconception about the optimizers in ``kinds`` (with ``needs_lr``: only when lr is not 1)."""
+) -> tuple[Misconception, WrongRule]:
+    """A misconception about the optimizers in ``kinds`` (with ``needs_lr``: only when lr is not 1),
+    paired with its wrong rule."""
 
     def answer(inputs: Inputs) -> Answer:
         return _solve(read_inputs(inputs), wrong)
@@ -825,7 +826,7 @@ def _misconception(
             return False
         return not needs_lr or read_inputs(inputs).h.lr != 1.0
 
-    return Misconception(id=id, feedback=feedback, answer=answer, applies=applies)
+    return Misconception(id=id, feedback=feedback, answer=answer, applies=applies), wrong
 
 
 def _show(value: object) -> str:
@@ -880,6 +881,102 @@ FORMULAS: Final[Mapping[OptimizerKind, str]] = {
 }
 
 
+# Each misconception with its wrong rule, which the generator runs on inputs it reads once.
+_OPTIM_MISCONCEPTIONS = (
+    _misconception(
+        "optim.adam-no-bias-correction",
+        "You stepped with the raw moments; Adam-family optimizers divide m (and Adam's v) by 1 − βᵗ, "
+        "because both start at zero.",
+        misconception_adam_no_bias_correction,
+        ADAM_FAMILY,
+    ),
+    _misconception(
+        "optim.sgd-momentum-dampened",
+        "You averaged the momentum buffer as b = μb + (1 − μ)g from zero; PyTorch's SGD sums b = μb + g, "
+        "starting from the first gradient.",
+        misconception_sgd_momentum_dampened,
+        MOMENTUM_SGD,
+    ),
+    _misconception(
+        "optim.momentum-ignored",
+        "You took plain SGD steps; with momentum the buffer b = μb + g carries the earlier gradients.",
+        misconception_momentum_ignored,
+        frozenset({"momentum"}),
+    ),
+    _misconception(
+        "optim.nesterov-as-plain-momentum",
+        "You stepped by the momentum buffer alone; PyTorch's Nesterov step is w −= lr·(g + μ·b).",
+        misconception_nesterov_as_plain_momentum,
+        frozenset({"nesterov"}),
+    ),
+    _misconception(
+        "optim.adagrad-no-accumulation",
+        "You divided by the current |g| only; Adagrad divides by the root of the sum of all squared "
+        "gradients so far.",
+        misconception_adagrad_no_accumulation,
+        frozenset({"adagrad"}),
+    ),
+    _misconception(
+        "optim.no-sqrt",
+        "You divided by the squared-gradient average itself; the denominator is its square root (plus eps).",
+        misconception_no_sqrt,
+        frozenset({"adagrad", "rmsprop", "adam"}),
+    ),
+    _misconception(
+        "optim.rmsprop-bias-corrected",
+        "You bias-corrected RMSprop's average as Adam does; PyTorch's RMSprop divides by √E[g²] + eps "
+        "with no 1 − αᵗ correction.",
+        misconception_rmsprop_bias_corrected,
+        frozenset({"rmsprop"}),
+    ),
+    _misconception(
+        "optim.adadelta-eps-outside-sqrt",
+        "You added eps after the square roots; Adadelta's RMS is √(E[x²] + eps), eps inside.",
+        misconception_adadelta_eps_outside_sqrt,
+        frozenset({"adadelta"}),
+    ),
+    _misconception(
+        "optim.adadelta-no-update-rms",
+        "You left out the numerator RMS of past updates; Adadelta's step is √(E[Δw²]+eps)/√(E[g²]+eps)·g.",
+        misconception_adadelta_no_update_rms,
+        frozenset({"adadelta"}),
+    ),
+    _misconception(
+        "optim.adamax-as-adam",
+        "You took Adam's steps; Adamax divides by the infinity norm u = max(β₂u, |g| + eps) and NAdam adds "
+        "the Nesterov look-ahead.",
+        misconception_adamax_as_adam,
+        frozenset({"adamax", "nadam"}),
+    ),
+    _misconception(
+        "optim.adamax-bias-corrected-u",
+        "You bias-corrected Adamax's u; a running max is not biased towards zero, only m is corrected.",
+        misconception_adamax_bias_corrected_u,
+        frozenset({"adamax"}),
+    ),
+    _misconception(
+        "optim.nadam-mu-is-beta1",
+        "You used μ_t = β₁; PyTorch's NAdam uses μ_t = β₁(1 − ½·0.96^{tψ}) with momentum_decay ψ = 0.004.",
+        misconception_nadam_mu_is_beta1,
+        frozenset({"nadam"}),
+    ),
+    _misconception(
+        "optim.lr-not-applied",
+        "You left out the learning rate; every torch.optim update is multiplied by lr "
+        "(Adadelta's too: its default is 1.0, but here it is not).",
+        misconception_lr_not_applied,
+        frozenset({"sgd", "adadelta"}),
+        needs_lr=True,
+    ),
+    _misconception(
+        "optim.gradient-ascent",
+        "You moved along the gradient; descent subtracts the update from the weights.",
+        misconception_gradient_ascent,
+        frozenset({"sgd", "momentum", "nesterov"}),
+    ),
+)
+
+
 class OptimizerStepsGenerator(Generator):
     """``optim.steps``: the weights after T steps of a torch.optim optimizer with given gradients."""
 
@@ -887,99 +984,7 @@ class OptimizerStepsGenerator(Generator):
     topic = "practice"
     title = "Optimizer steps, as torch.optim takes them"
     answer_fields = {"w": FieldSpec((N_WEIGHTS,))}
-    misconceptions = (
-        _misconception(
-            "optim.adam-no-bias-correction",
-            "You stepped with the raw moments; Adam-family optimizers divide m (and Adam's v) by 1 − βᵗ, "
-            "because both start at zero.",
-            misconception_adam_no_bias_correction,
-            ADAM_FAMILY,
-        ),
-        _misconception(
-            "optim.sgd-momentum-dampened",
-            "You averaged the momentum buffer as b = μb + (1 − μ)g from zero; PyTorch's SGD sums b = μb + g, "
-            "starting from the first gradient.",
-            misconception_sgd_momentum_dampened,
-            MOMENTUM_SGD,
-        ),
-        _misconception(
-            "optim.momentum-ignored",
-            "You took plain SGD steps; with momentum the buffer b = μb + g carries the earlier gradients.",
-            misconception_momentum_ignored,
-            frozenset({"momentum"}),
-        ),
-        _misconception(
-            "optim.nesterov-as-plain-momentum",
-            "You stepped by the momentum buffer alone; PyTorch's Nesterov step is w −= lr·(g + μ·b).",
-            misconception_nesterov_as_plain_momentum,
-            frozenset({"nesterov"}),
-        ),
-        _misconception(
-            "optim.adagrad-no-accumulation",
-            "You divided by the current |g| only; Adagrad divides by the root of the sum of all squared "
-            "gradients so far.",
-            misconception_adagrad_no_accumulation,
-            frozenset({"adagrad"}),
-        ),
-        _misconception(
-            "optim.no-sqrt",
-            "You divided by the squared-gradient average itself; the denominator is its square root (plus eps).",
-            misconception_no_sqrt,
-            frozenset({"adagrad", "rmsprop", "adam"}),
-        ),
-        _misconception(
-            "optim.rmsprop-bias-corrected",
-            "You bias-corrected RMSprop's average as Adam does; PyTorch's RMSprop divides by √E[g²] + eps "
-            "with no 1 − αᵗ correction.",
-            misconception_rmsprop_bias_corrected,
-            frozenset({"rmsprop"}),
-        ),
-        _misconception(
-            "optim.adadelta-eps-outside-sqrt",
-            "You added eps after the square roots; Adadelta's RMS is √(E[x²] + eps), eps inside.",
-            misconception_adadelta_eps_outside_sqrt,
-            frozenset({"adadelta"}),
-        ),
-        _misconception(
-            "optim.adadelta-no-update-rms",
-            "You left out the numerator RMS of past updates; Adadelta's step is √(E[Δw²]+eps)/√(E[g²]+eps)·g.",
-            misconception_adadelta_no_update_rms,
-            frozenset({"adadelta"}),
-        ),
-        _misconception(
-            "optim.adamax-as-adam",
-            "You took Adam's steps; Adamax divides by the infinity norm u = max(β₂u, |g| + eps) and NAdam adds "
-            "the Nesterov look-ahead.",
-            misconception_adamax_as_adam,
-            frozenset({"adamax", "nadam"}),
-        ),
-        _misconception(
-            "optim.adamax-bias-corrected-u",
-            "You bias-corrected Adamax's u; a running max is not biased towards zero, only m is corrected.",
-            misconception_adamax_bias_corrected_u,
-            frozenset({"adamax"}),
-        ),
-        _misconception(
-            "optim.nadam-mu-is-beta1",
-            "You used μ_t = β₁; PyTorch's NAdam uses μ_t = β₁(1 − ½·0.96^{tψ}) with momentum_decay ψ = 0.004.",
-            misconception_nadam_mu_is_beta1,
-            frozenset({"nadam"}),
-        ),
-        _misconception(
-            "optim.lr-not-applied",
-            "You left out the learning rate; every torch.optim update is multiplied by lr "
-            "(Adadelta's too: its default is 1.0, but here it is not).",
-            misconception_lr_not_applied,
-            frozenset({"sgd", "adadelta"}),
-            needs_lr=True,
-        ),
-        _misconception(
-            "optim.gradient-ascent",
-            "You moved along the gradient; descent subtracts the update from the weights.",
-            misconception_gradient_ascent,
-            frozenset({"sgd", "momentum", "nesterov"}),
-        ),
-    )
+    misconceptions = tuple(misconception for misconception, _ in _OPTIM_MISCONCEPTIONS)
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         # One vectorized draw, then plain Python: each NumPy Generator call costs a few microseconds.
@@ -1008,6 +1013,14 @@ class OptimizerStepsGenerator(Generator):
 
     def solve(self, inputs: Inputs) -> Answer:
         return _solve(read_inputs(inputs))
+
+    def answers(self, inputs: Inputs) -> AnswerStream:
+        # The inputs read once; each misconception runs its own wrong rule on them.
+        problem = read_inputs(inputs)
+        explaining = yield None, _solve(problem)
+        for misconception, wrong in _OPTIM_MISCONCEPTIONS:
+            if misconception.applies_to(inputs) and misconception.could_explain(explaining):
+                yield misconception, _solve(problem, wrong)
 
     def explain(self, inputs: Inputs) -> list[Step]:
         problem = read_inputs(inputs)
