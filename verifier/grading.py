@@ -9,7 +9,7 @@ the answer each known misconception produces on the same inputs, so feedback can
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, cast
 
@@ -317,8 +317,10 @@ class SeparationCheck:
             if a is b:
                 continue
             name, atol, rtol, exact, scalar = self._fields[index]
+            xs: list[float] | None
+            ys: list[float] | None
             if scalar:
-                pairs: Iterable[tuple[float, float]] = ((float(a), float(b)),)  # type: ignore[arg-type]
+                xs, ys = [float(a)], [float(b)]  # type: ignore[arg-type]
             else:
                 xs, ys = first_flats[index], second_flats[index]
                 if xs is None:
@@ -327,11 +329,12 @@ class SeparationCheck:
                     ys = second_flats[index] = flat_floats(b)
                 if len(xs) != len(ys):
                     raise ValueError(f"field {name!r}: answers of different sizes")
-                pairs = zip(xs, ys, strict=True)
-            for x, y in pairs:
-                if x == y:  # the common case: elements a misconception leaves alone
-                    continue
-                if exact or abs(x - y) > SEPARATION * (atol + rtol * max(abs(x), abs(y))):
+            if exact:
+                if xs != ys:
+                    return True
+                continue
+            for x, y in zip(xs, ys, strict=True):
+                if x != y and abs(x - y) > SEPARATION * (atol + rtol * max(abs(x), abs(y))):
                     return True
         return False
 
