@@ -7,8 +7,9 @@ limit, and opens ``/#/study`` in a cold browser context already holding the toke
   stylesheet, and the API calls, until the first card is on screen; and the time from navigation start
   to the first frame that shows the card;
 - 50 reviews by keyboard (Space, then 3): the time from the rating key press to the first frame that
-  shows the next card, median and p95, and the share of it spent waiting for the API (the two fetches,
-  POST /reviews and GET /study/next, from request start to response end in Resource Timing).
+  shows the next card, median and p95, and the share of it spent waiting for the API (the page's one
+  fetch, POST /reviews?next=true, which answers with the next card too; from request start to
+  response end in Resource Timing; any API fetch in that span counts).
 
 Frames are timed in the page: an init script records each keydown's timestamp and, when the study page
 marks a new card (``data-shown`` on the stage), the next requestAnimationFrame. Numeric cards met on
@@ -176,7 +177,7 @@ def measure(base: str, token: str, username: str, reviews: int) -> None:
         f"min {min(totals):.1f} ms, max {max(totals):.1f} ms"
     )
     print(
-        f"  waiting on the API (POST /reviews + GET /study/next): median {statistics.median(r.api_ms for r in measured):.1f} ms, "
+        f"  waiting on the API (POST /reviews?next=true): median {statistics.median(r.api_ms for r in measured):.1f} ms, "
         f"{statistics.median(shares):.0%} of each round trip (median share; the rest is the page's own work and the frame)"
     )
 

@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Interview flashcards and computed quizzes for deep-learning fundamentals.",
         lifespan=lifespan,
     )
-    app.dependency_overrides[get_settings] = lambda: settings
+    app.state.settings = settings  # what SettingsDep hands to the routes
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     register_error_handlers(app)
     app.include_router(health.router)

@@ -6,13 +6,13 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from service.auth import service as auth_service
 from service.auth.schemas import Principal
-from service.config import Settings, get_settings
+from service.config import Settings
 from service.content.cache import ContentCache
 from service.db.session import transaction
 from service.db.types import utcnow
@@ -37,14 +37,26 @@ def get_write_db(request: Request) -> Iterator[Session]:
         yield session
 
 
+async def get_app_settings(request: Request) -> Settings:
+    """The settings the app was created with (``create_app(settings)``).
+
+    Read from app state rather than injected with ``app.dependency_overrides``: while any override is
+    set, FastAPI rebuilds every dependency's signature on every request. Async because it only reads
+    app state (a sync dependency costs a trip to the thread pool).
+    """
+    settings: Settings = request.app.state.settings
+    return settings
+
+
 async def get_content_cache(request: Request) -> ContentCache:
     """The process's cache of serialized card responses; async because it only reads app state."""
     cache: ContentCache = request.app.state.content_cache
     return cache
 
 
-def get_clock() -> Callable[[], datetime]:
-    """The source of "now" (tz-aware UTC); tests override it to travel in time."""
+async def get_clock() -> Callable[[], datetime]:
+    """The source of "now" (tz-aware UTC); tests override it to travel in time. Async: it blocks on
+    nothing, so it need not go through the thread pool."""
     return utcnow
 
 
@@ -87,10 +99,24 @@ IdempotencyKeyHeader = Annotated[
     ),
 ]
 
+IncludeNextQuery = Annotated[
+    bool,
+    Query(
+        alias="next",
+        description="Also return the next card to study (as `next`, what `GET /study/next` would return "
+        "right after), so a client needs one round trip per card. The idempotency key covers the write "
+        "alone: a retry replays it and gets the next card as it is then.",
+    ),
+]
+NextDeckQuery = Annotated[
+    str | None,
+    Query(max_length=64, description="With `next=true`: the next card only from this deck id."),
+]
+
 SessionDep = Annotated[Session, _read_session]
 WriteSessionDep = Annotated[Session, _write_session]
 ContentCacheDep = Annotated[ContentCache, Depends(get_content_cache)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
 CurrentUserDep = Annotated[Principal, Depends(get_current_user)]
 CurrentWriterDep = Annotated[Principal, Depends(get_current_writer)]

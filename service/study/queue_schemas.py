@@ -1,4 +1,5 @@
-"""Response shapes of the study queue (``GET /study/next``), which embed a card and a question."""
+"""Response shapes of the study queue (``GET /study/next``), which embed a card and a question, and of
+the writes that can return the next card with them (``?next=true``)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from service.content.schemas import CardRead
-from service.quiz.schemas import QuestionRead
-from service.study.schemas import CountsRead
+from service.quiz.schemas import AttemptRead, QuestionRead
+from service.study.schemas import CountsRead, ReviewRead
 
 QueueKind = Literal["review", "learning", "new"]
 
@@ -40,3 +41,21 @@ class StudyNext(BaseModel):
     intervals: IntervalsRead | None
     counts: CountsRead
     next_due: datetime | None
+
+
+NEXT_DESCRIPTION = (
+    "The next card to study once this is recorded: what `GET /study/next` with the same `deck` "
+    "would return right after."
+)
+
+
+class ReviewAndNextRead(ReviewRead):
+    """``POST /reviews?next=true``: the review, and the next card in the same response."""
+
+    next: StudyNext = Field(description=NEXT_DESCRIPTION)
+
+
+class AttemptAndNextRead(AttemptRead):
+    """``POST /questions/{id}/answers?next=true``: the graded attempt, and the next card."""
+
+    next: StudyNext = Field(description=NEXT_DESCRIPTION)

@@ -62,21 +62,25 @@ def lock_user(session: Session, user_id: int) -> None:
     """Serialize this user's study writes until the transaction ends.
 
     PostgreSQL: ``SELECT ... FOR NO KEY UPDATE`` on the user's row (it does not block inserts that
-    reference the row, such as a new token). SQLite: the write transaction already began IMMEDIATE,
-    which is a database-wide write lock, and SQLAlchemy renders no FOR UPDATE there.
+    reference the row, such as a new token). SQLite: nothing to send; the write transaction already
+    began IMMEDIATE, which is a database-wide write lock (and SQLite has no FOR UPDATE).
     """
+    if session.get_bind().dialect.name != "postgresql":
+        return
     session.execute(select(User.id).where(User.id == user_id).with_for_update(key_share=True))
 
 
 # --- settings and scheduler configurations ---------------------------------------------------------
 
 
-def user_settings(session: Session, user_id: int) -> UserSettings | None:
-    return session.get(UserSettings, user_id)
-
-
-def scheduler_config(session: Session, config_id: int) -> SchedulerConfig | None:
-    return session.get(SchedulerConfig, config_id)
+def settings_with_config(session: Session, user_id: int) -> tuple[UserSettings, SchedulerConfig] | None:
+    """The user's settings row and the scheduler configuration it points at, in one statement."""
+    row = session.execute(
+        select(UserSettings, SchedulerConfig)
+        .join(SchedulerConfig, SchedulerConfig.id == UserSettings.scheduler_config_id)
+        .where(UserSettings.user_id == user_id)
+    ).first()
+    return None if row is None else (row[0], row[1])
 
 
 def scheduler_configs(session: Session, config_ids: Collection[int]) -> Sequence[SchedulerConfig]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -31,12 +32,19 @@ from service.content.service import card_read
 from service.db.models import Card, CardState, UserSettings
 from service.errors import NotFound
 from service.quiz import service as quiz_service
-from service.study import days, progress, repository, scheduler
+from service.quiz.schemas import AttemptRead
+from service.study import days, progress, repository, reviews, scheduler
 from service.study import settings as study_settings
-from service.study.queue_schemas import IntervalRead, IntervalsRead, QueueKind, StudyNext
-from service.study.reviews import snapshot_of
+from service.study.queue_schemas import (
+    AttemptAndNextRead,
+    IntervalRead,
+    IntervalsRead,
+    QueueKind,
+    ReviewAndNextRead,
+    StudyNext,
+)
 from service.study.scheduler import StudyState
-from service.study.schemas import CountsRead, DeckCountsRead, StudyCountsRead
+from service.study.schemas import CountsRead, DeckCountsRead, ReviewCreate, ReviewRead, StudyCountsRead
 
 LEARNING = (int(StudyState.LEARNING), int(StudyState.RELEARNING))
 
@@ -71,7 +79,7 @@ def _kind(state: int) -> QueueKind:
 def _intervals(
     spec: scheduler.SchedulerSpec, row: CardState | None, *, user_id: int, card_key: int, now: datetime
 ) -> IntervalsRead:
-    before = snapshot_of(row)
+    before = reviews.snapshot_of(row)
     reviewed_at = max(now, before.last_review) if before.last_review is not None else now
     fuzz = scheduler.FuzzKey(user_id=user_id, card_key=card_key, number=(row.reps if row else 0) + 1)
     outcomes = scheduler.preview(spec, before, now=reviewed_at, fuzz=fuzz)
@@ -198,3 +206,61 @@ def next_card(
         counts=counts,
         next_due=None,
     )
+
+
+# --- writes that answer with the next card (``?next=true``) ----------------------------------------
+# One round trip from a rating to the next card instead of two. The next card is chosen in the same
+# transaction, after the review is applied; the idempotency key covers the review alone, so a retry
+# replays the review and gets the next card as it is then.
+
+
+def submit_review(
+    session: Session,
+    *,
+    user_id: int,
+    body: ReviewCreate,
+    idempotency_key: str | None,
+    include_next: bool,
+    deck: str | None,
+    settings: Settings,
+    now: datetime,
+) -> ReviewRead | ReviewAndNextRead:
+    """A self-rated review (:func:`reviews.submit_review`), with the next card when ``include_next``.
+
+    An unknown ``deck`` is a NotFound, and then the review is not recorded either.
+    """
+    review = reviews.submit_review(
+        session, user_id=user_id, body=body, idempotency_key=idempotency_key, settings=settings, now=now
+    )
+    if not include_next:
+        return review
+    upcoming = next_card(session, user_id=user_id, deck=deck, settings=settings, now=now)
+    return ReviewAndNextRead(**dict(review), next=upcoming)
+
+
+def answer_question(
+    session: Session,
+    question_id: str,
+    answer: dict[str, Any],
+    *,
+    user_id: int,
+    idempotency_key: str | None,
+    include_next: bool,
+    deck: str | None,
+    settings: Settings,
+    now: datetime,
+) -> AttemptRead | AttemptAndNextRead:
+    """A graded answer (:func:`quiz_service.answer_question`), with the next card when ``include_next``."""
+    attempt = quiz_service.answer_question(
+        session,
+        question_id,
+        answer,
+        user_id=user_id,
+        idempotency_key=idempotency_key,
+        settings=settings,
+        now=now,
+    )
+    if not include_next:
+        return attempt
+    upcoming = next_card(session, user_id=user_id, deck=deck, settings=settings, now=now)
+    return AttemptAndNextRead(**dict(attempt), next=upcoming)

@@ -70,10 +70,10 @@ def create_defaults(session: Session, user_id: int, *, settings: Settings, now: 
 
 def load(session: Session, user_id: int) -> tuple[UserSettings, scheduler.SchedulerSpec]:
     """The user's settings row and the scheduler in force."""
-    row = repository.user_settings(session, user_id)
-    config = repository.scheduler_config(session, row.scheduler_config_id) if row is not None else None
-    if row is None or config is None:
+    found = repository.settings_with_config(session, user_id)
+    if found is None:
         raise NotFound("no settings for this user")
+    row, config = found
     return row, spec_of(config)
 
 

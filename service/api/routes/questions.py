@@ -11,6 +11,8 @@ from service.api.deps import (
     CurrentUserDep,
     CurrentWriterDep,
     IdempotencyKeyHeader,
+    IncludeNextQuery,
+    NextDeckQuery,
     SessionDep,
     SettingsDep,
     WriteSessionDep,
@@ -18,6 +20,8 @@ from service.api.deps import (
 from service.api.errors import AUTH_RESPONSES, CONFLICT_RESPONSES, ERROR_RESPONSES
 from service.quiz import service
 from service.quiz.schemas import AnswerCreate, AttemptRead, QuestionRead
+from service.study import service as study_service
+from service.study.queue_schemas import AttemptAndNextRead
 
 router = APIRouter(prefix="/questions", tags=["questions"])
 
@@ -32,7 +36,8 @@ def get_question(session: SessionDep, principal: CurrentUserDep, question_id: In
 
 @router.post(
     "/{question_id}/answers",
-    response_model=AttemptRead,
+    # The richer shape first: a plain AttemptRead must not swallow the subclass and drop `next`.
+    response_model=AttemptAndNextRead | AttemptRead,
     responses={**AUTH_RESPONSES, **ERROR_RESPONSES, **CONFLICT_RESPONSES},
 )
 def answer_question(
@@ -43,18 +48,23 @@ def answer_question(
     question_id: InstanceId,
     body: AnswerCreate,
     idempotency_key: IdempotencyKeyHeader = None,
-) -> AttemptRead:
+    include_next: IncludeNextQuery = False,
+    deck: NextDeckQuery = None,
+) -> AttemptAndNextRead | AttemptRead:
     """Grade an answer; a malformed one is a 422 naming the field and is not counted as an attempt.
 
     When the question came from the study queue, the first graded answer also reviews its card
-    (all correct: Good, partial credit: Hard, wrong: Again) and is returned as `review`.
+    (all correct: Good, partial credit: Hard, wrong: Again) and is returned as `review`. With
+    `next=true` the response also carries the next card (`AttemptAndNextRead`).
     """
-    return service.answer_question(
+    return study_service.answer_question(
         session,
         question_id,
         body.answer,
         user_id=principal.user_id,
         idempotency_key=idempotency_key,
+        include_next=include_next,
+        deck=deck,
         settings=settings,
         now=clock(),
     )

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from service.api.deps import ClockDep, CurrentWriterDep, IdempotencyKeyHeader, SettingsDep, WriteSessionDep
+from service.api.deps import (
+    ClockDep,
+    CurrentWriterDep,
+    IdempotencyKeyHeader,
+    IncludeNextQuery,
+    NextDeckQuery,
+    SettingsDep,
+    WriteSessionDep,
+)
 from service.api.errors import AUTH_RESPONSES, CONFLICT_RESPONSES, ERROR_RESPONSES
-from service.study import reviews
+from service.study import reviews, service
+from service.study.queue_schemas import ReviewAndNextRead
 from service.study.schemas import ReviewCreate, ReviewRead
 
 router = APIRouter(prefix="/reviews", tags=["study"])
@@ -15,7 +24,8 @@ router = APIRouter(prefix="/reviews", tags=["study"])
 @router.post(
     "",
     status_code=201,
-    response_model=ReviewRead,
+    # The richer shape first: a plain ReviewRead must not swallow the subclass and drop `next`.
+    response_model=ReviewAndNextRead | ReviewRead,
     responses={**AUTH_RESPONSES, **ERROR_RESPONSES, **CONFLICT_RESPONSES},
 )
 def submit_review(
@@ -25,13 +35,20 @@ def submit_review(
     clock: ClockDep,
     body: ReviewCreate,
     idempotency_key: IdempotencyKeyHeader = None,
-) -> ReviewRead:
-    """Rate a card 1-4 (Again, Hard, Good, Easy); numeric cards are reviewed by answering instead."""
-    return reviews.submit_review(
+    include_next: IncludeNextQuery = False,
+    deck: NextDeckQuery = None,
+) -> ReviewAndNextRead | ReviewRead:
+    """Rate a card 1-4 (Again, Hard, Good, Easy); numeric cards are reviewed by answering instead.
+
+    With `next=true` the response also carries the next card (`ReviewAndNextRead`).
+    """
+    return service.submit_review(
         session,
         user_id=principal.user_id,
         body=body,
         idempotency_key=idempotency_key,
+        include_next=include_next,
+        deck=deck,
         settings=settings,
         now=clock(),
     )

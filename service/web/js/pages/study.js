@@ -75,12 +75,19 @@ export async function render(view, params) {
   async function loadNext() {
     setState("loading");
     clearTimeout(refreshTimer);
+    let next;
     try {
-      current = await get("/study/next", { query: { deck } });
+      next = await get("/study/next", { query: { deck } });
     } catch (error) {
       showError(error);
       return;
     }
+    show(next);
+  }
+
+  /** Put a StudyNext on screen: from GET /study/next, or the one a rating came back with. */
+  function show(next) {
+    current = next;
     replace(counts, countsView(current.counts, current.kind));
     if (!current.card) showDone();
     else if (current.question) showQuestion();
@@ -195,13 +202,15 @@ export async function render(view, params) {
     performance.mark("dlquiz:rated");
     const name = RATINGS.find((rating) => rating.value === value).name;
     try {
-      await post("/reviews", {
+      // next=true: the API answers with the next card too, one round trip instead of two.
+      const review = await post("/reviews", {
+        query: { next: true, deck },
         json: { card_id: current.card.id, rating: value, duration_ms: Math.round(performance.now() - shownAt) },
         idempotencyKey: reviewKey,
       });
       notice.textContent = "";
       announce(`Rated ${name}.`);
-      await loadNext();
+      show(review.next);
     } catch (error) {
       notice.textContent = describeError(error);
     } finally {

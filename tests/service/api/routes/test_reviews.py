@@ -107,6 +107,111 @@ class TestSubmitReview:
         assert long_key.status_code == 422 and "idempotency-key" in long_key.json()["detail"]
 
 
+REVIEW_FIELDS = {
+    "id",
+    "card_id",
+    "rating",
+    "source",
+    "reviewed_at",
+    "duration_ms",
+    "state_before",
+    "state_after",
+    "question_id",
+    "undone",
+}
+
+
+def _comparable(next_card: dict[str, Any]) -> dict[str, Any]:
+    """A StudyNext without what differs between two asks a moment apart: a numeric card's question is
+    fresh each time, and the intervals' due times move with the clock (their lengths do not)."""
+    comparable = {key: value for key, value in next_card.items() if key not in {"question", "intervals"}}
+    intervals = next_card["intervals"] or {}
+    comparable["intervals"] = {name: (i["seconds"], i["label"]) for name, i in intervals.items()}
+    return comparable
+
+
+class TestReviewWithNext:
+    def test_next_is_what_study_next_then_returns(self, study: httpx.Client) -> None:
+        response = study.post("/api/v1/reviews?next=true", json={"card_id": "a-one", "rating": 3})
+        assert response.status_code == 201, response.text
+        body = response.json()
+        assert set(body) == REVIEW_FIELDS | {"next"}
+        assert body["card_id"] == "a-one" and body["state_after"]["state"] == "learning"
+        after = study.get("/api/v1/study/next").json()
+        assert body["next"]["card"]["id"] == "a-two"
+        assert _comparable(body["next"]) == _comparable(after)
+
+    def test_without_the_flag_the_response_is_unchanged(self, study: httpx.Client) -> None:
+        for query in ("", "?next=false"):
+            response = study.post(f"/api/v1/reviews{query}", json={"card_id": "b-one", "rating": 3})
+            assert response.status_code == 201 and set(response.json()) == REVIEW_FIELDS
+
+    def test_deck_filters_the_next_card(self, study: httpx.Client) -> None:
+        response = study.post("/api/v1/reviews?next=true&deck=beta", json={"card_id": "a-one", "rating": 4})
+        assert response.status_code == 201
+        assert response.json()["next"]["card"]["id"] == "b-one"
+        assert response.json()["next"]["counts"] == {"new": 3, "learning": 0, "review": 0}
+
+    def test_unknown_deck_is_404_and_records_nothing(self, study: httpx.Client, database: Engine) -> None:
+        user_id = _user_id(study)
+        response = study.post("/api/v1/reviews?next=true&deck=gamma", json={"card_id": "a-one", "rating": 3})
+        assert response.status_code == 404 and response.json()["type"] == "NotFound"
+        assert _log_count(database, user_id) == 0
+
+    def test_a_retry_replays_the_review_and_gives_the_next_card_as_it_is_then(
+        self, study: httpx.Client, database: Engine
+    ) -> None:
+        user_id = _user_id(study)
+        headers = {"Idempotency-Key": "rate-a-one"}
+        body = {"card_id": "a-one", "rating": 3}
+        first = study.post("/api/v1/reviews?next=true", json=body, headers=headers)
+        plain = study.post("/api/v1/reviews", json=body, headers=headers)
+        again = study.post("/api/v1/reviews?next=true", json=body, headers=headers)
+        assert first.status_code == plain.status_code == again.status_code == 201
+        review = {key: value for key, value in first.json().items() if key != "next"}
+        assert plain.json() == review
+        assert {key: value for key, value in again.json().items() if key != "next"} == review
+        assert again.json()["next"]["card"]["id"] == "a-two"
+        assert _log_count(database, user_id) == 1
+
+    def test_answer_with_next(self, study: httpx.Client) -> None:
+        for card_id in ("a-one", "a-two"):
+            study.post("/api/v1/reviews", json={"card_id": card_id, "rating": 4})
+
+        def answer_numeric_card(query: str) -> dict[str, Any]:
+            question = study.get("/api/v1/study/next").json()["question"]
+            answer = verifier.to_jsonable(verifier.get(NUMERIC_GENERATOR).solve(question["inputs"]))
+            graded = study.post(f"/api/v1/questions/{question['id']}/answers{query}", json={"answer": answer})
+            assert graded.status_code == 200, graded.text
+            body: dict[str, Any] = graded.json()
+            return body
+
+        plain = answer_numeric_card("")
+        assert "next" not in plain and plain["review"]["card_id"] == "a-num"
+        assert study.post("/api/v1/reviews/undo").status_code == 200  # the card is asked again
+        body = answer_numeric_card("?next=true")
+        assert set(body) == set(plain) | {"next"}
+        assert body["review"]["card_id"] == "a-num" and body["review"]["rating"] == 3
+        assert body["next"]["card"]["id"] == "a-three"
+        assert _comparable(body["next"]) == _comparable(study.get("/api/v1/study/next").json())
+
+    def test_documented_in_the_openapi_schema(self, study: httpx.Client) -> None:
+        spec = study.get("/openapi.json").json()
+        for path, status, with_next, plain in (
+            ("/api/v1/reviews", "201", "ReviewAndNextRead", "ReviewRead"),
+            ("/api/v1/questions/{question_id}/answers", "200", "AttemptAndNextRead", "AttemptRead"),
+        ):
+            operation = spec["paths"][path]["post"]
+            flag = next(p for p in operation["parameters"] if p["name"] == "next")
+            assert flag["in"] == "query" and flag["schema"]["type"] == "boolean"
+            assert flag["schema"]["default"] is False
+            body = operation["responses"][status]["content"]["application/json"]["schema"]
+            assert [ref["$ref"].rsplit("/", 1)[1] for ref in body["anyOf"]] == [with_next, plain]
+            shape = spec["components"]["schemas"][with_next]
+            assert shape["properties"]["next"]["$ref"] == "#/components/schemas/StudyNext"
+            assert "next" in shape["required"]
+
+
 class TestIdempotency:
     def test_retry_returns_the_first_response_and_writes_nothing(
         self, study: httpx.Client, database: Engine
