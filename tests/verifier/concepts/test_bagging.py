@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator
 
 import pytest
 import torch
@@ -21,15 +20,6 @@ RTOL = 1e-6
 GENERATOR = verifier.get("bagging.bootstrap")
 MONTE_CARLO_SAMPLES = 200_000
 N_VALUES = sorted(bagging.N_CHOICES)
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _torch_on_one_thread() -> Iterator[None]:
-    """Tiny tensors gain nothing from threads, and a busy machine makes torch's thread pool crawl."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def test_solve_matches_torch_closed_form() -> None:

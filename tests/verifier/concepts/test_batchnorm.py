@@ -4,7 +4,7 @@ autograd for the backward pass, and centered differences; plus properties and ea
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import latex2mathml.converter
 import numpy as np
@@ -23,15 +23,6 @@ SEEDS = range(200)
 RTOL = 1e-6
 GRADCHECK_REL_ERROR = 1e-7
 DTYPE = torch.float64
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _torch_on_one_thread() -> Iterator[None]:
-    """Tiny tensors gain nothing from threads, and a busy machine makes torch's thread pool crawl."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def _t(value: object) -> torch.Tensor:

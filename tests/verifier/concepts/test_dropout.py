@@ -4,7 +4,6 @@ scaled weights, and expectations over masks drawn by torch; plus each misconcept
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import latex2mathml.converter
 import numpy as np
@@ -25,15 +24,6 @@ DTYPE = torch.float64
 # F.dropout on this many copies of x shows every mask pattern the generator can ask about (the rarest,
 # one unit kept at p = 0.8 or one dropped at p = 0.2, has probability 0.8 * 0.2**4 ≈ 1.3e-3).
 COPIES = 1 << 15
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _torch_on_one_thread() -> Iterator[None]:
-    """Tiny tensors gain nothing from threads, and a busy machine makes torch's thread pool crawl."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def _t(value: object) -> torch.Tensor:

@@ -4,11 +4,9 @@ misconception."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import latex2mathml.converter
 import numpy as np
-import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,15 +19,6 @@ SEEDS = range(200)
 RTOL = 1e-6
 DTYPE = torch.float64
 GENERATOR = verifier.get("normalization.standardize")
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _torch_on_one_thread() -> Iterator[None]:
-    """Tiny tensors gain nothing from threads, and a busy machine makes torch's thread pool crawl."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def _t(value: object) -> torch.Tensor:
