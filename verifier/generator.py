@@ -162,6 +162,14 @@ class Generator(ABC):
         """Extra conditions on a sample (no value on a kink, no tie); all samples pass by default."""
         return True
 
+    def admissible(self, inputs: Inputs) -> bool:
+        """Whether a drawn sample makes a question: ``acceptable``, then ``well_separated``.
+
+        A generator whose two checks share work (the forward pass both read) may override this to do that
+        work once; the verdict must stay exactly this one, which the contract tests check.
+        """
+        return self.acceptable(inputs) and self.well_separated(inputs)
+
     def generate(self, seed: int) -> Question:
         """A question determined by ``seed`` alone, in any process.
 
@@ -173,7 +181,7 @@ class Generator(ABC):
         rng = seeded_rng(seed)
         for _ in range(self.max_tries):
             inputs = self.sample(rng)
-            if self.acceptable(inputs) and self.well_separated(inputs):
+            if self.admissible(inputs):
                 return Question(generator_id=self.id, seed=seed, inputs=inputs, prompt=self.prompt(inputs))
         raise GenerationError(f"{self.id}: no well-separated inputs in {self.max_tries} draws (seed {seed})")
 
@@ -189,14 +197,18 @@ class Generator(ABC):
         return misconception_stream(inputs, self.solve, self.misconceptions)
 
     def well_separated(self, inputs: Inputs) -> bool:
-        """Whether the right answer and every applicable misconception's answer are pairwise far apart.
+        """Whether the right answer and every applicable misconception's answer are pairwise far apart."""
+        return self.separated(self.answers(inputs))
+
+    def separated(self, answers: AnswerStream) -> bool:
+        """Whether the answers of a stream (see ``answers``) are pairwise far apart.
 
         Stops at the first pair that is too close, so a rejected draw skips the remaining misconceptions.
         """
         check = SeparationCheck(self.answer_fields)
         return all(
             check.add(answer, changes=() if misconception is None else misconception.changes)
-            for misconception, answer in self.answers(inputs)
+            for misconception, answer in answers
         )
 
     def grade(self, inputs: Inputs, submission: object) -> Grade:

@@ -16,6 +16,7 @@ import pytest
 
 import verifier
 from verifier import AnswerFormatError, FieldSpec, Generator
+from verifier.generator import seeded_rng
 
 SEEDS = range(200)
 GENERATORS = verifier.generators()
@@ -84,6 +85,15 @@ class TestContract:
                 assert set(got) == set(want), seed
                 for name in want:
                     np.testing.assert_array_equal(np.asarray(got[name]), np.asarray(want[name]), err_msg=name)
+
+    def test_admissible_is_acceptable_and_well_separated(self, generator: Generator) -> None:
+        """An override of ``admissible`` may share work between the two checks, never change the verdict."""
+        for seed in range(40):
+            rng = seeded_rng(seed)
+            for _ in range(5):  # raw draws, rejected ones included
+                inputs = generator.sample(rng)
+                verdict = generator.acceptable(inputs) and generator.well_separated(inputs)
+                assert generator.admissible(inputs) == verdict, seed
 
     def test_misconceptions_change_only_the_fields_they_declare(self, generator: Generator) -> None:
         """Outside ``changes`` a misconception's answer is exactly the right one: graders rely on it."""

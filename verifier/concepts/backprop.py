@@ -180,9 +180,7 @@ def mlp_forward(
     a1 = [f(z) for z in z1]
     z2 = affine(params.W2, a1, params.b2)
     value, delta2 = output_loss(z2, y, loss)
-    cache = MLPCache(
-        x=list(x), y=list(y), z1=z1, a1=a1, z2=z2, W2=params.W2, delta2=delta2, activation=activation_name
-    )
+    cache = MLPCache(list(x), list(y), z1, a1, z2, params.W2, delta2, activation_name)  # in field order
     return value, cache
 
 
@@ -229,35 +227,44 @@ def mlp_loss_and_grads(
 
 # --- misconceptions about backprop -----------------------------------------------------------------------
 # Each wrong belief is a wrong backward pass after the right forward pass: ``wrong_backward_*`` takes the
-# cache as ``mlp_backward`` does, and ``misconception_*`` runs it after the forward pass, with the same
-# arguments as ``mlp_loss_and_grads``.
+# cache as ``mlp_backward`` does, and the right gradients, whose unaffected parts it keeps (a wrong hidden
+# error leaves the output layer's gradients right); ``misconception_*`` runs it after the forward pass,
+# with the same arguments as ``mlp_loss_and_grads``.
 
-WrongBackward = Callable[[MLPCache], MLPGrads]
+WrongBackward = Callable[[MLPCache, MLPGrads], MLPGrads]
 
 
-def wrong_backward_missing_activation_derivative(cache: MLPCache) -> MLPGrads:
+def with_hidden_error(right: MLPGrads, cache: MLPCache, delta1: Sequence[float]) -> MLPGrads:
+    """The right gradients with the hidden layer's taken from another hidden error ``δ1``.
+
+    The output layer's gradients do not depend on ``δ1``, so they are the right ones, the same objects.
+    """
+    dW1, db1 = layer_grads(delta1, cache.x)
+    return right._replace(dW1=dW1, db1=db1)
+
+
+def wrong_backward_missing_activation_derivative(cache: MLPCache, right: MLPGrads) -> MLPGrads:
     """``δ1 = W2ᵀ δ2``, without the factor ``f'(z1)``."""
-    return backward_from_hidden_error(cache, transposed_matvec(cache.W2, cache.delta2))
+    return with_hidden_error(right, cache, transposed_matvec(cache.W2, cache.delta2))
 
 
-def wrong_backward_untransposed_weights(cache: MLPCache) -> MLPGrads:
+def wrong_backward_untransposed_weights(cache: MLPCache, right: MLPGrads) -> MLPGrads:
     """``δ1 = (W2 δ2) ⊙ f'(z1)``."""
-    return backward_from_hidden_error(cache, _times(matvec(cache.W2, cache.delta2), slope(cache, cache.z1)))
+    return with_hidden_error(right, cache, _times(matvec(cache.W2, cache.delta2), slope(cache, cache.z1)))
 
 
-def wrong_backward_outer_product_reversed(cache: MLPCache) -> MLPGrads:
+def wrong_backward_outer_product_reversed(_cache: MLPCache, right: MLPGrads) -> MLPGrads:
     """The right gradients with each weight gradient transposed."""
-    grads = mlp_backward(cache)
-    return grads._replace(dW1=transpose(grads.dW1), dW2=transpose(grads.dW2))
+    return right._replace(dW1=transpose(right.dW1), dW2=transpose(right.dW2))
 
 
-def wrong_backward_derivative_at_output(cache: MLPCache) -> MLPGrads:
+def wrong_backward_derivative_at_output(cache: MLPCache, right: MLPGrads) -> MLPGrads:
     """``δ1 = (W2ᵀ δ2) ⊙ f'(a1)``."""
     back = transposed_matvec(cache.W2, cache.delta2)
-    return backward_from_hidden_error(cache, _times(back, slope(cache, cache.a1)))
+    return with_hidden_error(right, cache, _times(back, slope(cache, cache.a1)))
 
 
-def wrong_backward_output_error_without_y(cache: MLPCache) -> MLPGrads:
+def wrong_backward_output_error_without_y(cache: MLPCache, _right: MLPGrads) -> MLPGrads:
     """The backward pass from ``δ2 = p`` instead of ``p − y`` (softmax cross-entropy)."""
     p = [d + t for d, t in zip(cache.delta2, cache.y, strict=True)]
     return mlp_backward(cache._replace(delta2=p))
@@ -272,7 +279,7 @@ def _after_forward(
     loss: LossName,
 ) -> tuple[float, MLPGrads]:
     value, cache = mlp_forward(x, y, params, activation_name=activation_name, loss=loss)
-    return value, wrong(cache)
+    return value, wrong(cache, mlp_backward(cache))
 
 
 def misconception_missing_activation_derivative(
@@ -532,17 +539,17 @@ def _mlp_answer(value: float, grads: MLPGrads) -> Answer:
 
 
 def _mlp_answer_like(value: float, grads: MLPGrads, right_grads: MLPGrads, right: Answer) -> Answer:
-    """:func:`_mlp_answer`, reusing the right answer's array for each gradient equal to the right one.
+    """:func:`_mlp_answer`, reusing the right answer's array for each gradient a wrong step kept.
 
     A misconception usually gets only some gradients wrong: sharing the right answer's arrays for the rest
     saves building them, and lets the separation check skip them as identical.
     """
     return {
         "loss": value,
-        "dW1": right["dW1"] if grads.dW1 == right_grads.dW1 else np.array(grads.dW1),
-        "db1": right["db1"] if grads.db1 == right_grads.db1 else np.array(grads.db1),
-        "dW2": right["dW2"] if grads.dW2 == right_grads.dW2 else np.array(grads.dW2),
-        "db2": right["db2"] if grads.db2 == right_grads.db2 else np.array(grads.db2),
+        "dW1": right["dW1"] if grads.dW1 is right_grads.dW1 else np.array(grads.dW1),
+        "db1": right["db1"] if grads.db1 is right_grads.db1 else np.array(grads.db1),
+        "dW2": right["dW2"] if grads.dW2 is right_grads.dW2 else np.array(grads.dW2),
+        "db2": right["db2"] if grads.db2 is right_grads.db2 else np.array(grads.db2),
     }
 
 
@@ -557,7 +564,7 @@ def _mlp_misconception(
 
     def answer(inputs: Inputs) -> Answer:
         value, cache = _mlp_forward(inputs)
-        return _mlp_answer(value, wrong(cache))
+        return _mlp_answer(value, wrong(cache, mlp_backward(cache)))
 
     misconception = Misconception(
         id=misconception_id, feedback=feedback, answer=answer, applies=applies, changes=changes
@@ -596,7 +603,16 @@ _MLP_SLICES = [
 _MLP_RANGES = [(low, high - low) for _, shape, low, high in _MLP_DRAWS for _ in range(math.prod(shape))]
 _MLP_UNIFORMS = _MLP_CHOICES + _MLP_STOPS[-1]
 
+# In the order the separation check meets them: the one most often too close to the right answer first
+# (f'(a1) is near f'(z1) for small z1), so most rejected draws stop after one wrong backward pass.
 _MLP_MISCONCEPTIONS = (
+    _mlp_misconception(
+        "backprop.derivative-at-output",
+        "You evaluated the activation's derivative at the output a₁; it is f′(z₁), at the pre-activation.",
+        wrong_backward_derivative_at_output,
+        ("dW1", "db1"),
+        applies=lambda inputs: inputs["activation"] != "relu",  # relu'(relu(z)) = relu'(z) off the kink
+    ),
     _mlp_misconception(
         "backprop.missing-activation-derivative",
         "You sent W₂ᵀδ₂ into the hidden layer without multiplying by the activation's slope f′(z₁).",
@@ -616,13 +632,6 @@ _MLP_MISCONCEPTIONS = (
         ("dW1", "dW2"),
     ),
     _mlp_misconception(
-        "backprop.derivative-at-output",
-        "You evaluated the activation's derivative at the output a₁; it is f′(z₁), at the pre-activation.",
-        wrong_backward_derivative_at_output,
-        ("dW1", "db1"),
-        applies=lambda inputs: inputs["activation"] != "relu",  # relu'(relu(z)) = relu'(z) off the kink
-    ),
-    _mlp_misconception(
         "backprop.output-error-without-y",
         "You used δ₂ = p; with softmax and cross-entropy the output error is p − y.",
         wrong_backward_output_error_without_y,
@@ -630,6 +639,42 @@ _MLP_MISCONCEPTIONS = (
         applies=lambda inputs: inputs["loss"] == "softmax_ce",
     ),
 )
+
+
+def _off_the_kink(q: _MLPQuestion) -> bool:
+    """ReLU's pre-activations are off the kink, with one unit active and one dead (other activations: True).
+
+    With both units active ReLU's gate changes nothing, with both dead every hidden gradient is 0, and
+    either way the question cannot show the gate.
+    """
+    if q.activation_name != "relu":
+        return True
+    z1 = affine(q.params.W1, q.x, q.params.b1)
+    return min(abs(z) for z in z1) >= KINK_MARGIN and min(z1) < 0 < max(z1)
+
+
+def _every_step_shows(cache: MLPCache) -> bool:
+    """Every active hidden unit receives an error through ``W2``, or ``dW1`` cannot show that step.
+
+    With softmax cross-entropy that error is exactly 0 for a unit whose column of ``W2`` repeats an entry,
+    since ``Σδ2 = 0``.
+    """
+    back = transposed_matvec(cache.W2, cache.delta2)
+    return all(
+        abs(error) >= MIN_BACK_ERROR
+        for error, gate in zip(back, slope(cache, cache.z1), strict=True)
+        if gate > 0
+    )
+
+
+def _mlp_answers(inputs: Inputs, value: float, cache: MLPCache) -> AnswerStream:
+    """``MLPGenerator.answers`` after the forward pass: each misconception is a wrong backward pass."""
+    grads = mlp_backward(cache)
+    right = _mlp_answer(value, grads)
+    explaining = yield None, right
+    for misconception, wrong in _MLP_MISCONCEPTIONS:
+        if misconception.applies_to(inputs) and misconception.could_explain(explaining):
+            yield misconception, _mlp_answer_like(value, wrong(cache, grads), grads, right)
 
 
 class MLPGenerator(Generator):
@@ -670,21 +715,18 @@ class MLPGenerator(Generator):
 
     def acceptable(self, inputs: Inputs) -> bool:
         q = _mlp_inputs(inputs)
-        if q.activation_name == "relu":
-            # Off the kink, and one unit active and one dead: with both active ReLU's gate changes nothing,
-            # with both dead every hidden gradient is 0, and either way the question cannot show the gate.
-            z1 = affine(q.params.W1, q.x, q.params.b1)
-            if min(abs(z) for z in z1) < KINK_MARGIN or not min(z1) < 0 < max(z1):
-                return False
+        if not _off_the_kink(q):
+            return False
         _value, cache = mlp_forward(q.x, q.y, q.params, activation_name=q.activation_name, loss=q.loss)
-        # Every active hidden unit receives an error through W2, or dW1 cannot show that step (with softmax
-        # cross-entropy it is exactly 0 for a unit whose column of W2 repeats an entry, since Σδ2 = 0).
-        back = transposed_matvec(cache.W2, cache.delta2)
-        return all(
-            abs(error) >= MIN_BACK_ERROR
-            for error, gate in zip(back, slope(cache, cache.z1), strict=True)
-            if gate > 0
-        )
+        return _every_step_shows(cache)
+
+    def admissible(self, inputs: Inputs) -> bool:
+        # ``acceptable`` and ``well_separated`` with one forward pass.
+        q = _mlp_inputs(inputs)
+        if not _off_the_kink(q):
+            return False
+        value, cache = mlp_forward(q.x, q.y, q.params, activation_name=q.activation_name, loss=q.loss)
+        return _every_step_shows(cache) and self.separated(_mlp_answers(inputs, value, cache))
 
     def prompt(self, inputs: Inputs) -> str:
         q = _mlp_inputs(inputs)
@@ -706,14 +748,7 @@ class MLPGenerator(Generator):
         return _mlp_answer(value, mlp_backward(cache))
 
     def answers(self, inputs: Inputs) -> AnswerStream:
-        # One forward pass: every misconception here is a wrong backward pass after it.
-        value, cache = _mlp_forward(inputs)
-        grads = mlp_backward(cache)
-        right = _mlp_answer(value, grads)
-        explaining = yield None, right
-        for misconception, wrong in _MLP_MISCONCEPTIONS:
-            if misconception.applies_to(inputs) and misconception.could_explain(explaining):
-                yield misconception, _mlp_answer_like(value, wrong(cache), grads, right)
+        return _mlp_answers(inputs, *_mlp_forward(inputs))
 
     def explain(self, inputs: Inputs) -> list[Step]:
         q = _mlp_inputs(inputs)
