@@ -9,9 +9,9 @@ the answer each known misconception produces on the same inputs, so feedback can
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Generator, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Generator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Literal, NamedTuple, cast
 
 import numpy as np
 
@@ -39,9 +39,12 @@ class FieldSpec:
     atol: float = ATOL
 
 
-@dataclass(frozen=True, slots=True)
-class FieldResult:
-    """How one field of a submission compared with the expected value."""
+class FieldResult(NamedTuple):
+    """How one field of a submission compared with the expected value.
+
+    Immutable like the other records here, but a NamedTuple: a grade builds one per field, and a frozen
+    dataclass's ``__init__`` costs five times as much.
+    """
 
     correct: bool
     expected: JsonValue
@@ -49,8 +52,7 @@ class FieldResult:
     error: float  # the largest absolute deviation over the field's elements
 
 
-@dataclass(frozen=True, slots=True)
-class Grade:
+class Grade(NamedTuple):
     """The verdict on a well-formed submission; ``score`` is the share of fields that are right."""
 
     correct: bool
@@ -85,7 +87,8 @@ class Misconception:
 
         A field outside ``changes`` is exactly the right answer's, so a submission wrong there is not it.
         """
-        return wrong is None or self.changes is None or all(name in self.changes for name in wrong)
+        changes = self.changes
+        return wrong is None or changes is None or all(map(changes.__contains__, wrong))
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:
@@ -258,10 +261,48 @@ def compare_field(expected: AnswerValue, got: FloatArray, spec: FieldSpec) -> tu
     return bool((deviation <= spec.atol + spec.rtol * np.abs(exp)).all()), error
 
 
+class _Layout:
+    """What a separation check needs to know of a generator's answer fields, worked out once per mapping."""
+
+    __slots__ = ("all_indices", "fields", "index", "names", "tolerances", "_changes")
+
+    def __init__(self, fields: Mapping[str, FieldSpec]) -> None:
+        self.fields = fields  # held so that its id() is not reused while this layout is cached
+        self.names = tuple(fields)
+        # (name, atol, rtol, exact, scalar) per field
+        self.tolerances = tuple(
+            (name, spec.atol, spec.rtol, spec.dtype == "int", spec.shape == ())
+            for name, spec in fields.items()
+        )
+        self.index = {name: index for index, name in enumerate(fields)}
+        self.all_indices = tuple(range(len(fields)))
+        self._changes: dict[tuple[str, ...], tuple[tuple[int, ...], frozenset[int]]] = {}
+
+    def changed(self, changes: Collection[str]) -> tuple[tuple[int, ...], frozenset[int]]:
+        """The indices of the fields named in ``changes``, in order and as a set."""
+        key = tuple(changes)
+        found = self._changes.get(key)
+        if found is None:
+            indices = tuple(self.index[name] for name in key)
+            found = self._changes[key] = (indices, frozenset(indices))
+        return found
+
+
+_LAYOUTS: dict[int, _Layout] = {}
+
+
+def _layout(fields: Mapping[str, FieldSpec]) -> _Layout:
+    """The layout of ``fields``; generators pass the same class-level mapping on every call."""
+    layout = _LAYOUTS.get(id(fields))
+    if layout is None or layout.fields is not fields:
+        layout = _LAYOUTS[id(fields)] = _Layout(fields)
+    return layout
+
+
 # An answer recorded by SeparationCheck: its field values, their flattened floats (filled in when first
-# compared), the indices of the fields in which it may differ from the right answer, and whether those are
-# declared (a misconception's ``changes``) or simply every field.
-_Recorded = tuple[list[object], list[list[float] | None], tuple[int, ...], bool]
+# compared), the indices of the fields in which it may differ from the right answer, and those indices as
+# a set when they are declared (a misconception's ``changes``), None when they are simply every field.
+_Recorded = tuple[list[object], list[list[float] | None], tuple[int, ...], frozenset[int] | None]
 
 
 class SeparationCheck:
@@ -273,15 +314,10 @@ class SeparationCheck:
     that holds the very same object in both; an array field is flattened to floats at most once.
     """
 
-    __slots__ = ("_fields", "_index", "_seen")
+    __slots__ = ("_layout", "_seen")
 
     def __init__(self, fields: Mapping[str, FieldSpec]) -> None:
-        # (name, atol, rtol, exact, scalar) per field
-        self._fields = [
-            (name, spec.atol, spec.rtol, spec.dtype == "int", spec.shape == ())
-            for name, spec in fields.items()
-        ]
-        self._index = {name: index for index, name in enumerate(fields)}
+        self._layout = _layout(fields)
         self._seen: list[_Recorded] = []
 
     def add(self, answer: Answer, *, changes: Collection[str] | None = None) -> bool:
@@ -292,12 +328,17 @@ class SeparationCheck:
         differs from the right one they are equal, and that field is not compared. Declared changes are
         only sound when the right answer is the first one added, as ``generate`` does.
         """
-        values: list[object] = [answer[field[0]] for field in self._fields]
+        layout = self._layout
+        values: list[object] = [answer[name] for name in layout.names]
+        indices, declared = (layout.all_indices, None) if changes is None else layout.changed(changes)
         flats: list[list[float] | None] = [None] * len(values)
-        declared = changes is not None
-        indices = tuple(self._index[n] for n in changes) if changes is not None else tuple(range(len(values)))
         recorded = (values, flats, indices, declared)
         for earlier in self._seen:
+            earlier_declared = earlier[3]
+            if declared and earlier_declared and declared.isdisjoint(earlier_declared):
+                # Each differs from the right answer only where the other equals it, and each was already
+                # found far from the right answer (it is recorded first): so they are far apart too.
+                continue
             if not self._apart(recorded, earlier):
                 return False
         self._seen.append(recorded)
@@ -305,18 +346,14 @@ class SeparationCheck:
 
     def _apart(self, first: _Recorded, second: _Recorded) -> bool:
         """:func:`separated` for two recorded answers."""
-        first_values, first_flats, first_changes, first_declared = first
-        second_values, second_flats, second_changes, second_declared = second
-        if first_declared and second_declared and first_changes and second_changes:
-            if not set(first_changes).intersection(second_changes):
-                # Each differs from the right answer only where the other equals it, and each was already
-                # found far from the right answer (it is recorded first): so they are far apart too.
-                return True
+        first_values, first_flats, first_changes, _ = first
+        second_values, second_flats, second_changes, _ = second
+        tolerances = self._layout.tolerances
         for index in first_changes + second_changes:  # a field in both is compared twice: harmless
             a, b = first_values[index], second_values[index]
             if a is b:
                 continue
-            name, atol, rtol, exact, scalar = self._fields[index]
+            name, atol, rtol, exact, scalar = tolerances[index]
             xs: list[float] | None
             ys: list[float] | None
             if scalar:
@@ -374,18 +411,6 @@ def misconception_stream(
             yield misconception, misconception.answer(inputs)
 
 
-def _explaining(
-    answers: AnswerStream, wrong: Collection[str]
-) -> Iterator[tuple[Misconception | None, Answer]]:
-    """The rest of a stream whose right answer has been read, told which fields are wrong."""
-    try:
-        first = answers.send(wrong)
-    except StopIteration:
-        return
-    yield first
-    yield from answers
-
-
 def grade_submission(
     fields: Mapping[str, FieldSpec],
     inputs: Inputs,
@@ -420,7 +445,7 @@ def grade_answers(fields: Mapping[str, FieldSpec], submission: object, answers: 
         flat, got_json = got[name]
         value = expected[name]
         ok, error = _compare_flat(flat_floats(value), flat, spec)
-        results[name] = FieldResult(correct=ok, expected=to_jsonable(value), got=got_json, error=error)
+        results[name] = FieldResult(ok, to_jsonable(value), got_json, error)  # positional: the hot path
         if not ok:
             wrong.append(name)
     if not wrong:
@@ -432,14 +457,21 @@ def grade_answers(fields: Mapping[str, FieldSpec], submission: object, answers: 
         return all(_compare_flat(flat_floats(answer[n]), got[n][0], fields[n])[0] for n in names)
 
     named: Misconception | None = None
-    for misconception, answer in _explaining(answers, wrong):
-        if misconception is None or not agrees(answer, wrong):
-            continue
-        if agrees(answer, right):
-            named = misconception  # explains the whole submission: no better match exists
-            break
-        if named is None:
-            named = misconception  # explains the wrong fields; a later one may explain everything
+    # The rest of the stream, told which fields are wrong (see AnswerStream).
+    item: tuple[Misconception | None, Answer] | None
+    try:
+        item = answers.send(wrong)
+    except StopIteration:
+        item = None
+    while item is not None:
+        misconception, answer = item
+        if misconception is not None and agrees(answer, wrong):
+            if agrees(answer, right):
+                named = misconception  # explains the whole submission: no better match exists
+                break
+            if named is None:
+                named = misconception  # explains the wrong fields; a later one may explain everything
+        item = next(answers, None)
     if named is not None:
         return Grade(
             correct=False, score=score, fields=results, misconception=named.id, feedback=named.feedback
