@@ -1,23 +1,44 @@
 """LaTeX snippets for prompts and worked steps, so every generator prints numbers the same way."""
 
 from collections.abc import Sequence
-from functools import lru_cache
 
 import numpy as np
 
 from verifier._types import FloatArray
 
 
-# Prompts print the same few hand-workable numbers (0.5, -1.2, ...) over and over: remember their text.
-@lru_cache(maxsize=4096)
-def _fixed(value: float, decimals: int) -> str:
-    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+class _FixedText(dict[float, str]):
+    """The text of numbers at one precision, remembered: prompts print the same few hand-workable numbers
+    (0.5, -1.2, ...) over and over, and a dict lookup costs a fraction of formatting or ``lru_cache``."""
+
+    __slots__ = ("decimals",)
+    limit = 4096  # past this many numbers, format without remembering
+
+    def __init__(self, decimals: int) -> None:
+        super().__init__()
+        self.decimals = decimals
+
+    def __missing__(self, value: float) -> str:
+        text = f"{value:.{self.decimals}f}".rstrip("0").rstrip(".")
+        text = "0" if text in ("-0", "") else text
+        if len(self) < self.limit:
+            self[value] = text
+        return text
+
+
+_TEXT_BY_DECIMALS: dict[int, _FixedText] = {}
+
+
+def _fixed_text(decimals: int) -> _FixedText:
+    texts = _TEXT_BY_DECIMALS.get(decimals)
+    if texts is None:
+        texts = _TEXT_BY_DECIMALS[decimals] = _FixedText(decimals)
+    return texts
 
 
 def num(value: float, *, decimals: int = 4) -> str:
     """A number with trailing zeros dropped: ``0.5``, ``-1.25``, ``3``."""
-    return _fixed(value, decimals)
+    return _fixed_text(decimals)[value]
 
 
 def _rows(values: FloatArray | Sequence[float] | Sequence[Sequence[float]]) -> list[list[float]] | None:
@@ -42,5 +63,6 @@ def matrix(values: FloatArray | Sequence[float] | Sequence[Sequence[float]], *, 
     rows = _rows(values)
     if rows is None:
         return num(float(np.asarray(values, dtype=np.float64)), decimals=decimals)
-    body = r" \\ ".join(" & ".join([_fixed(v, decimals) for v in row]) for row in rows)
+    text = _fixed_text(decimals)
+    body = r" \\ ".join([" & ".join(map(text.__getitem__, row)) for row in rows])
     return r"\begin{bmatrix}" + body + r"\end{bmatrix}"
