@@ -15,7 +15,7 @@ from typing import Literal, NamedTuple, cast
 
 import numpy as np
 
-from verifier._types import Answer, AnswerValue, FloatArray, Inputs, JsonValue
+from verifier._types import Answer, AnswerValue, FloatArray, Inputs, JsonValue, StreamAnswer
 from verifier.jsonsafe import to_jsonable
 
 RTOL = 1e-2
@@ -204,7 +204,7 @@ def _parse_flat(name: str, value: object, spec: FieldSpec) -> tuple[list[float],
 
 
 def flat_floats(value: object) -> list[float]:
-    """An answer value (float, int, array or nested list) as a flat list of Python floats."""
+    """An answer value (float, int, array or nested list) as a flat list of Python floats, to read only."""
     kind = type(value)
     if kind is np.ndarray:  # the usual case first: one type check per value
         array: FloatArray = value  # type: ignore[assignment]
@@ -216,8 +216,11 @@ def flat_floats(value: object) -> list[float]:
         return [value]  # type: ignore[list-item]
     if isinstance(value, float | int):
         return [float(value)]
-    if isinstance(value, list) and all(type(item) is float for item in value):
-        return list(value)
+    if kind is list:  # a vector or matrix of floats, as an answer stream may carry it (see StreamAnswer)
+        items: list[float] | list[list[float]] = value  # type: ignore[assignment]
+        if items and type(items[0]) is list:
+            return [item for row in items for item in row]
+        return items  # type: ignore[return-value]  # not copied: callers only read it
     flat = np.asarray(value, dtype=np.float64).ravel().tolist()
     return flat
 
@@ -320,7 +323,7 @@ class SeparationCheck:
         self._layout = _layout(fields)
         self._seen: list[_Recorded] = []
 
-    def add(self, answer: Answer, *, changes: Collection[str] | None = None) -> bool:
+    def add(self, answer: StreamAnswer, *, changes: Collection[str] | None = None) -> bool:
         """Record ``answer``; False when it is too close to an answer added before.
 
         ``changes``: the fields in which ``answer`` may differ from the right answer (``()`` for the right
@@ -397,8 +400,9 @@ def _feedback_for_wrong(wrong: Sequence[str]) -> str:
 # What a grader compares a submission with: the right answer first, paired with None, then each applicable
 # misconception with its answer, in the generator's order, each computed only when reached. A grader may
 # ``send`` the names of the fields a submission got wrong instead of asking for the second item: the stream
-# then leaves out the misconceptions that cannot explain them (``Misconception.could_explain``).
-AnswerStream = Generator[tuple[Misconception | None, Answer], Collection[str] | None, None]
+# then leaves out the misconceptions that cannot explain them (``Misconception.could_explain``). Each answer
+# equals ``solve``'s or the misconception's ``answer``, though a vector may come as a list (StreamAnswer).
+AnswerStream = Generator[tuple[Misconception | None, StreamAnswer], Collection[str] | None, None]
 
 
 def misconception_stream(
@@ -445,7 +449,9 @@ def grade_answers(fields: Mapping[str, FieldSpec], submission: object, answers: 
         flat, got_json = got[name]
         value = expected[name]
         ok, error = _compare_flat(flat_floats(value), flat, spec)
-        results[name] = FieldResult(ok, to_jsonable(value), got_json, error)  # positional: the hot path
+        # A list in a stream answer is floats already (see StreamAnswer); positional: the hot path.
+        expected_json = cast(JsonValue, value) if type(value) is list else to_jsonable(value)
+        results[name] = FieldResult(ok, expected_json, got_json, error)
         if not ok:
             wrong.append(name)
     if not wrong:
@@ -453,12 +459,12 @@ def grade_answers(fields: Mapping[str, FieldSpec], submission: object, answers: 
     score = (len(fields) - len(wrong)) / len(fields)
     right = [name for name in fields if name not in wrong]
 
-    def agrees(answer: Answer, names: list[str]) -> bool:
+    def agrees(answer: StreamAnswer, names: list[str]) -> bool:
         return all(_compare_flat(flat_floats(answer[n]), got[n][0], fields[n])[0] for n in names)
 
     named: Misconception | None = None
     # The rest of the stream, told which fields are wrong (see AnswerStream).
-    item: tuple[Misconception | None, Answer] | None
+    item: tuple[Misconception | None, StreamAnswer] | None
     try:
         item = answers.send(wrong)
     except StopIteration:

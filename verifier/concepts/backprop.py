@@ -31,7 +31,7 @@ from typing import Literal, NamedTuple, TypeAlias, get_args
 
 import numpy as np
 
-from verifier._types import Answer, FloatArray, Inputs, InputValue
+from verifier._types import Answer, FloatArray, Inputs, InputValue, StreamAnswer
 from verifier.concepts.activations import scalar_activation, softmax_ce_values
 from verifier.generator import Generator, Step, as_array, as_float
 from verifier.gradcheck import relative_error
@@ -204,7 +204,7 @@ def backward_from_hidden_error(cache: MLPCache, delta1: Sequence[float]) -> MLPG
     """Both layers' gradients from the output error in the cache and a hidden error ``δ1``."""
     dW2, db2 = layer_grads(cache.delta2, cache.a1)
     dW1, db1 = layer_grads(delta1, cache.x)
-    return MLPGrads(dW1=dW1, db1=db1, dW2=dW2, db2=db2)
+    return MLPGrads(dW1, db1, dW2, db2)
 
 
 def mlp_backward(cache: MLPCache) -> MLPGrads:
@@ -240,7 +240,7 @@ def with_hidden_error(right: MLPGrads, cache: MLPCache, delta1: Sequence[float])
     The output layer's gradients do not depend on ``δ1``, so they are the right ones, the same objects.
     """
     dW1, db1 = layer_grads(delta1, cache.x)
-    return right._replace(dW1=dW1, db1=db1)
+    return MLPGrads(dW1, db1, right.dW2, right.db2)
 
 
 def wrong_backward_missing_activation_derivative(cache: MLPCache, right: MLPGrads) -> MLPGrads:
@@ -255,7 +255,7 @@ def wrong_backward_untransposed_weights(cache: MLPCache, right: MLPGrads) -> MLP
 
 def wrong_backward_outer_product_reversed(_cache: MLPCache, right: MLPGrads) -> MLPGrads:
     """The right gradients with each weight gradient transposed."""
-    return right._replace(dW1=transpose(right.dW1), dW2=transpose(right.dW2))
+    return MLPGrads(transpose(right.dW1), right.db1, transpose(right.dW2), right.db2)
 
 
 def wrong_backward_derivative_at_output(cache: MLPCache, right: MLPGrads) -> MLPGrads:
@@ -518,7 +518,7 @@ def _mlp_inputs(inputs: Inputs) -> _MLPQuestion:
     if loss not in LOSSES:
         raise ValueError(f"unknown loss: {loss!r}")
     params = MLPParams(
-        W1=_matrix(inputs["W1"]), b1=_vector(inputs["b1"]), W2=_matrix(inputs["W2"]), b2=_vector(inputs["b2"])
+        _matrix(inputs["W1"]), _vector(inputs["b1"]), _matrix(inputs["W2"]), _vector(inputs["b2"])
     )
     return _MLPQuestion(_vector(inputs["x"]), _vector(inputs["y"]), params, activation_name, loss)
 
@@ -538,19 +538,13 @@ def _mlp_answer(value: float, grads: MLPGrads) -> Answer:
     }
 
 
-def _mlp_answer_like(value: float, grads: MLPGrads, right_grads: MLPGrads, right: Answer) -> Answer:
-    """:func:`_mlp_answer`, reusing the right answer's array for each gradient a wrong step kept.
+def _mlp_stream_answer(value: float, grads: MLPGrads) -> StreamAnswer:
+    """:func:`_mlp_answer` with the gradients as the lists they were computed as (see ``StreamAnswer``).
 
-    A misconception usually gets only some gradients wrong: sharing the right answer's arrays for the rest
-    saves building them, and lets the separation check skip them as identical.
+    A wrong backward pass keeps the right answer's lists for the gradients it does not touch, so the
+    separation check skips them as the same objects.
     """
-    return {
-        "loss": value,
-        "dW1": right["dW1"] if grads.dW1 is right_grads.dW1 else np.array(grads.dW1),
-        "db1": right["db1"] if grads.db1 is right_grads.db1 else np.array(grads.db1),
-        "dW2": right["dW2"] if grads.dW2 is right_grads.dW2 else np.array(grads.dW2),
-        "db2": right["db2"] if grads.db2 is right_grads.db2 else np.array(grads.db2),
-    }
+    return {"loss": value, "dW1": grads.dW1, "db1": grads.db1, "dW2": grads.dW2, "db2": grads.db2}
 
 
 def _mlp_misconception(
@@ -670,11 +664,10 @@ def _every_step_shows(cache: MLPCache) -> bool:
 def _mlp_answers(inputs: Inputs, value: float, cache: MLPCache) -> AnswerStream:
     """``MLPGenerator.answers`` after the forward pass: each misconception is a wrong backward pass."""
     grads = mlp_backward(cache)
-    right = _mlp_answer(value, grads)
-    explaining = yield None, right
+    explaining = yield None, _mlp_stream_answer(value, grads)
     for misconception, wrong in _MLP_MISCONCEPTIONS:
         if misconception.applies_to(inputs) and misconception.could_explain(explaining):
-            yield misconception, _mlp_answer_like(value, wrong(cache, grads), grads, right)
+            yield misconception, _mlp_stream_answer(value, wrong(cache, grads))
 
 
 class MLPGenerator(Generator):
