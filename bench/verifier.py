@@ -19,6 +19,7 @@ something else fails the run instead of flattering a ratio; a generator without 
 The targets are for an idle core: on a shared machine, compare runs rather than reading one number.
 
     .venv/bin/python bench/verifier.py [--quick] [--cpu N] [--only TEXT] [--strict]
+    .venv/bin/python bench/verifier.py --profile backprop.mlp   # where a cycle's time goes (pyinstrument)
 
 Exit status: 2 when a torch path is missing or disagrees with ``solve``; with ``--strict``, 1 when a target
 is missed (by default a missed target is reported and the run still exits 0, so ``make bench`` goes on to
@@ -406,6 +407,22 @@ def time_per_call(
     return statistics.median(samples)
 
 
+def profile_cycles(generator: Generator, seeds: Sequence[int]) -> str:
+    """The whole-cycle loop of :func:`time_cycles` under pyinstrument, as a call tree (what to optimize)."""
+    from pyinstrument import Profiler  # a dev extra, needed only here
+
+    profiler = Profiler(interval=0.0001)
+    profiler.start()
+    for seed in seeds:
+        question = generator.generate(seed)
+        generator.grade(
+            question.inputs, wrong_answer(generator.solve(question.inputs), generator.answer_fields, seed)
+        )
+    profiler.stop()
+    text: str = profiler.output_text(unicode=True, color=False)
+    return text
+
+
 def pin_to_one_core(cpu: int | None) -> int:
     """Pin this process to one core (the last allowed one unless ``cpu`` is given) and torch to one thread."""
     allowed = sorted(os.sched_getaffinity(0))
@@ -421,7 +438,11 @@ def main() -> int:
     parser.add_argument("--cpu", type=int, default=None, help="core to pin to (default: the last allowed)")
     parser.add_argument("--only", default="", help="time only generators whose id contains this text")
     parser.add_argument("--strict", action="store_true", help="exit with status 1 when a target is missed")
+    parser.add_argument("--profile", metavar="ID", help="print where one generator's cycles spend their time")
     args = parser.parse_args()
+    if args.profile:
+        print(profile_cycles(verifier.get(args.profile), range(100_000, 100_000 + 5_000)))
+        return 0
     cycle_seeds = range(100_000, 100_000 + (200 if args.quick else 1000))
     passes = 2 if args.quick else 5
     solve_inputs_count, repeats = (20, 15) if args.quick else (50, 41)
