@@ -661,6 +661,14 @@ def _every_step_shows(cache: MLPCache) -> bool:
     )
 
 
+def _acceptable_forward(q: _MLPQuestion) -> tuple[float, MLPCache] | None:
+    """The forward pass of an acceptable question (off the kink, every step shows), else None."""
+    if not _off_the_kink(q):
+        return None
+    value, cache = mlp_forward(q.x, q.y, q.params, activation_name=q.activation_name, loss=q.loss)
+    return (value, cache) if _every_step_shows(cache) else None
+
+
 def _mlp_answers(inputs: Inputs, value: float, cache: MLPCache) -> AnswerStream:
     """``MLPGenerator.answers`` after the forward pass: each misconception is a wrong backward pass."""
     grads = mlp_backward(cache)
@@ -707,19 +715,12 @@ class MLPGenerator(Generator):
         return {**inputs, "activation": activation_name, "loss": loss}
 
     def acceptable(self, inputs: Inputs) -> bool:
-        q = _mlp_inputs(inputs)
-        if not _off_the_kink(q):
-            return False
-        _value, cache = mlp_forward(q.x, q.y, q.params, activation_name=q.activation_name, loss=q.loss)
-        return _every_step_shows(cache)
+        return _acceptable_forward(_mlp_inputs(inputs)) is not None
 
     def admissible(self, inputs: Inputs) -> bool:
         # ``acceptable`` and ``well_separated`` with one forward pass.
-        q = _mlp_inputs(inputs)
-        if not _off_the_kink(q):
-            return False
-        value, cache = mlp_forward(q.x, q.y, q.params, activation_name=q.activation_name, loss=q.loss)
-        return _every_step_shows(cache) and self.separated(_mlp_answers(inputs, value, cache))
+        forward = _acceptable_forward(_mlp_inputs(inputs))
+        return forward is not None and self.separated(_mlp_answers(inputs, *forward))
 
     def prompt(self, inputs: Inputs) -> str:
         q = _mlp_inputs(inputs)
