@@ -292,12 +292,15 @@ class _Layout:
 
 
 _LAYOUTS: dict[int, _Layout] = {}
+_MAX_LAYOUTS = 256  # generators hold one mapping each; throwaway mappings (tests) must not pile up
 
 
 def _layout(fields: Mapping[str, FieldSpec]) -> _Layout:
     """The layout of ``fields``; generators pass the same class-level mapping on every call."""
     layout = _LAYOUTS.get(id(fields))
     if layout is None or layout.fields is not fields:
+        if len(_LAYOUTS) >= _MAX_LAYOUTS:
+            _LAYOUTS.clear()
         layout = _LAYOUTS[id(fields)] = _Layout(fields)
     return layout
 
