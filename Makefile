@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: serve test lint typecheck pytest bench install install-dev web chromium clean
+.PHONY: serve test lint typecheck pytest bench install install-dev web chromium wrk clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,7 +52,11 @@ pytest: install-dev web chromium
 
 test: chromium web lint typecheck pytest
 
-bench: install-dev web chromium
+# bench/api.py loads the server with wrk: a Python client saturates before the server does.
+wrk:
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y wrk; }
+
+bench: install-dev web chromium wrk
 	$(BIN)/python bench/verifier.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/study.py

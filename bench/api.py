@@ -198,6 +198,8 @@ def main() -> None:
         print(
             f"client: {client}, {args.connections} connections, {args.seconds} s per endpoint, one uvicorn worker each"
         )
+        if client == "httpx":
+            print("caution: without wrk the Python client is likely the bottleneck (`make wrk` installs it)")
         with (
             uvicorn("bare_app:app", {}, factory=False, cwd=workdir, health="/constant") as bare,
             uvicorn("service.main:create_app", env, factory=True, cwd=ROOT, health="/healthz") as service,
