@@ -16,6 +16,7 @@ from rich.table import Table
 import verifier
 from service import readme
 from service.config import PROJECT_ROOT, get_settings
+from service.content.lint import content_warnings
 from service.content.loader import SyncReport
 from service.content.service import check_content, load_content
 from service.db import migrate
@@ -62,18 +63,26 @@ def db_upgrade() -> None:
 
 @content_app.command("check")
 def content_check() -> None:
-    """Parse every deck; print each error as file:line: message, or a one-line summary."""
+    """Parse every deck; print each error and warning as file:line: ..., then a one-line summary.
+
+    Only errors fail the check (exit 1); warnings (long answers, near-duplicate questions, vague
+    sources) are advice for the author and leave the exit code alone.
+    """
     try:
         parsed = check_content(get_settings().content_dir)
     except ContentError as exc:
         err.print(exc.message, markup=False)
         raise typer.Exit(1) from None
+    for issue in parsed.issues:
+        err.print(str(issue), markup=False, highlight=False, soft_wrap=True)
+    warnings = content_warnings(parsed.cards)
+    for warning in warnings:
+        err.print(str(warning), markup=False, highlight=False, soft_wrap=True)
     if parsed.issues:
-        for issue in parsed.issues:
-            err.print(str(issue), markup=False, highlight=False, soft_wrap=True)
-        err.print(f"{len(parsed.issues)} error(s)")
+        err.print(f"{len(parsed.issues)} error(s), {len(warnings)} warning(s)")
         raise typer.Exit(1)
-    out.print(f"ok: {len(parsed.decks)} decks, {len(parsed.cards)} cards")
+    summary = f"ok: {len(parsed.decks)} decks, {len(parsed.cards)} cards"
+    out.print(f"{summary}, {len(warnings)} warning(s)" if warnings else summary)
 
 
 def _print_sync(report: SyncReport | None) -> None:

@@ -58,6 +58,29 @@ def test_check_lists_every_error_of_a_broken_deck_with_file_and_line(
     assert "error(s)" in errors
 
 
+def test_check_prints_warnings_with_file_and_line_but_still_passes(tmp_path: Path) -> None:
+    decks = [
+        DeckSpec(
+            "alpha",
+            cards=[
+                CardSpec("a-one", front="What is the dead ReLU problem?", source="the internet"),
+                CardSpec("a-two", front="What is a dead ReLU problem?", back=" ".join(["word"] * 120)),
+            ],
+        )
+    ]
+    directory = write_decks(tmp_path / "content", decks)
+    deck = next(directory.glob("01-*.md"))
+    result = dlquiz("content", "check", env={"DLQUIZ_CONTENT_DIR": str(directory)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok: 1 decks, 2 cards, 3 warning(s)")
+    # deck_markdown: front matter is lines 1-6, the first heading is line 8, the second line 13
+    assert f"{deck}:8: warning: 'a-one': source 'the internet'" in result.stderr
+    assert f"{deck}:13: warning: 'a-two': the spoken answer has 120 words" in result.stderr
+    assert (
+        f"{deck}:13: warning: 'a-two': question is a near-duplicate of 'a-one' at {deck}:8" in result.stderr
+    )
+
+
 def test_sync_edit_and_removal_show_through_the_api(
     fresh_database: Callable[[str], str], tmp_path: Path
 ) -> None:
