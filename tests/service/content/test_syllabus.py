@@ -10,7 +10,7 @@ from service.content.service import check_content
 DECKS = ["overfitting", "backprop", "activations", "batchnorm", "regularization", "dropout", "practice"]
 
 
-def test_seven_decks_in_syllabus_order_with_at_least_100_cards(content_dir: Path) -> None:
+def test_seven_decks_in_syllabus_order_with_at_least_240_cards(content_dir: Path) -> None:
     parsed = check_content(content_dir)
     assert parsed.issues == []
     assert [deck.id for deck in parsed.decks] == DECKS
