@@ -110,16 +110,18 @@ def populate(engine: Engine, settings: Settings, content_dir: Path) -> list[int]
         )
     generator = verifier.get(NUMERIC_GENERATOR)
     with transaction(factory) as session:
-        card = session.scalars(select(Card).where(Card.id == "a-num")).one()
+        numeric = session.scalars(select(Card).where(Card.id == "a-num")).one()
         instance = quiz_service.new_instance(
-            session, NUMERIC_GENERATOR, seed=11, now=T0, user_id=ada, card_key=card.key
+            session, NUMERIC_GENERATOR, seed=11, now=T0, user_id=ada, card_key=numeric.key
         )
         right = verifier.to_jsonable(generator.solve(instance.inputs))
+        assert isinstance(right, dict)
         wrong = {
             name: -1.0 if not isinstance(value, list) else [-1.0] * len(value)
             for name, value in right.items()
         }
-        for number, answer in enumerate([wrong, right]):
+        answers: list[dict[str, Any]] = [wrong, right]
+        for number, answer in enumerate(answers):
             quiz_service.answer_question(
                 session,
                 instance.id,
