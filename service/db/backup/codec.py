@@ -1,4 +1,4 @@
-"""Column values to and from the JSON scalars a backup stores, chosen by the column's SQL type.
+"""Column values to and from the JSON scalars a backup stores, chosen by the column's type.
 
 A backup restores into SQLite or PostgreSQL, so no value may depend on how one driver hands it out:
 datetimes are ISO 8601 with their offset (tz-aware columns come back aware), bytes are base64, decimals
@@ -6,7 +6,8 @@ are strings, and JSON columns are kept as their JSON *text*. The text keeps apar
 cannot: SQL NULL (``None`` in the dump) and a stored JSON ``null`` (the text ``"null"``). Every other
 type the schema uses (integers, floats, strings, booleans) is a JSON scalar already; Python's ``json``
 writes floats with ``repr``, so they round-trip exactly. A column of any other type makes the backup
-fail at its start, so a new type gets a codec before it can lose data.
+fail at its start (an ``Interval`` too, though it is stored as a datetime on SQLite), so a new type
+gets a codec before it can lose data.
 """
 
 from __future__ import annotations
@@ -21,25 +22,13 @@ from typing import Any
 
 from sqlalchemy import JSON, Column, Text, cast, null
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.types import (
-    Boolean,
-    Date,
-    DateTime,
-    Enum,
-    Float,
-    Integer,
-    LargeBinary,
-    Numeric,
-    String,
-    Time,
-    TypeDecorator,
-    TypeEngine,
-)
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 JsonScalar = str | int | float | bool | None
 
-# Types whose values are JSON scalars as they come: stored and bound unchanged.
-_PLAIN_TYPES: tuple[type[TypeEngine[Any]], ...] = (Boolean, Float, Integer, String, Enum)
+# Python types that are JSON scalars as they come: stored and bound unchanged (bool before int
+# would not matter: both are written as they are).
+_PLAIN_TYPES: tuple[type, ...] = (bool, int, float, str)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,35 +59,51 @@ def _decode_json(text: JsonScalar) -> Any:
     return JSON.NULL if value is None else value
 
 
-def _base_type(column: Column[Any]) -> TypeEngine[Any]:
+def _is_json(column: Column[Any]) -> bool:
     column_type: TypeEngine[Any] = column.type
     while isinstance(column_type, TypeDecorator):
         column_type = column_type.impl_instance
-    return column_type
+    return isinstance(column_type, JSON)
+
+
+def _python_type(column: Column[Any]) -> type:
+    """What the column's values are in Python; a TypeDecorator that does not say (``object``, as
+    :class:`UTCDateTime`) hands out what its implementation type does."""
+    column_type: TypeEngine[Any] = column.type
+    try:
+        python_type: type = column_type.python_type
+        while python_type is object and isinstance(column_type, TypeDecorator):
+            column_type = column_type.impl_instance
+            python_type = column_type.python_type
+    except NotImplementedError:
+        raise TypeError(f"no backup codec for column {column} of type {column.type!r}") from None
+    return python_type
 
 
 def codec_for(column: Column[Any]) -> ColumnCodec:
-    """The codec for ``column``; raises ``TypeError`` for a type no codec covers."""
-    base = _base_type(column)
+    """The codec for ``column``, chosen by the Python type its values have (a TypeDecorator such as
+    :class:`UTCDateTime` counts as what it hands out); raises ``TypeError`` for any other type."""
     name = column.name
-    if isinstance(base, JSON):
+    if _is_json(column):
         # The text as stored (a cast, so PostgreSQL's json and SQLite's TEXT both read as text).
         return ColumnCodec(name, cast(column, Text).label(name), _same, _decode_json)
-    if isinstance(base, DateTime):
+    python_type = _python_type(column)
+    # datetime before date: a datetime is a date too.
+    if issubclass(python_type, datetime):
         return ColumnCodec(name, column, _optional(datetime.isoformat), _optional(datetime.fromisoformat))
-    if isinstance(base, Date):
+    if issubclass(python_type, date):
         return ColumnCodec(name, column, _optional(date.isoformat), _optional(date.fromisoformat))
-    if isinstance(base, Time):
+    if issubclass(python_type, time):
         return ColumnCodec(name, column, _optional(time.isoformat), _optional(time.fromisoformat))
-    if isinstance(base, LargeBinary):
+    if issubclass(python_type, bytes):
         return ColumnCodec(
             name,
             column,
             _optional(lambda raw: base64.b64encode(bytes(raw)).decode("ascii")),
             _optional(base64.b64decode),
         )
-    if isinstance(base, Numeric) and not isinstance(base, Float):
+    if issubclass(python_type, Decimal):
         return ColumnCodec(name, column, _optional(str), _optional(Decimal))
-    if isinstance(base, _PLAIN_TYPES):
+    if python_type in _PLAIN_TYPES:
         return ColumnCodec(name, column, _same, _same)
     raise TypeError(f"no backup codec for column {column} of type {column.type!r}")
