@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, Table, func, select, text
+from sqlalchemy.exc import DBAPIError
 
 import service.db.models  # noqa: F401 - registers every table on Base.metadata
 from service.db import migrate
@@ -133,17 +134,26 @@ class _Loader:
     def add(self, row: Row) -> None:
         if len(row) != len(self.codecs):
             raise BackupError(f"a row of '{self.table.name}' has {len(row)} values, not {len(self.codecs)}")
-        self.batch.append(
-            {codec.name: codec.decode(value) for codec, value in zip(self.codecs, row, strict=True)}
-        )
+        try:
+            decoded = {codec.name: codec.decode(value) for codec, value in zip(self.codecs, row, strict=True)}
+        except (ValueError, TypeError) as exc:
+            raise BackupError(
+                f"a row of '{self.table.name}' has a value that is not its column's: {exc}"
+            ) from exc
+        self.batch.append(decoded)
         self.count += 1
         if len(self.batch) >= BATCH_ROWS:
             self.flush()
 
     def flush(self) -> None:
-        if self.batch:
+        if not self.batch:
+            return
+        try:
             self.connection.execute(self.table.insert(), self.batch)
-            self.batch = []
+        except DBAPIError as exc:
+            # e.g. a foreign key a damaged file breaks, or a NUL character PostgreSQL's text refuses
+            raise BackupError(f"rows of '{self.table.name}' could not be restored: {exc.orig}") from exc
+        self.batch = []
 
 
 def _load(connection: Connection, header: Header, records: Iterator[Record]) -> Summary:

@@ -4,6 +4,7 @@ invariant; a snapshot taken while writes commit is one consistent state; restore
 from __future__ import annotations
 
 import gzip
+import json
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -261,6 +262,15 @@ def test_a_truncated_or_foreign_file_or_another_revision_restores_nothing(
     )
     with pytest.raises(BackupError, match="restore it with the dlquiz version that made it"):
         backup.restore(target, other_revision)
+    start = next(i for i, line in enumerate(lines) if line.startswith('{"table":"review_logs"'))
+    row = json.loads(lines[start + 1])
+    row[1] = 999_999  # a user that does not exist
+    orphan = tmp_path / "orphan.jsonl.gz"
+    orphan.write_bytes(
+        gzip.compress("".join([*lines[: start + 1], json.dumps(row) + "\n", *lines[start + 2 :]]).encode())
+    )
+    with pytest.raises(BackupError, match="rows of 'review_logs' could not be restored"):
+        backup.restore(target, orphan)
     foreign = tmp_path / "foreign.jsonl.gz"
     foreign.write_bytes(b"not gzip")
     with pytest.raises(BackupError, match="is not a readable dlquiz backup"):
