@@ -10,6 +10,7 @@ truncated file is refused instead of half restored.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import zlib
@@ -17,7 +18,7 @@ from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from service.db.backup.codec import JsonScalar
 from service.errors import BackupError
@@ -74,11 +75,21 @@ def _line(record: Record) -> str:
     return json.dumps(body, separators=(",", ":")) + "\n"
 
 
+def private_file(path: Path) -> BinaryIO:
+    """A new empty file only its owner may read: a backup holds password and token hashes."""
+    path.unlink(missing_ok=True)
+    return open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
+
+
 def write_file(path: Path, records: Iterable[Record]) -> None:
     """Write ``records`` to ``path`` through a temporary file, so ``path`` is never a partial backup."""
     partial = path.with_name(path.name + ".partial")
     try:
-        with gzip.open(partial, "wt", encoding="utf-8") as out:
+        with (
+            private_file(partial) as raw,
+            gzip.GzipFile(fileobj=raw, mode="wb") as compressed,
+            io.TextIOWrapper(compressed, encoding="utf-8") as out,
+        ):
             for record in records:
                 out.write(_line(record))
         os.replace(partial, path)

@@ -28,7 +28,16 @@ from sqlalchemy.exc import DBAPIError
 import service.db.models  # noqa: F401 - registers every table on Base.metadata
 from service.db import migrate
 from service.db.backup.codec import ColumnCodec, codec_for
-from service.db.backup.records import End, Header, Record, Row, TableStart, read_file, write_file
+from service.db.backup.records import (
+    End,
+    Header,
+    Record,
+    Row,
+    TableStart,
+    private_file,
+    read_file,
+    write_file,
+)
 from service.db.base import Base
 from service.db.types import utcnow
 from service.errors import BackupError
@@ -248,7 +257,7 @@ def sqlite_file_backup(engine: Engine, path: Path) -> None:
     if engine.dialect.name != "sqlite":
         raise BackupError("a SQLite file backup needs a SQLite database; use the portable backup")
     partial = path.with_name(path.name + ".partial")
-    partial.unlink(missing_ok=True)
+    private_file(partial).close()
     raw = engine.raw_connection()
     try:
         source = raw.driver_connection

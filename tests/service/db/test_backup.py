@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import gzip
 import json
+import stat
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, inspect, select
 from sqlalchemy.orm import Session
 
 import verifier
@@ -170,6 +171,9 @@ def test_sqlite_to_postgresql_and_back_keeps_every_row_and_the_replay_invariant(
     file = tmp_path / "from-postgres.jsonl.gz"
     written = backup.backup(postgres, file)
     assert written.counts == {name: len(table_rows) for name, table_rows in rows.items()}
+    assert stat.S_IMODE(file.stat().st_mode) == 0o600  # it holds password hashes
+    in_database = set(inspect(original).get_table_names()) - {"alembic_version"}
+    assert set(rows) == in_database  # the metadata's tables are every table the migrations made
     back = open_engine(fresh_database("sqlite"))
     backup.restore(back, file)
     assert all_rows(back) == rows
@@ -315,3 +319,4 @@ def test_the_cli_backs_up_restores_copies_and_refuses_a_full_database(
     )
     assert page_copy.returncode == 0, page_copy.stderr
     assert all_rows(open_engine(f"sqlite:///{file_copy}")) == rows
+    assert stat.S_IMODE(file_copy.stat().st_mode) == 0o600
