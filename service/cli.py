@@ -6,12 +6,14 @@ Every command reads the same settings (``DLQUIZ_*`` environment variables or ``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.engine import make_url
 
 import verifier
 from service import readme
@@ -20,15 +22,16 @@ from service.content.lint import content_warnings
 from service.content.loader import SyncReport
 from service.content.service import check_content, load_content
 from service.db import migrate
+from service.db.backup import service as backup_service
 from service.db.session import make_engine, make_sessionmaker, sync_lock_session
 from service.db.types import utcnow
-from service.errors import ContentError
+from service.errors import BackupError, ContentError
 
 app = typer.Typer(
     help="dlquiz: deep-learning interview flashcards and computed quizzes.", no_args_is_help=True
 )
 content_app = typer.Typer(help="Check and load the markdown decks.", no_args_is_help=True)
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema, backups and moving between databases.", no_args_is_help=True)
 app.add_typer(content_app, name="content")
 app.add_typer(db_app, name="db")
 
@@ -61,6 +64,79 @@ def db_upgrade() -> None:
     out.print(f"database at head: {get_settings().resolved_database_url}")
 
 
+def _safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _backup_summary(verb: str, summary: backup_service.Summary, where: str) -> str:
+    return (
+        f"{verb} {summary.rows} rows of {len(summary.counts)} tables "
+        f"(schema revision {summary.revision}) {where}"
+    )
+
+
+@db_app.command("backup")
+def db_backup(
+    file: Annotated[Path, typer.Argument(help="Where to write the backup (gzip'd JSON lines).")],
+    sqlite_file: Annotated[
+        bool,
+        typer.Option(
+            "--sqlite-file",
+            help="SQLite only: copy the database file with SQLite's online backup API instead.",
+        ),
+    ] = False,
+) -> None:
+    """Write a consistent snapshot of every table while the service runs; restorable on either backend."""
+    url = get_settings().resolved_database_url
+    engine = make_engine(url)
+    try:
+        if sqlite_file:
+            backup_service.sqlite_file_backup(engine, file)
+            out.print(f"copied {_safe_url(url)} to {file}")
+            return
+        summary = backup_service.backup(engine, file)
+    except BackupError as exc:
+        err.print(exc.message, markup=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    out.print(_backup_summary("backed up", summary, f"to {file}"), markup=False, soft_wrap=True)
+
+
+@db_app.command("restore")
+def db_restore(file: Annotated[Path, typer.Argument(help="A file written by `dlquiz db backup`.")]) -> None:
+    """Load a backup into the configured database, which must be empty (it is migrated first)."""
+    url = get_settings().resolved_database_url
+    engine = make_engine(url)
+    try:
+        summary = backup_service.restore(engine, file)
+    except BackupError as exc:
+        err.print(exc.message, markup=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    out.print(_backup_summary("restored", summary, f"into {_safe_url(url)}"), markup=False, soft_wrap=True)
+
+
+@db_app.command("copy")
+def db_copy(
+    source: Annotated[str, typer.Option("--from", help="Database URL to copy from (left unchanged).")],
+    target: Annotated[str, typer.Option("--to", help="Empty database URL to copy into (migrated first).")],
+) -> None:
+    """Copy every row from one database into an empty one, e.g. from SQLite to PostgreSQL."""
+    source_engine, target_engine = make_engine(source), make_engine(target)
+    try:
+        summary = backup_service.copy(source_engine, target_engine)
+    except BackupError as exc:
+        err.print(exc.message, markup=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    finally:
+        source_engine.dispose()
+        target_engine.dispose()
+    where = f"from {_safe_url(source)} to {_safe_url(target)}"
+    out.print(_backup_summary("copied", summary, where), markup=False, soft_wrap=True)
+
+
 @content_app.command("check")
 def content_check() -> None:
     """Parse every deck; print each error and warning as file:line: ..., then a one-line summary.
@@ -71,7 +147,7 @@ def content_check() -> None:
     try:
         parsed = check_content(get_settings().content_dir)
     except ContentError as exc:
-        err.print(exc.message, markup=False)
+        err.print(exc.message, markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
     for issue in parsed.issues:
         err.print(str(issue), markup=False, highlight=False, soft_wrap=True)

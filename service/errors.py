@@ -72,3 +72,11 @@ class Unavailable(DlquizError):
     """Raised when a dependency the request needs (the database) does not answer."""
 
     status_code = 503
+
+
+# --- backups ---------------------------------------------------------------------------------------
+
+
+class BackupError(DlquizError):
+    """Raised when a backup cannot be taken or restored: another schema revision, a target database
+    that is not empty, or a file that is not a complete dlquiz backup."""

@@ -1,0 +1,1 @@
+"""Logical backups of every dlquiz table, restorable into an empty database of either backend."""
