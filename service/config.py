@@ -118,7 +118,8 @@ class Settings(BaseSettings):
         default=1_048_576,
         ge=1024,
         le=1024 * 1024 * 1024,
-        description="Largest request body accepted; a larger one is answered 413 before it is read.",
+        description="Largest request body accepted, in bytes: a larger `Content-Length` is answered 413 before "
+        "anything is read, a chunked body as soon as it crosses the limit.",
     )
     idempotency_key_ttl_hours: int = Field(
         default=24,

@@ -16,7 +16,8 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import TypeVar
 
@@ -69,17 +70,27 @@ class PasswordHasher:
             return False
         return await self._run(self._hasher.verify, password, password_hash)
 
-    async def _run(self, function: Callable[..., T], *args: str) -> T:
-        with anyio.move_on_after(self._wait_seconds) as waiting:
-            await self._slots.acquire()
-        if waiting.cancelled_caught:
-            raise Unavailable(
-                "too many logins at once; retry shortly", retry_after=max(1, math.ceil(self._wait_seconds))
-            )
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Hold one of the ``concurrency`` hashing slots; Unavailable (503) if none frees up in time."""
         try:
-            return await anyio.to_thread.run_sync(function, *args, limiter=self._threads)
+            self._slots.acquire_nowait()
+        except anyio.WouldBlock:
+            with anyio.move_on_after(self._wait_seconds) as waiting:
+                await self._slots.acquire()
+            if waiting.cancelled_caught:
+                raise Unavailable(
+                    "too many logins at once; retry shortly",
+                    retry_after=max(1, math.ceil(self._wait_seconds)),
+                ) from None
+        try:
+            yield
         finally:
             self._slots.release()
+
+    async def _run(self, function: Callable[..., T], *args: str) -> T:
+        async with self.slot():
+            return await anyio.to_thread.run_sync(function, *args, limiter=self._threads)
 
 
 def new_token() -> tuple[str, str]:
