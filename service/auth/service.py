@@ -24,7 +24,7 @@ from service.auth import repository, security, throttle
 from service.auth.schemas import Principal, TokenRead, UserCreate, UserRead
 from service.config import Settings
 from service.db.models import AccessToken, User
-from service.errors import Conflict, NotFound, Unauthorized
+from service.errors import Conflict, NotFound, Unauthorized, Unavailable
 from service.study import settings as study_settings
 
 WRONG_CREDENTIALS = "incorrect username or password"
@@ -93,7 +93,11 @@ async def register_account(
     """
     limits = throttle.register_limits(address, settings=settings)
     await _in_transaction(begin, partial(throttle.charge, limits=limits, settings=settings, now=now))
-    password_hash = await hasher.hash(body.password)
+    try:
+        password_hash = await hasher.hash(body.password)
+    except Unavailable:
+        await _in_transaction(begin, partial(throttle.refund, limits=limits, settings=settings, now=now))
+        raise
     return await _in_transaction(
         begin,
         partial(create_user, username=body.username, password_hash=password_hash, settings=settings, now=now),
@@ -125,7 +129,11 @@ async def issue_token(
         return None if user is None else (user.id, user.password_hash)
 
     found = await _in_transaction(begin, charge_and_read)
-    valid = await hasher.verify(password, None if found is None else found[1])
+    try:
+        valid = await hasher.verify(password, None if found is None else found[1])
+    except Unavailable:  # not checked, so not a failure
+        await _in_transaction(begin, partial(throttle.refund, limits=limits, settings=settings, now=now))
+        raise
     if found is None or not valid:
         raise Unauthorized(WRONG_CREDENTIALS)
     user_id = found[0]

@@ -94,16 +94,20 @@ def charge(session: Session, limits: Sequence[Limit], *, settings: Settings, now
     session.flush()
 
 
+def refund(session: Session, limits: Sequence[Limit], *, settings: Settings, now: datetime) -> None:
+    """Take back one charge from every key (the attempt was never checked: no hashing slot was free)."""
+    for limit in limits:
+        row = _locked_row(session, limit.key, now=now)
+        row.failures = max(0, row.failures - 1)
+        if lockout(row.failures, limit.max_failures, settings=settings) is None:
+            row.locked_until = None
+    session.flush()
+
+
 def forgive(session: Session, limits: Sequence[Limit], *, settings: Settings, now: datetime) -> None:
     """After a successful login: clear the username's count and take back the address's charge."""
     user_limit, *address_limits = limits
     # Reset rather than delete: a concurrent charge may already hold the row's key (see _locked_row).
     user_row = _locked_row(session, user_limit.key, now=now)
     user_row.failures, user_row.window_start, user_row.locked_until = 0, now, None
-    for limit in address_limits:
-        row = _locked_row(session, limit.key, now=now)
-        row.failures = max(0, row.failures - 1)
-        locked_for = lockout(row.failures, limit.max_failures, settings=settings)
-        if locked_for is None:
-            row.locked_until = None
-    session.flush()
+    refund(session, address_limits, settings=settings, now=now)

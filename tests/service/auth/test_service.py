@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from service.auth import security, service
 from service.auth.schemas import TokenRead, UserCreate
 from service.config import Settings
-from service.db.models import AccessToken, SchedulerConfig, User, UserSettings
+from service.db.models import AccessToken, AuthThrottle, SchedulerConfig, User, UserSettings
 from service.errors import Conflict, Unauthorized, Unavailable
 from service.study import scheduler
 
@@ -146,6 +146,29 @@ class TestTokens:
         with pytest.raises(Unauthorized):
             service.authenticate(db_session, token.access_token, now=T0)
         assert service.authenticate(db_session, other.access_token, now=T0).user_id == principal.user_id
+
+    def test_a_login_refused_for_want_of_a_hashing_slot_is_not_counted_as_a_failure(
+        self, db_session: Session, settings: Settings
+    ) -> None:
+        _register(db_session, settings)
+        hasher = security.PasswordHasher(time_cost=1, memory_kib=1024, concurrency=1, wait_seconds=0)
+
+        async def while_the_only_slot_is_held() -> None:
+            async with hasher.slot():
+                await service.issue_token(
+                    lambda: _savepoint(db_session),
+                    hasher,
+                    username="ada",
+                    password="wrong-password",
+                    address="192.0.2.1",
+                    settings=settings,
+                    now=T0,
+                )
+
+        with pytest.raises(Unavailable):
+            anyio.run(while_the_only_slot_is_held)
+        row = db_session.get(AuthThrottle, "login:user:ada")
+        assert row is not None and row.failures == 0
 
     def test_token_ttl_is_a_setting(self, db_session: Session, tmp_path: Path) -> None:
         settings = Settings(

@@ -130,3 +130,16 @@ class TestForgive:
         throttle.forgive(db_session, limits, settings=settings, now=T0)  # ... but it was the right password
         address = _row(db_session, "login:addr:192.0.2.9")
         assert (address.failures, address.locked_until) == (4, None)
+
+
+class TestRefund:
+    def test_takes_back_one_charge_from_every_key_and_unlocks_below_the_limit(
+        self, db_session: Session, settings: Settings
+    ) -> None:
+        limits = throttle.login_limits("ada", "192.0.2.1", settings=settings)
+        for _ in range(3):
+            throttle.charge(db_session, limits, settings=settings, now=T0)
+        throttle.refund(db_session, limits, settings=settings, now=T0)
+        user = _row(db_session, "login:user:ada")
+        assert (user.failures, user.locked_until) == (2, None)
+        assert _row(db_session, "login:addr:192.0.2.1").failures == 2

@@ -111,3 +111,35 @@ class TestRegister:
         )
         assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
         assert _register(limited_url, _address())
+
+
+@pytest.fixture(scope="module")
+def one_hash_at_a_time_url(
+    fresh_database: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """One hashing slot, no waiting for it, and a hash slow enough (~1 s) that a burst overlaps it.
+    SQLite only: the database has no part in it (the refused attempt's refund is tested on both)."""
+    content = write_decks(tmp_path_factory.mktemp("hash-content"), study_decks())
+    log = tmp_path_factory.mktemp("hash-server") / "uvicorn.log"
+    env = {
+        "DLQUIZ_PASSWORD_HASH_CONCURRENCY": "1",
+        "DLQUIZ_PASSWORD_HASH_WAIT_SECONDS": "0",
+        "DLQUIZ_PASSWORD_HASH_TIME_COST": "8",
+        "DLQUIZ_PASSWORD_HASH_MEMORY_KIB": "65536",
+    }
+    with start_api(fresh_database("sqlite"), content, log, env=env) as base:
+        yield base
+
+
+def test_logins_beyond_the_hashing_slots_are_503_with_retry_after(one_hash_at_a_time_url: str) -> None:
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        responses = list(
+            pool.map(
+                lambda _: _login(one_hash_at_a_time_url, _address(), _name(), "wrong-password"), range(6)
+            )
+        )
+    statuses = sorted(response.status_code for response in responses)
+    assert set(statuses) <= {401, 503} and 401 in statuses and 503 in statuses, statuses
+    for response in responses:
+        if response.status_code == 503:
+            assert response.json()["type"] == "Unavailable" and response.headers["retry-after"] == "1"
