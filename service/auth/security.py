@@ -44,6 +44,24 @@ def hash_password(password: str, *, time_cost: int, memory_kib: int) -> str:
     return password_hasher(time_cost=time_cost, memory_kib=memory_kib).hash(password)
 
 
+class HashingSlot:
+    """One held hashing slot: the only way to hash or verify through a :class:`PasswordHasher`."""
+
+    def __init__(self, owner: PasswordHasher) -> None:
+        self._owner = owner
+
+    async def hash(self, password: str) -> str:
+        return await self._owner._in_thread(self._owner._hasher.hash, password)
+
+    async def verify(self, password: str, password_hash: str | None) -> bool:
+        """Whether ``password`` matches; with no stored hash (unknown user) the dummy hash is checked
+        anyway, so the answer takes as long for a wrong username as for a wrong password."""
+        if password_hash is None:
+            await self._owner._in_thread(self._owner._hasher.verify, password, self._owner.dummy_hash)
+            return False
+        return await self._owner._in_thread(self._owner._hasher.verify, password, password_hash)
+
+
 class PasswordHasher:
     """Argon2id for requests: at most ``concurrency`` hashes at once, waiting at most ``wait_seconds``.
 
@@ -59,20 +77,13 @@ class PasswordHasher:
         self._slots = anyio.Semaphore(concurrency)
         self._threads = anyio.CapacityLimiter(concurrency)
 
-    async def hash(self, password: str) -> str:
-        return await self._run(self._hasher.hash, password)
-
-    async def verify(self, password: str, password_hash: str | None) -> bool:
-        """Whether ``password`` matches; with no stored hash (unknown user) the dummy hash is checked
-        anyway, so the answer takes as long for a wrong username as for a wrong password."""
-        if password_hash is None:
-            await self._run(self._hasher.verify, password, self.dummy_hash)
-            return False
-        return await self._run(self._hasher.verify, password, password_hash)
-
     @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        """Hold one of the ``concurrency`` hashing slots; Unavailable (503) if none frees up in time."""
+    async def slot(self) -> AsyncIterator[HashingSlot]:
+        """Hold one of the ``concurrency`` hashing slots; Unavailable (503) if none frees up in time.
+
+        A caller may do other short work while it holds the slot (the login charges its rate limit
+        inside it, so that attempts refused for want of a slot never touch the database).
+        """
         try:
             self._slots.acquire_nowait()
         except anyio.WouldBlock:
@@ -84,13 +95,20 @@ class PasswordHasher:
                     retry_after=max(1, math.ceil(self._wait_seconds)),
                 ) from None
         try:
-            yield
+            yield HashingSlot(self)
         finally:
             self._slots.release()
 
-    async def _run(self, function: Callable[..., T], *args: str) -> T:
-        async with self.slot():
-            return await anyio.to_thread.run_sync(function, *args, limiter=self._threads)
+    async def hash(self, password: str) -> str:
+        async with self.slot() as slot:
+            return await slot.hash(password)
+
+    async def verify(self, password: str, password_hash: str | None) -> bool:
+        async with self.slot() as slot:
+            return await slot.verify(password, password_hash)
+
+    async def _in_thread(self, function: Callable[..., T], *args: str) -> T:
+        return await anyio.to_thread.run_sync(function, *args, limiter=self._threads)
 
 
 def new_token() -> tuple[str, str]:

@@ -1,11 +1,12 @@
 """Use cases for accounts: register, issue and revoke tokens, resolve a token to its user.
 
 Password hashing is deliberately slow (Argon2id), so the two requests that hash (register, token)
-never hold a database connection while it runs: each opens a short transaction to charge its rate
-limits and read what it needs, releases it, hashes on the bounded :class:`~service.auth.security.
-PasswordHasher`, then opens a second short transaction for its write. On SQLite every such transaction
-takes the write lock from its first statement, and nobody waits on it for a hash; and a burst of logins
-cannot exhaust the connection pool while it waits for a hashing slot.
+never hold a database connection while it runs. Each first takes a slot of the bounded
+:class:`~service.auth.security.PasswordHasher` (or gets a 503 without touching the database), opens a
+short transaction to charge its rate limits and read what it needs, releases it, hashes, and opens a
+second short transaction for its write. On SQLite every such transaction takes the write lock from its
+first statement, and nobody waits on it for a hash; a burst of logins cannot exhaust the connection
+pool, and at most one charged attempt per slot is ever in flight.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from service.auth import repository, security, throttle
 from service.auth.schemas import Principal, TokenRead, UserCreate, UserRead
 from service.config import Settings
 from service.db.models import AccessToken, User
-from service.errors import Conflict, NotFound, Unauthorized, Unavailable
+from service.errors import Conflict, NotFound, Unauthorized
 from service.study import settings as study_settings
 
 WRONG_CREDENTIALS = "incorrect username or password"
@@ -86,18 +87,16 @@ async def register_account(
     settings: Settings,
     now: datetime,
 ) -> UserRead:
-    """Register over HTTP: charge the address's registration limit, hash, then store the account.
+    """Register over HTTP: take a hashing slot, charge the address's registration limit, hash, then
+    store the account.
 
     Raises TooManyRequests while the address is locked out, Unavailable when no hashing slot frees up
     in time, Conflict when the name is taken.
     """
     limits = throttle.register_limits(address, settings=settings)
-    await _in_transaction(begin, partial(throttle.charge, limits=limits, settings=settings, now=now))
-    try:
-        password_hash = await hasher.hash(body.password)
-    except Unavailable:
-        await _in_transaction(begin, partial(throttle.refund, limits=limits, settings=settings, now=now))
-        raise
+    async with hasher.slot() as slot:
+        await _in_transaction(begin, partial(throttle.charge, limits=limits, settings=settings, now=now))
+        password_hash = await slot.hash(body.password)
     return await _in_transaction(
         begin,
         partial(create_user, username=body.username, password_hash=password_hash, settings=settings, now=now),
@@ -116,8 +115,8 @@ async def issue_token(
 ) -> TokenRead:
     """A new bearer token for valid credentials; any mismatch is the same 401.
 
-    The attempt is charged to the username and the address before the password is checked (see
-    :mod:`service.auth.throttle`), and forgiven when it succeeds. Raises TooManyRequests while either
+    The attempt takes a hashing slot, then is charged to the username and the address before the
+    password is checked (see :mod:`service.auth.throttle`), and forgiven when it succeeds. Raises TooManyRequests while either
     key is locked out, Unavailable when no hashing slot frees up in time.
     """
     name = username.lower()
@@ -128,12 +127,11 @@ async def issue_token(
         user = repository.user_by_username(session, name)
         return None if user is None else (user.id, user.password_hash)
 
-    found = await _in_transaction(begin, charge_and_read)
-    try:
-        valid = await hasher.verify(password, None if found is None else found[1])
-    except Unavailable:  # not checked, so not a failure
-        await _in_transaction(begin, partial(throttle.refund, limits=limits, settings=settings, now=now))
-        raise
+    # The slot first: an attempt refused for want of one (503) is neither charged nor checked, and at
+    # most `concurrency` charged attempts per process are ever in flight.
+    async with hasher.slot() as slot:
+        found = await _in_transaction(begin, charge_and_read)
+        valid = await slot.verify(password, None if found is None else found[1])
     if found is None or not valid:
         raise Unauthorized(WRONG_CREDENTIALS)
     user_id = found[0]
