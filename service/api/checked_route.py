@@ -82,7 +82,7 @@ async def _unstorable_inputs(request: Request) -> list[tuple[str | int, ...]]:
     elif content_type.startswith("application/x-www-form-urlencoded") and (b"%00" in body or b"\x00" in body):
         form = await request.form()  # cached too
         locations += [
-            ("body", name)
+            ("body", _escaped(name))
             for name, value in form.multi_items()
             if isinstance(value, str) and UNSTORABLE.search(value)
         ]
