@@ -6,6 +6,7 @@ package never needs a complete environment, and tests override the dependency in
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -58,6 +59,68 @@ class Settings(BaseSettings):
         le=4 * 1024 * 1024,
         description="Argon2id memory per password hash, in KiB. Lower it only for tests.",
     )
+    password_hash_concurrency: int = Field(
+        default=0,
+        ge=0,
+        le=256,
+        description="Password hashes (login, registration) computed at once per process; each holds "
+        "`password_hash_memory_kib` of memory. 0 means the number of cores.",
+    )
+    password_hash_wait_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        description="How long a login or registration waits for a free hashing slot before it is "
+        "answered 503 with `Retry-After`.",
+    )
+    login_max_failures: int = Field(
+        default=10,
+        ge=1,
+        le=10_000,
+        description="Failed logins per username within `login_failure_window_seconds` before that "
+        "username is locked out (429 with `Retry-After`).",
+    )
+    login_max_failures_per_address: int = Field(
+        default=50,
+        ge=1,
+        le=100_000,
+        description="Failed logins from one client address within the window before the address is "
+        "locked out (higher than per username: several people may share an address).",
+    )
+    register_max_per_address: int = Field(
+        default=20,
+        ge=1,
+        le=100_000,
+        description="Registrations (successful or not) from one client address within the window before "
+        "the address is locked out of registering.",
+    )
+    login_failure_window_seconds: int = Field(
+        default=900,
+        ge=1,
+        le=7 * 86_400,
+        description="The rate-limit window: counts start at a key's first failure and reset once the "
+        "window and any lockout have passed.",
+    )
+    lockout_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=86_400,
+        description="The first lockout once a limit is reached; each further failure doubles it "
+        "(exponential backoff), up to `lockout_max_seconds`.",
+    )
+    lockout_max_seconds: int = Field(
+        default=3600,
+        ge=1,
+        le=7 * 86_400,
+        description="The longest lockout.",
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        le=1024 * 1024 * 1024,
+        description="Largest request body accepted, in bytes: a larger `Content-Length` is answered 413 before "
+        "anything is read, a chunked body as soon as it crosses the limit.",
+    )
     idempotency_key_ttl_hours: int = Field(
         default=24,
         ge=24,
@@ -99,6 +162,11 @@ class Settings(BaseSettings):
         if any(not 1 <= step <= 86_400 for step in value):
             raise ValueError("every step must be between 1 and 86400 seconds")
         return value
+
+    @property
+    def resolved_password_hash_concurrency(self) -> int:
+        """The configured number of concurrent password hashes, or the number of cores."""
+        return self.password_hash_concurrency or os.cpu_count() or 1
 
     @property
     def resolved_database_url(self) -> str:

@@ -12,11 +12,14 @@ class DlquizError(Exception):
 
     status_code: int = 500
 
-    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, status_code: int | None = None, retry_after: int | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         if status_code is not None:
             self.status_code = status_code
+        self.retry_after = retry_after  # seconds, sent as ``Retry-After`` (429 and 503)
 
 
 # --- lookups ---------------------------------------------------------------------------------------
@@ -47,6 +50,12 @@ class Unauthorized(DlquizError):
     """Raised when credentials or a token are missing, wrong, expired or revoked."""
 
     status_code = 401
+
+
+class TooManyRequests(DlquizError):
+    """Raised when a username or client address is locked out after too many failed attempts."""
+
+    status_code = 429
 
 
 # --- content and scheduling ------------------------------------------------------------------------

@@ -15,8 +15,10 @@ from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
 from service.api.errors import register_error_handlers
+from service.api.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from service.api.router import api_router
 from service.api.routes import health
+from service.auth.security import PasswordHasher
 from service.config import Settings, get_settings
 from service.content.cache import ContentCache
 from service.content.service import load_content
@@ -49,6 +51,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     report.archived,
                 )
         app.state.content_cache = ContentCache(engine, app.state.sessionmaker)
+        # Built here, not on first use: it computes the dummy hash for unknown usernames.
+        app.state.password_hasher = PasswordHasher(
+            time_cost=settings.password_hash_time_cost,
+            memory_kib=settings.password_hash_memory_kib,
+            concurrency=settings.resolved_password_hash_concurrency,
+            wait_seconds=settings.password_hash_wait_seconds,
+        )
         try:
             yield
         finally:
@@ -60,9 +69,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="Interview flashcards and computed quizzes for deep-learning fundamentals.",
         lifespan=lifespan,
+        docs_url=None,  # served by mount_web from swagger-ui-dist, not from a CDN
+        redoc_url=None,  # ReDoc would load from a CDN; /docs covers the same ground offline
     )
     app.state.settings = settings  # what SettingsDep hands to the routes
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: its headers go on every response
     register_error_handlers(app)
     app.include_router(health.router)
     app.include_router(api_router)

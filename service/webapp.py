@@ -21,10 +21,12 @@ import hashlib
 import json
 import logging
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from starlette.responses import Response
 from starlette.staticfiles import PathLike, StaticFiles
@@ -38,6 +40,7 @@ log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).resolve().parent / "web"
 NODE_MODULES = PROJECT_ROOT / "node_modules"
 IMPORT_MAP_PLACEHOLDER = "<!-- importmap -->"
+SWAGGER = "swagger-ui-dist"
 
 APP_CACHE_CONTROL = "no-cache"
 VENDOR_CACHE_CONTROL = "public, max-age=31536000, immutable"
@@ -50,13 +53,20 @@ class VendorPackage:
     name: str
     directory: str
     files: tuple[str, ...]
-    entry: str
+    entry: str | None  # None: loaded by a <script> or <link>, not imported
 
 
 # chart.js is loaded only by the stats page; its ES build imports '@kurkle/color' by bare name.
 VENDOR_PACKAGES = (
     VendorPackage(name="chart.js", directory="dist", files=("chart.js", "chunks/index.js"), entry="chart.js"),
     VendorPackage(name="@kurkle/color", directory="dist", files=("color.esm.js",), entry="color.esm.js"),
+    # Swagger UI for /docs, so the API documentation works offline and under a strict CSP.
+    VendorPackage(
+        name=SWAGGER,
+        directory="",
+        files=("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"),
+        entry=None,
+    ),
 )
 
 
@@ -66,6 +76,12 @@ class Vendor:
 
     files: dict[str, Path]
     imports: dict[str, str]
+    versions: dict[str, str]
+
+    def url(self, package: str, name: str) -> str | None:
+        """The versioned URL of one served file, or None when its package is not installed."""
+        version = self.versions.get(package)
+        return None if version is None else f"/vendor/{package}@{version}/{name}"
 
 
 def _installed_version(package_dir: Path) -> str | None:
@@ -81,17 +97,20 @@ def find_vendor(node_modules: Path) -> Vendor:
     """The listed library files that are installed; a missing package is logged and left out."""
     files: dict[str, Path] = {}
     imports: dict[str, str] = {}
+    versions: dict[str, str] = {}
     for package in VENDOR_PACKAGES:
         package_dir = node_modules / package.name
         version = _installed_version(package_dir)
         if version is None:
             log.warning("web: %s is not installed in %s (run `npm ci`)", package.name, node_modules)
             continue
+        versions[package.name] = version
         prefix = f"{package.name}@{version}"
         for name in package.files:
             files[f"{prefix}/{name}"] = package_dir / package.directory / name
-        imports[package.name] = f"/vendor/{prefix}/{package.entry}"
-    return Vendor(files=files, imports=imports)
+        if package.entry is not None:
+            imports[package.name] = f"/vendor/{prefix}/{package.entry}"
+    return Vendor(files=files, imports=imports, versions=versions)
 
 
 def _csp_hash(script: str) -> str:
@@ -99,15 +118,14 @@ def _csp_hash(script: str) -> str:
     return "'sha256-" + base64.b64encode(digest).decode() + "'"
 
 
-def render_index(template: str, imports: dict[str, str]) -> tuple[str, str]:
-    """``index.html`` with its import map filled in, and the Content-Security-Policy that allows it."""
-    import_map = json.dumps({"imports": imports}, separators=(",", ":"))
-    html = template.replace(IMPORT_MAP_PLACEHOLDER, f'<script type="importmap">{import_map}</script>')
-    policy = "; ".join(
+def _content_security_policy(*, inline_scripts: list[str], style_src: str = "'self'") -> str:
+    """Same-origin only; the given inline scripts are allowed by hash, no others."""
+    hashes = "".join(f" {_csp_hash(script)}" for script in inline_scripts)
+    return "; ".join(
         [
             "default-src 'self'",
-            f"script-src 'self' {_csp_hash(import_map)}",
-            "style-src 'self'",
+            f"script-src 'self'{hashes}",
+            f"style-src {style_src}",
             "img-src 'self' data:",
             "object-src 'none'",
             "base-uri 'none'",
@@ -115,7 +133,38 @@ def render_index(template: str, imports: dict[str, str]) -> tuple[str, str]:
             "frame-ancestors 'none'",
         ]
     )
-    return html, policy
+
+
+def render_index(template: str, imports: dict[str, str]) -> tuple[str, str]:
+    """``index.html`` with its import map filled in, and the Content-Security-Policy that allows it."""
+    import_map = json.dumps({"imports": imports}, separators=(",", ":"))
+    html = template.replace(IMPORT_MAP_PLACEHOLDER, f'<script type="importmap">{import_map}</script>')
+    return html, _content_security_policy(inline_scripts=[import_map])
+
+
+def render_docs(vendor: Vendor, *, openapi_url: str, title: str) -> tuple[str, str] | None:
+    """The Swagger UI page on the served ``swagger-ui-dist`` files, and its Content-Security-Policy;
+    None when the package is not installed.
+
+    FastAPI's page is reused with local asset URLs; its one inline script (the ``SwaggerUIBundle`` call)
+    is allowed by hash, and nothing is loaded from another origin.
+    """
+    script, stylesheet = vendor.url(SWAGGER, "swagger-ui-bundle.js"), vendor.url(SWAGGER, "swagger-ui.css")
+    favicon = vendor.url(SWAGGER, "favicon-32x32.png")
+    if script is None or stylesheet is None or favicon is None:
+        return None
+    page = get_swagger_ui_html(
+        openapi_url=openapi_url,
+        title=f"{title} - API documentation",
+        swagger_js_url=script,
+        swagger_css_url=stylesheet,
+        swagger_favicon_url=favicon,
+        oauth2_redirect_url=None,  # the password flow needs no redirect page
+        swagger_ui_parameters={"validatorUrl": None},  # no calls to validator.swagger.io
+    )
+    html = bytes(page.body).decode()
+    inline = re.findall(r"<script>(.*?)</script>", html, flags=re.DOTALL)
+    return html, _content_security_policy(inline_scripts=inline)
 
 
 class AppFiles(StaticFiles):
@@ -148,6 +197,17 @@ def mount_web(app: FastAPI, *, web_dir: Path = WEB_DIR, node_modules: Path = NOD
     @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     def web_index() -> HTMLResponse:
         return HTMLResponse(html, headers=page_headers)
+
+    docs = render_docs(vendor, openapi_url=app.openapi_url or "/openapi.json", title=app.title)
+    if docs is None:
+        log.warning("web: /docs is off: swagger-ui-dist is not installed in %s (run `npm ci`)", node_modules)
+    else:
+        docs_html, docs_policy = docs
+        docs_headers = {**page_headers, "Content-Security-Policy": docs_policy}
+
+        @app.api_route("/docs", methods=["GET", "HEAD"], include_in_schema=False)
+        def api_docs() -> HTMLResponse:
+            return HTMLResponse(docs_html, headers=docs_headers)
 
     @app.api_route("/vendor/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
     def web_vendor(path: str) -> FileResponse:

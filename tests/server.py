@@ -15,6 +15,13 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Every test client connects from 127.0.0.1 and many register and log in, so the per-address limits are
+# lifted unless a test sets them (tests/service/api/routes/test_rate_limits.py does).
+RELAXED_LIMITS = {
+    "DLQUIZ_LOGIN_MAX_FAILURES_PER_ADDRESS": "100000",
+    "DLQUIZ_REGISTER_MAX_PER_ADDRESS": "100000",
+}
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -27,7 +34,8 @@ def free_port() -> int:
 def running_server(
     env: Mapping[str, str], *, workers: int = 1, log_path: Path | None = None
 ) -> Iterator[str]:
-    """Start ``dlquiz``'s app under uvicorn with ``env`` and yield its base URL; stop it afterwards."""
+    """Start ``dlquiz``'s app under uvicorn with ``env`` (over :data:`RELAXED_LIMITS`) and yield its base
+    URL; stop it afterwards."""
     port = free_port()
     command = [
         sys.executable,
@@ -45,7 +53,9 @@ def running_server(
         "warning",
     ]
     log = open(log_path or os.devnull, "wb")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=log)
+    process = subprocess.Popen(
+        command, cwd=ROOT, env={**os.environ, **RELAXED_LIMITS, **env}, stdout=log, stderr=log
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

@@ -13,9 +13,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match, Route
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
 
 from service.errors import DlquizError
 
@@ -70,8 +72,10 @@ async def _dlquiz_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DlquizError)
     if exc.status_code >= 500:
         log.error("%s: %s", type(exc).__name__, exc.message)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-    return _json_error(exc.status_code, type(exc).__name__, exc.message, headers)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {}
+    if exc.retry_after is not None:
+        headers["Retry-After"] = str(exc.retry_after)
+    return _json_error(exc.status_code, type(exc).__name__, exc.message, headers or None)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -81,11 +85,17 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 def _allowed_methods(request: Request) -> set[str]:
     # Starlette's 405 names the methods of the first route with a matching path only; a path served
-    # by several routes (GET and PATCH /me/settings) must list them all.
+    # by several routes (GET and PATCH /me/settings) must list them all. Included routers are not
+    # routes themselves (FastAPI wraps them), so walk the effective routes they contribute.
+    path: str = request.scope["path"]  # not get_route_path: a Mount has moved root_path by now
     methods: set[str] = set()
-    for route in request.app.routes:
-        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] != Match.NONE:
-            methods |= route.methods
+    for context in iter_route_contexts(request.app.routes):
+        regex = getattr(context, "path_regex", None)
+        if context.methods and regex is not None and regex.match(path):
+            methods |= context.methods
+        elif isinstance(mount := context.original_route, Mount) and isinstance(mount.app, StaticFiles):
+            if path.startswith(mount.path + "/"):
+                methods |= {"GET", "HEAD"}  # all that StaticFiles serves
     return methods
 
 

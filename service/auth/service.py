@@ -1,18 +1,27 @@
 """Use cases for accounts: register, issue and revoke tokens, resolve a token to its user.
 
-Password hashing is deliberately slow (Argon2id), so it runs before the first statement of the
-write transaction: on SQLite that transaction holds the database-wide write lock from its first
-statement on, and other writers should not wait for a hash.
+Password hashing is deliberately slow (Argon2id), so the two requests that hash (register, token)
+never hold a database connection while it runs. Each first takes a slot of the bounded
+:class:`~service.auth.security.PasswordHasher` (or gets a 503 without touching the database), opens a
+short transaction to charge its rate limits and read what it needs, releases it, hashes, and opens a
+second short transaction for its write. On SQLite every such transaction takes the write lock from its
+first statement, and nobody waits on it for a hash; a burst of logins cannot exhaust the connection
+pool, and at most one charged attempt per slot is ever in flight.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
+from functools import partial
+from typing import TypeVar
 
+import anyio.to_thread
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.auth import repository, security
+from service.auth import repository, security, throttle
 from service.auth.schemas import Principal, TokenRead, UserCreate, UserRead
 from service.config import Settings
 from service.db.models import AccessToken, User
@@ -20,60 +29,130 @@ from service.errors import Conflict, NotFound, Unauthorized
 from service.study import settings as study_settings
 
 WRONG_CREDENTIALS = "incorrect username or password"
+MISSING_TOKEN = "not authenticated: send 'Authorization: Bearer <token>'"
+
+T = TypeVar("T")
+
+# Opens a short write transaction: committed when its block succeeds, rolled back when it raises.
+Transactions = Callable[[], AbstractContextManager[Session]]
+
+
+async def _in_transaction(begin: Transactions, work: Callable[[Session], T]) -> T:
+    """Run ``work`` in one short transaction on a worker thread (the session is sync)."""
+
+    def run() -> T:
+        with begin() as session:
+            return work(session)
+
+    return await anyio.to_thread.run_sync(run)
 
 
 def _user_read(user: User) -> UserRead:
     return UserRead(id=user.id, username=user.username, created_at=user.created_at)
 
 
-def register(session: Session, body: UserCreate, *, settings: Settings, now: datetime) -> UserRead:
-    """Create an account with default study settings; a taken username (any case) is a Conflict."""
-    username = body.username.lower()
-    password_hash = security.hash_password(
-        body.password,
-        time_cost=settings.password_hash_time_cost,
-        memory_kib=settings.password_hash_memory_kib,
-    )
-    user = User(username=username, password_hash=password_hash, created_at=now)
+def create_user(
+    session: Session, username: str, password_hash: str, *, settings: Settings, now: datetime
+) -> UserRead:
+    """Store an account (lowercase name, given hash) with default study settings; a taken name is a
+    Conflict."""
+    user = User(username=username.lower(), password_hash=password_hash, created_at=now)
     try:
         # A savepoint: when two registrations race, the loser's unique violation becomes a 409.
         with session.begin_nested():
             session.add(user)
             session.flush()
     except IntegrityError:
-        raise Conflict(f"username '{username}' is taken") from None
+        raise Conflict(f"username '{user.username}' is taken") from None
     study_settings.create_defaults(session, user.id, settings=settings, now=now)
     return _user_read(user)
 
 
-def issue_token(
-    reader: Session, writer: Session, *, username: str, password: str, settings: Settings, now: datetime
-) -> TokenRead:
-    """A new bearer token for valid credentials; any mismatch is the same 401.
-
-    The user is read and the password verified on ``reader`` (no write lock held during the slow
-    hash); only the token insert runs on ``writer``.
-    """
-    user = repository.user_by_username(reader, username.lower())
-    valid = security.verify_password(
-        password,
-        None if user is None else user.password_hash,
+def register(session: Session, body: UserCreate, *, settings: Settings, now: datetime) -> UserRead:
+    """Create an account in ``session``, hashing on this thread (CLI, tests, benches; not requests)."""
+    password_hash = security.hash_password(
+        body.password,
         time_cost=settings.password_hash_time_cost,
         memory_kib=settings.password_hash_memory_kib,
     )
-    if user is None or not valid:
+    return create_user(session, body.username, password_hash, settings=settings, now=now)
+
+
+async def register_account(
+    begin: Transactions,
+    hasher: security.PasswordHasher,
+    body: UserCreate,
+    *,
+    address: str,
+    settings: Settings,
+    now: datetime,
+) -> UserRead:
+    """Register over HTTP: take a hashing slot, charge the address's registration limit, hash, then
+    store the account.
+
+    Raises TooManyRequests while the address is locked out, Unavailable when no hashing slot frees up
+    in time, Conflict when the name is taken.
+    """
+    limits = throttle.register_limits(address, settings=settings)
+    async with hasher.slot() as slot:
+        await _in_transaction(begin, partial(throttle.charge, limits=limits, settings=settings, now=now))
+        password_hash = await slot.hash(body.password)
+    return await _in_transaction(
+        begin,
+        partial(create_user, username=body.username, password_hash=password_hash, settings=settings, now=now),
+    )
+
+
+async def issue_token(
+    begin: Transactions,
+    hasher: security.PasswordHasher,
+    *,
+    username: str,
+    password: str,
+    address: str,
+    settings: Settings,
+    now: datetime,
+) -> TokenRead:
+    """A new bearer token for valid credentials; any mismatch is the same 401.
+
+    The attempt takes a hashing slot, then is charged to the username and the address before the
+    password is checked (see :mod:`service.auth.throttle`), and forgiven when it succeeds. Raises TooManyRequests while either
+    key is locked out, Unavailable when no hashing slot frees up in time.
+    """
+    name = username.lower()
+    limits = throttle.login_limits(name, address, settings=settings)
+
+    def charge_and_read(session: Session) -> tuple[int, str] | None:
+        throttle.charge(session, limits, settings=settings, now=now)
+        user = repository.user_by_username(session, name)
+        return None if user is None else (user.id, user.password_hash)
+
+    # The slot first: an attempt refused for want of one (503) is neither charged nor checked, and at
+    # most `concurrency` charged attempts per process are ever in flight.
+    async with hasher.slot() as slot:
+        found = await _in_transaction(begin, charge_and_read)
+        valid = await slot.verify(password, None if found is None else found[1])
+    if found is None or not valid:
         raise Unauthorized(WRONG_CREDENTIALS)
-    token, token_hash = security.new_token()
-    expires_at = now + timedelta(hours=settings.token_ttl_hours)
-    writer.add(AccessToken(user_id=user.id, token_hash=token_hash, created_at=now, expires_at=expires_at))
-    writer.flush()
-    return TokenRead(access_token=token, expires_at=expires_at)
+    user_id = found[0]
+
+    def forgive_and_issue(session: Session) -> TokenRead:
+        throttle.forgive(session, limits, settings=settings, now=now)
+        token, token_hash = security.new_token()
+        expires_at = now + timedelta(hours=settings.token_ttl_hours)
+        session.add(
+            AccessToken(user_id=user_id, token_hash=token_hash, created_at=now, expires_at=expires_at)
+        )
+        session.flush()
+        return TokenRead(access_token=token, expires_at=expires_at)
+
+    return await _in_transaction(begin, forgive_and_issue)
 
 
 def authenticate(session: Session, token: str | None, *, now: datetime) -> Principal:
     """The caller behind ``token``; missing, unknown, expired and revoked tokens are all Unauthorized."""
     if not token:
-        raise Unauthorized("not authenticated: send 'Authorization: Bearer <token>'")
+        raise Unauthorized(MISSING_TOKEN)
     row = repository.token_by_hash(session, security.token_hash(token))
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         raise Unauthorized("invalid, expired or revoked token")

@@ -1,37 +1,106 @@
-"""Registration, OAuth2 password-flow tokens and logout."""
+"""Registration, OAuth2 password-flow tokens and logout.
+
+Register and token are async and take no session dependency: their service functions open their own
+short transactions around the password hash (see :mod:`service.auth.service`), so no database
+connection is held while Argon2 runs.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from functools import partial
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Depends, Form, Request, Response
 
-from service.api.deps import ClockDep, CurrentWriterDep, SessionDep, SettingsDep, WriteSessionDep
-from service.api.errors import AUTH_RESPONSES, CONFLICT_RESPONSES
+from service.api.checked_route import CheckedRoute
+from service.api.deps import ClockDep, CurrentWriterDep, SettingsDep, WriteSessionDep
+from service.api.errors import AUTH_RESPONSES, CONFLICT_RESPONSES, ErrorRead
 from service.auth import service
 from service.auth.schemas import TokenRead, UserCreate, UserRead
+from service.auth.security import PasswordHasher
+from service.db.session import transaction
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], route_class=CheckedRoute)
+
+_RETRY_AFTER = {
+    "Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}
+}
+LIMITED_RESPONSES: dict[int | str, dict[str, Any]] = {
+    429: {
+        "model": ErrorRead,
+        "description": "Too many failed attempts from this username or address: locked out for a while",
+        "headers": _RETRY_AFTER,
+    },
+    503: {
+        "model": ErrorRead,
+        "description": "Too many password checks at once: retry shortly",
+        "headers": _RETRY_AFTER,
+    },
+}
 
 
-@router.post("/register", status_code=201, response_model=UserRead, responses=CONFLICT_RESPONSES)
-def register(session: WriteSessionDep, settings: SettingsDep, clock: ClockDep, body: UserCreate) -> UserRead:
+async def get_transactions(request: Request) -> service.Transactions:
+    """Opens short write transactions (SQLite: ``BEGIN IMMEDIATE``) for the account use cases."""
+    engine = request.app.state.engine.execution_options(sqlite_immediate=True)
+    return partial(transaction, request.app.state.sessionmaker, bind=engine)
+
+
+async def get_password_hasher(request: Request) -> PasswordHasher:
+    """The process's bounded Argon2 hasher, built at start-up."""
+    hasher: PasswordHasher = request.app.state.password_hasher
+    return hasher
+
+
+def client_address(request: Request) -> str:
+    """The caller's address, as uvicorn reports it (behind a proxy: set ``--forwarded-allow-ips``)."""
+    return request.client.host if request.client else "unknown"
+
+
+TransactionsDep = Annotated[service.Transactions, Depends(get_transactions)]
+PasswordHasherDep = Annotated[PasswordHasher, Depends(get_password_hasher)]
+
+
+@router.post(
+    "/register",
+    status_code=201,
+    response_model=UserRead,
+    responses={**CONFLICT_RESPONSES, **LIMITED_RESPONSES},
+)
+async def register(
+    request: Request,
+    begin: TransactionsDep,
+    hasher: PasswordHasherDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    body: UserCreate,
+) -> UserRead:
     """Create an account: username 3-32 of `a-z 0-9 _ . -` (case-insensitive), password 8-128 chars."""
-    return service.register(session, body, settings=settings, now=clock())
+    return await service.register_account(
+        begin, hasher, body, address=client_address(request), settings=settings, now=clock()
+    )
 
 
-@router.post("/token", response_model=TokenRead, responses=AUTH_RESPONSES)
-def create_token(
-    reader: SessionDep,
-    writer: WriteSessionDep,
+@router.post("/token", response_model=TokenRead, responses={**AUTH_RESPONSES, **LIMITED_RESPONSES})
+async def create_token(
+    request: Request,
+    response: Response,
+    begin: TransactionsDep,
+    hasher: PasswordHasherDep,
     settings: SettingsDep,
     clock: ClockDep,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
 ) -> TokenRead:
     """OAuth2 password flow (form fields `username`, `password`; others ignored): a bearer token."""
-    return service.issue_token(
-        reader, writer, username=username, password=password, settings=settings, now=clock()
+    response.headers["Cache-Control"] = "no-store"  # RFC 6749 §5.1: never cache a token response
+    return await service.issue_token(
+        begin,
+        hasher,
+        username=username,
+        password=password,
+        address=client_address(request),
+        settings=settings,
+        now=clock(),
     )
 
 

@@ -6,13 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
+from service.api.checked_route import CheckedRoute
 from service.api.deps import ContentCacheDep
 from service.api.errors import ERROR_RESPONSES
 from service.api.etag import NOT_MODIFIED, cached_response
 from service.content import service
 from service.content.schemas import CardRead, CardsPage
 
-router = APIRouter(prefix="/cards", tags=["cards"])
+router = APIRouter(prefix="/cards", tags=["cards"], route_class=CheckedRoute)
 
 MAX_PAGE = 200
 

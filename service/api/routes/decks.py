@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from service.api.checked_route import CheckedRoute
 from service.api.deps import ContentCacheDep
 from service.api.etag import NOT_MODIFIED, cached_response
 from service.content import service
 from service.content.schemas import DecksPage
 
-router = APIRouter(prefix="/decks", tags=["cards"])
+router = APIRouter(prefix="/decks", tags=["cards"], route_class=CheckedRoute)
 
 
 @router.get("", response_model=DecksPage, responses=NOT_MODIFIED)

@@ -6,12 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path
 
+from service.api.checked_route import CheckedRoute
 from service.api.deps import ClockDep, CurrentWriterDep, WriteSessionDep
 from service.api.errors import AUTH_RESPONSES, ERROR_RESPONSES
 from service.quiz import service
 from service.quiz.schemas import GeneratorsPage, QuestionCreate, QuestionRead
 
-router = APIRouter(prefix="/generators", tags=["questions"])
+router = APIRouter(prefix="/generators", tags=["questions"], route_class=CheckedRoute)
 
 
 @router.get("", response_model=GeneratorsPage)

@@ -7,11 +7,12 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from service.api.checked_route import CheckedRoute
 from service.api.deps import SessionDep
 from service.api.errors import ErrorRead
 from service.errors import Unavailable
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=CheckedRoute)
 
 
 class HealthRead(BaseModel):

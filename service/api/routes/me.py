@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from service.api.checked_route import CheckedRoute
 from service.api.deps import ClockDep, CurrentUserDep, CurrentWriterDep, SessionDep, WriteSessionDep
 from service.api.errors import AUTH_RESPONSES
 from service.auth import service as auth_service
@@ -11,7 +12,7 @@ from service.auth.schemas import UserRead
 from service.study import settings as study_settings
 from service.study.schemas import SettingsRead, SettingsUpdate
 
-router = APIRouter(prefix="/me", tags=["auth"])
+router = APIRouter(prefix="/me", tags=["auth"], route_class=CheckedRoute)
 
 
 @router.get("", response_model=UserRead, responses=AUTH_RESPONSES)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
+from service.api.checked_route import CheckedRoute
 from service.api.deps import (
     ClockDep,
     CurrentUserDep,
@@ -23,7 +24,7 @@ from service.quiz.schemas import AnswerCreate, AttemptRead, QuestionRead
 from service.study import service as study_service
 from service.study.queue_schemas import AttemptAndNextRead
 
-router = APIRouter(prefix="/questions", tags=["questions"])
+router = APIRouter(prefix="/questions", tags=["questions"], route_class=CheckedRoute)
 
 InstanceId = Annotated[str, Path(max_length=64, description="The question instance id.")]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from service.api.checked_route import CheckedRoute
 from service.api.deps import (
     ClockDep,
     CurrentWriterDep,
@@ -18,7 +19,7 @@ from service.study import reviews, service
 from service.study.queue_schemas import ReviewAndNextRead
 from service.study.schemas import ReviewCreate, ReviewRead
 
-router = APIRouter(prefix="/reviews", tags=["study"])
+router = APIRouter(prefix="/reviews", tags=["study"], route_class=CheckedRoute)
 
 
 @router.post(

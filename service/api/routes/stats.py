@@ -6,12 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from service.api.checked_route import CheckedRoute
 from service.api.deps import ClockDep, CurrentUserDep, SessionDep
 from service.api.errors import AUTH_RESPONSES
 from service.study import stats
 from service.study.schemas import StatsRead
 
-router = APIRouter(prefix="/stats", tags=["study"])
+router = APIRouter(prefix="/stats", tags=["study"], route_class=CheckedRoute)
 
 
 @router.get("", response_model=StatsRead, responses=AUTH_RESPONSES)

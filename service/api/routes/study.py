@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from service.api.checked_route import CheckedRoute
 from service.api.deps import (
     ClockDep,
     CurrentUserDep,
@@ -19,7 +20,7 @@ from service.study import service
 from service.study.queue_schemas import StudyNext
 from service.study.schemas import StudyCountsRead
 
-router = APIRouter(prefix="/study", tags=["study"])
+router = APIRouter(prefix="/study", tags=["study"], route_class=CheckedRoute)
 
 
 @router.get("/next", response_model=StudyNext, responses={**AUTH_RESPONSES, **ERROR_RESPONSES})

@@ -3,11 +3,13 @@
 from service.db.models.attempt import Attempt, QuestionInstance
 from service.db.models.card import Card, CardTag, ContentState, Deck
 from service.db.models.review import CardState, DeckProgress, IdempotencyKey, ReviewLog
+from service.db.models.throttle import AuthThrottle
 from service.db.models.user import AccessToken, SchedulerConfig, User, UserSettings
 
 __all__ = [
     "AccessToken",
     "Attempt",
+    "AuthThrottle",
     "Card",
     "CardState",
     "CardTag",

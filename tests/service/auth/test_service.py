@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
+import anyio
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.auth import security, service
-from service.auth.schemas import UserCreate
+from service.auth.schemas import TokenRead, UserCreate
 from service.config import Settings
-from service.db.models import AccessToken, SchedulerConfig, User, UserSettings
-from service.errors import Conflict, Unauthorized
+from service.db.models import AccessToken, AuthThrottle, SchedulerConfig, User, UserSettings
+from service.errors import Conflict, Unauthorized, Unavailable
 from service.study import scheduler
 
 T0 = datetime(2026, 3, 2, 12, tzinfo=UTC)
@@ -24,6 +28,36 @@ T0 = datetime(2026, 3, 2, 12, tzinfo=UTC)
 def settings(tmp_path: Path) -> Settings:
     return Settings(
         data_dir=tmp_path, password_hash_time_cost=1, password_hash_memory_kib=1024, _env_file=None
+    )
+
+
+@contextmanager
+def _savepoint(session: Session) -> Iterator[Session]:
+    """One of the service's short transactions, as a savepoint of the test's rolled-back session."""
+    with session.begin_nested():
+        yield session
+
+
+def _issue(
+    session: Session, settings: Settings, *, username: str = "ada", password: str = "password-1"
+) -> TokenRead:
+    hasher = security.PasswordHasher(
+        time_cost=settings.password_hash_time_cost,
+        memory_kib=settings.password_hash_memory_kib,
+        concurrency=1,
+        wait_seconds=5,
+    )
+    return anyio.run(
+        partial(
+            service.issue_token,
+            lambda: _savepoint(session),
+            hasher,
+            username=username,
+            password=password,
+            address="192.0.2.1",
+            settings=settings,
+            now=T0,
+        )
     )
 
 
@@ -77,9 +111,7 @@ class TestRegister:
 class TestTokens:
     def test_issue_and_authenticate(self, db_session: Session, settings: Settings) -> None:
         user_id = _register(db_session, settings)
-        token = service.issue_token(
-            db_session, db_session, username="ADA", password="password-1", settings=settings, now=T0
-        )
+        token = _issue(db_session, settings, username="ADA", password="password-1")
         assert token.token_type == "bearer" and token.expires_at == T0 + timedelta(hours=720)
         stored = db_session.scalar(select(AccessToken).where(AccessToken.user_id == user_id))
         assert stored is not None and stored.token_hash == security.token_hash(token.access_token)
@@ -93,9 +125,7 @@ class TestTokens:
         messages = set()
         for username, password in [("ada", "wrong-password"), ("nobody", "password-1")]:
             with pytest.raises(Unauthorized) as info:
-                service.issue_token(
-                    db_session, db_session, username=username, password=password, settings=settings, now=T0
-                )
+                _issue(db_session, settings, username=username, password=password)
             messages.add(info.value.message)
         assert messages == {"incorrect username or password"}
 
@@ -103,9 +133,7 @@ class TestTokens:
         self, db_session: Session, settings: Settings
     ) -> None:
         _register(db_session, settings)
-        token = service.issue_token(
-            db_session, db_session, username="ada", password="password-1", settings=settings, now=T0
-        )
+        token = _issue(db_session, settings, username="ada", password="password-1")
         with pytest.raises(Unauthorized):
             service.authenticate(db_session, token.access_token, now=token.expires_at)
         with pytest.raises(Unauthorized):
@@ -113,13 +141,33 @@ class TestTokens:
         with pytest.raises(Unauthorized):
             service.authenticate(db_session, None, now=T0)
         principal = service.authenticate(db_session, token.access_token, now=T0)
-        other = service.issue_token(
-            db_session, db_session, username="ada", password="password-1", settings=settings, now=T0
-        )
+        other = _issue(db_session, settings, username="ada", password="password-1")
         service.logout(db_session, principal, now=T0)
         with pytest.raises(Unauthorized):
             service.authenticate(db_session, token.access_token, now=T0)
         assert service.authenticate(db_session, other.access_token, now=T0).user_id == principal.user_id
+
+    def test_a_login_refused_for_want_of_a_hashing_slot_is_not_counted_as_a_failure(
+        self, db_session: Session, settings: Settings
+    ) -> None:
+        _register(db_session, settings)
+        hasher = security.PasswordHasher(time_cost=1, memory_kib=1024, concurrency=1, wait_seconds=0)
+
+        async def while_the_only_slot_is_held() -> None:
+            async with hasher.slot():
+                await service.issue_token(
+                    lambda: _savepoint(db_session),
+                    hasher,
+                    username="ada",
+                    password="wrong-password",
+                    address="192.0.2.1",
+                    settings=settings,
+                    now=T0,
+                )
+
+        with pytest.raises(Unavailable):
+            anyio.run(while_the_only_slot_is_held)
+        assert db_session.get(AuthThrottle, "login:user:ada") is None  # never charged
 
     def test_token_ttl_is_a_setting(self, db_session: Session, tmp_path: Path) -> None:
         settings = Settings(
@@ -130,20 +178,38 @@ class TestTokens:
             _env_file=None,
         )
         _register(db_session, settings)
-        token = service.issue_token(
-            db_session, db_session, username="ada", password="password-1", settings=settings, now=T0
-        )
+        token = _issue(db_session, settings, username="ada", password="password-1")
         assert token.expires_at == T0 + timedelta(hours=2)
 
 
-def test_unknown_user_still_pays_for_a_hash_check(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[str] = []
-    hasher = security.password_hasher(time_cost=1, memory_kib=1024)
-    original = type(hasher).verify
-    monkeypatch.setattr(
-        type(hasher),
-        "verify",
-        lambda self, password, hash: calls.append(hash) or original(self, password, hash),
-    )
-    assert not security.verify_password("x" * 8, None, time_cost=1, memory_kib=1024)
-    assert len(calls) == 1
+class TestPasswordHasher:
+    def test_dummy_hash_for_unknown_users_is_made_at_construction_with_the_configured_cost(self) -> None:
+        hasher = security.PasswordHasher(time_cost=1, memory_kib=1024, concurrency=1, wait_seconds=1)
+        assert hasher.dummy_hash.startswith("$argon2id$") and "m=1024,t=1" in hasher.dummy_hash
+        assert anyio.run(hasher.verify, "x" * 8, None) is False
+        assert anyio.run(hasher.verify, "x" * 8, hasher.dummy_hash) is False
+
+    def test_hash_and_verify(self) -> None:
+        hasher = security.PasswordHasher(time_cost=1, memory_kib=1024, concurrency=2, wait_seconds=1)
+        stored = anyio.run(hasher.hash, "password-1")
+        assert anyio.run(hasher.verify, "password-1", stored) is True
+        assert anyio.run(hasher.verify, "password-2", stored) is False
+
+    def test_beyond_its_concurrency_a_hash_waits_then_is_503_with_retry_after(self) -> None:
+        hasher = security.PasswordHasher(time_cost=1, memory_kib=1024, concurrency=1, wait_seconds=0.05)
+
+        async def while_the_only_slot_is_held() -> None:
+            async with hasher.slot():
+                await hasher.verify("password-1", hasher.dummy_hash)
+
+        with pytest.raises(Unavailable) as info:
+            anyio.run(while_the_only_slot_is_held)
+        assert info.value.status_code == 503 and info.value.retry_after == 1
+
+    def test_a_freed_slot_serves_the_next_hash(self) -> None:
+        hasher = security.PasswordHasher(time_cost=1, memory_kib=1024, concurrency=1, wait_seconds=0)
+
+        async def one_after_another() -> list[bool]:
+            return [await hasher.verify("password-1", hasher.dummy_hash) for _ in range(3)]
+
+        assert anyio.run(one_after_another) == [False, False, False]
