@@ -20,7 +20,7 @@ def live_cards(session: Session, *, deck: str | None) -> Sequence[tuple[Deck, Ca
     )
     if deck is not None:
         query = query.where(Deck.id == deck)
-    return session.execute(query).tuples().all()
+    return [(deck_row, card) for deck_row, card in session.execute(query)]
 
 
 def live_deck(session: Session, deck_id: str) -> Deck | None:
@@ -29,7 +29,7 @@ def live_deck(session: Session, deck_id: str) -> Deck | None:
 
 def all_card_ids(session: Session) -> Sequence[tuple[int, str]]:
     """(key, id) of every card, archived ones too: an old export may still carry them."""
-    return session.execute(select(Card.key, Card.id)).tuples().all()
+    return [(key, card_id) for key, card_id in session.execute(select(Card.key, Card.id))]
 
 
 def cards_by_key(session: Session, keys: Collection[int]) -> Sequence[Card]:
@@ -61,7 +61,8 @@ def active_reviews(session: Session, *, user_id: int) -> Iterator[tuple[str, Rev
         .order_by(ReviewLog.reviewed_at, ReviewLog.id)
         .execution_options(yield_per=2000)
     )
-    yield from session.execute(query).tuples()
+    for card_id, log in session.execute(query):
+        yield card_id, log  # noqa: UP028 (unpacks each Row into a plain tuple)
 
 
 def scheduler_configs(session: Session, *, user_id: int) -> Sequence[SchedulerConfig]:
