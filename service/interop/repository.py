@@ -61,8 +61,7 @@ def active_reviews(session: Session, *, user_id: int) -> Iterator[tuple[str, Rev
         .order_by(ReviewLog.reviewed_at, ReviewLog.id)
         .execution_options(yield_per=2000)
     )
-    for card_id, log in session.execute(query):
-        yield card_id, log  # noqa: UP028 (unpacks each Row into a plain tuple)
+    return ((card_id, log) for card_id, log in session.execute(query))
 
 
 def scheduler_configs(session: Session, *, user_id: int) -> Sequence[SchedulerConfig]:

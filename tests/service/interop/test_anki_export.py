@@ -109,7 +109,10 @@ class TestRealClient:
         assert front.startswith("What is a test card?") and prompt in front and "\\(" in prompt
         for step in generator.explain(question.inputs):
             assert render_markdown(step.text, math="mathjax").html.strip() in back
-        assert f"dlquiz poses a fresh variant of this question each time; this is the variant with seed {anki_export.NUMERIC_SEED}" in back
+        assert (
+            f"dlquiz poses a fresh variant of this question each time; this is the variant with seed {anki_export.NUMERIC_SEED}"
+            in back
+        )
 
     def test_a_re_export_after_an_edit_updates_the_note(self, db_session: Session, tmp_path: Path) -> None:
         sync(db_session, tmp_path / "content", _decks())
