@@ -30,7 +30,7 @@ def import_package(collection: Collection, package: Path) -> None:
     collection.import_anki_package(request)
 
 
-def study(collection: Collection, deck: str, eases: Sequence[int]) -> int:
+def study_deck(collection: Collection, deck: str, eases: Sequence[int]) -> int:
     """Answer the deck's queue in order with these buttons (1 Again .. 4 Easy); returns the answers given.
 
     Stops early when the queue is empty (learning cards come back within Anki's learn-ahead limit).

@@ -23,7 +23,7 @@ from service.errors import InvalidSubmission, PayloadTooLarge
 from service.interop import anki_export, anki_import, anki_package
 from service.study import reviews
 from service.study.schemas import ReviewCreate
-from tests.anki_client import export_package, import_package, new_collection, study
+from tests.anki_client import export_package, import_package, new_collection, study_deck
 from tests.service.study.test_reviews import assert_matches_replay, assert_progress_is_exact
 
 LIMIT = 8 << 20
@@ -66,7 +66,7 @@ def _studied_package(
             collection.add_note(note, collection.decks.id_for_name("Default"))
             eases = {"Default": [3], **eases}
         for deck, buttons in eases.items():
-            study(collection, deck if deck == "Default" else f"dlquiz::{deck}", buttons)
+            study_deck(collection, deck if deck == "Default" else f"dlquiz::{deck}", buttons)
         if reschedule:
             card_id = collection.find_cards('"dlquiz id:a-one"')[0]
             collection.sched.set_due_date([card_id], "5")
