@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from service.config import Settings
@@ -318,40 +319,52 @@ def merge_imported_reviews(
     """
     row = repository.card_state(session, user_id, card.key)
     old = snapshot_of(row)
-    active = [
+    stored = [
         log for log in repository.card_history(session, user_id=user_id, card_key=card.key) if not log.undone
     ]
-    added = [
-        ReviewLog(
-            user_id=user_id,
-            card_key=card.key,
-            scheduler_config_id=scheduler_config_id,
-            rating=int(review.rating),
-            source="anki",
-            reviewed_at=review.reviewed_at,
-            duration_ms=review.duration_ms,
-            anki_revlog_id=review.anki_revlog_id,
-            undone=False,
-        )
-        for review in sorted(imported, key=lambda review: (review.reviewed_at, review.anki_revlog_id))
+    # (time, tie-break, config, rating, entry): at the same instant stored entries come first, as the
+    # new rows get the larger ids. New rows are plain dicts, inserted in one statement at the end.
+    Entry = tuple[datetime, int, int, int, ReviewLog | dict[str, object]]
+    entries: list[Entry] = [
+        (log.reviewed_at, index, log.scheduler_config_id, log.rating, log) for index, log in enumerate(stored)
     ]
-    # Stored entries before new ones at the same instant: new ones get the larger ids when inserted.
-    order = {id(log): index for index, log in enumerate([*active, *added])}
-    merged = sorted([*active, *added], key=lambda log: (log.reviewed_at, order[id(log)]))
+    for index, review in enumerate(sorted(imported, key=lambda r: (r.reviewed_at, r.anki_revlog_id))):
+        new_row: dict[str, object] = {
+            "user_id": user_id,
+            "card_key": card.key,
+            "scheduler_config_id": scheduler_config_id,
+            "rating": int(review.rating),
+            "source": "anki",
+            "reviewed_at": review.reviewed_at,
+            "duration_ms": review.duration_ms,
+            "anki_revlog_id": review.anki_revlog_id,
+            "undone": False,
+        }
+        entries.append(
+            (review.reviewed_at, len(stored) + index, scheduler_config_id, int(review.rating), new_row)
+        )
+    entries.sort(key=lambda entry: (entry[0], entry[1]))
+
     state = NEW_CARD
-    for number, log in enumerate(merged, start=1):
+    new_rows: list[dict[str, object]] = []
+    for number, (reviewed_at, _order, config_id, rating, entry) in enumerate(entries, start=1):
         after = scheduler.review(
-            specs[log.scheduler_config_id],
+            specs[config_id],
             state,
-            Rating(log.rating),
-            now=log.reviewed_at,
+            Rating(rating),
+            now=reviewed_at,
             fuzz=scheduler.FuzzKey(user_id=user_id, card_key=card.key, number=number),
         )
-        log.number = number
-        for name, value in _transition_fields(state, after).items():
-            setattr(log, name, value)
+        fields = {"number": number, **_transition_fields(state, after)}
+        if isinstance(entry, ReviewLog):
+            for name, value in fields.items():
+                setattr(entry, name, value)
+        else:
+            entry.update(fields)
+            new_rows.append(entry)
         state = after
-    session.add_all(added)
-    _write_state(session, row, user_id=user_id, card_key=card.key, snapshot=state, reps=len(merged))
+    if new_rows:
+        session.execute(insert(ReviewLog), new_rows)
+    _write_state(session, row, user_id=user_id, card_key=card.key, snapshot=state, reps=len(entries))
     session.flush()
     progress.apply_change(session, user_id=user_id, card=card, before=old, after=state)
