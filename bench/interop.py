@@ -93,7 +93,7 @@ def _bench(url: str, *, rows: int, repeat: int, folder: Path) -> None:
     for _ in range(repeat):
         with transaction(sessions) as session:
             started, cpu = time.perf_counter(), time.process_time()
-            package = anki_export.export_anki(session, deck=None, now=NOW)
+            package = anki_export.export_anki(session, deck=None)
             timings.append(time.perf_counter() - started)
             cpu_timings.append(time.process_time() - cpu)
     backend = engine.dialect.name

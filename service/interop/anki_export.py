@@ -21,7 +21,6 @@ import sqlite3
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 import genanki
 from sqlalchemy.orm import Session
@@ -131,18 +130,20 @@ def note_fields(card: Card) -> NoteFields:
     )
 
 
-def export_anki(session: Session, *, deck: str | None, now: datetime) -> bytes:
+def export_anki(session: Session, *, deck: str | None) -> bytes:
     """The package of every live deck, or of one; an unknown deck is NotFound."""
     if deck is not None and repository.live_deck(session, deck) is None:
         raise NotFound(f"no deck with id '{deck}'")
-    return build_package(repository.live_cards(session, deck=deck), now=now)
+    return build_package(repository.live_cards(session, deck=deck))
 
 
-def build_package(cards: Sequence[tuple[Deck, Card]], *, now: datetime) -> bytes:
+def build_package(cards: Sequence[tuple[Deck, Card]]) -> bytes:
     """The ``.apkg`` bytes of these cards: one Anki deck ``dlquiz::<deck>`` per dlquiz deck.
 
-    ``now`` stamps the notes' modification time: Anki updates an existing note on import when the
-    package's copy is newer, so a later export wins over an earlier one.
+    Every note's modification time is the latest ``updated_at`` of the exported cards: Anki updates a
+    note it has when the package's copy is newer, so an export made after an edit updates the notes,
+    while re-importing an export of unchanged content changes nothing. The same content always gives
+    the same bytes.
     """
     decks: dict[str, genanki.Deck] = {}
     for deck, card in cards:
@@ -158,7 +159,8 @@ def build_package(cards: Sequence[tuple[Deck, Card]], *, now: datetime) -> bytes
                 guid=note_guid(card.id),
             )
         )
-    return _package_bytes(genanki.Package(list(decks.values())), timestamp=now.timestamp())
+    stamp = max((card.updated_at.timestamp() for _deck, card in cards), default=0.0)
+    return _package_bytes(genanki.Package(list(decks.values())), timestamp=stamp)
 
 
 def _package_bytes(package: genanki.Package, *, timestamp: float) -> bytes:

@@ -56,7 +56,7 @@ def export_anki(
 ) -> None:
     """Write the decks as an Anki package (.apkg) to import in Anki or AnkiDroid."""
     with _session() as session:
-        package = anki_export.export_anki(session, deck=deck, now=utcnow())
+        package = anki_export.export_anki(session, deck=deck)
     path = output or Path(f"dlquiz-{deck or 'all'}.apkg")
     path.write_bytes(package)
     out.print(f"wrote {path} ({len(package)} bytes)", markup=False, soft_wrap=True)

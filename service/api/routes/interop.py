@@ -39,9 +39,9 @@ def _attachment(content: str | bytes, *, media_type: str, filename: str) -> Resp
     response_class=Response,
     responses={200: {"content": {APKG_MEDIA_TYPE: {}}, "description": "An Anki package"}, **ERROR_RESPONSES},
 )
-def export_anki(session: SessionDep, clock: ClockDep, deck: DeckQuery = None) -> Response:
+def export_anki(session: SessionDep, deck: DeckQuery = None) -> Response:
     """The decks as an Anki package: one note per card, deck `dlquiz::<deck>`, stable GUIDs."""
-    package = anki_export.export_anki(session, deck=deck, now=clock())
+    package = anki_export.export_anki(session, deck=deck)
     return _attachment(package, media_type=APKG_MEDIA_TYPE, filename=f"dlquiz-{deck or 'all'}.apkg")
 
 

@@ -12,11 +12,13 @@ import pytest
 from sqlalchemy.orm import Session
 
 import verifier
+from service.content.loader import sync_content
+from service.content.parser import parse_content_dir
 from service.content.render import render_markdown
 from service.errors import NotFound
 from service.interop import anki_export
 from tests.anki_client import import_package, new_collection, notes_by_id
-from tests.factories import CardSpec, DeckSpec
+from tests.factories import CardSpec, DeckSpec, write_decks
 from tests.service.study.conftest import NUMERIC_GENERATOR, T0, sync
 
 
@@ -54,16 +56,16 @@ class TestNoteFields:
 
     def test_package_is_a_zip_with_a_collection(self, db_session: Session, tmp_path: Path) -> None:
         sync(db_session, tmp_path / "content", _decks())
-        package = anki_export.export_anki(db_session, deck=None, now=T0)
+        package = anki_export.export_anki(db_session, deck=None)
         assert zipfile.ZipFile(io.BytesIO(package)).namelist() == ["collection.anki2", "media"]
         with pytest.raises(NotFound, match="no deck with id 'nope'"):
-            anki_export.export_anki(db_session, deck="nope", now=T0)
+            anki_export.export_anki(db_session, deck="nope")
 
 
 class TestRealClient:
     def test_every_card_is_a_note_with_its_fields_and_deck(self, db_session: Session, tmp_path: Path) -> None:
         sync(db_session, tmp_path / "content", _decks())
-        package = _write(anki_export.export_anki(db_session, deck=None, now=T0), tmp_path / "all.apkg")
+        package = _write(anki_export.export_anki(db_session, deck=None), tmp_path / "all.apkg")
         collection = new_collection(tmp_path / "anki")
         try:
             import_package(collection, package)
@@ -94,7 +96,7 @@ class TestRealClient:
         self, db_session: Session, tmp_path: Path
     ) -> None:
         sync(db_session, tmp_path / "content", _decks())
-        package = _write(anki_export.export_anki(db_session, deck="alpha", now=T0), tmp_path / "alpha.apkg")
+        package = _write(anki_export.export_anki(db_session, deck="alpha"), tmp_path / "alpha.apkg")
         collection = new_collection(tmp_path / "anki")
         try:
             import_package(collection, package)
@@ -116,10 +118,15 @@ class TestRealClient:
 
     def test_a_re_export_after_an_edit_updates_the_note(self, db_session: Session, tmp_path: Path) -> None:
         sync(db_session, tmp_path / "content", _decks())
-        first = _write(anki_export.export_anki(db_session, deck=None, now=T0), tmp_path / "first.apkg")
-        sync(db_session, tmp_path / "content", _decks(edited=True))
+        first = _write(anki_export.export_anki(db_session, deck=None), tmp_path / "first.apkg")
         later = T0 + timedelta(hours=1)
-        second = _write(anki_export.export_anki(db_session, deck=None, now=later), tmp_path / "second.apkg")
+        edited = parse_content_dir(write_decks(tmp_path / "content", _decks(edited=True)))
+        sync_content(db_session, edited, now=later)
+        # An export of unchanged content is the same package: re-importing it touches nothing.
+        assert anki_export.export_anki(db_session, deck="beta") == anki_export.export_anki(
+            db_session, deck="beta"
+        )
+        second = _write(anki_export.export_anki(db_session, deck=None), tmp_path / "second.apkg")
         collection = new_collection(tmp_path / "anki")
         try:
             import_package(collection, first)

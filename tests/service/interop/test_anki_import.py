@@ -55,7 +55,7 @@ def _studied_package(
 ) -> StudiedPackage:
     """Our export, studied in Anki deck by deck with these buttons, exported with scheduling."""
     export = folder / "dlquiz.apkg"
-    export.write_bytes(anki_export.export_anki(session, deck=None, now=datetime.now(UTC)))
+    export.write_bytes(anki_export.export_anki(session, deck=None))
     collection = new_collection(folder / "anki")
     closed = False
     try:
