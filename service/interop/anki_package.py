@@ -7,7 +7,8 @@ writes ``collection.anki21b`` (zstd-compressed) next to a stub ``collection.anki
 
 The upload is untrusted: its size and the collection's unpacked size are capped (a zip or zstd bomb
 stops at the cap, whatever the headers claim), the database is opened from memory and never written,
-and SQLite runs with ``trusted_schema`` off so nothing in the file's schema runs functions. Anything
+and SQLite runs with ``trusted_schema`` off (nothing in the file's schema runs functions) and
+``cell_size_check`` on (a malformed page is reported as corruption). Anything
 that is not a readable collection is an :class:`~service.errors.InvalidSubmission` saying so.
 """
 
@@ -115,6 +116,7 @@ def read_package(data: bytes, *, max_bytes: int) -> AnkiCollection:
     try:
         connection.deserialize(bytes(raw))
         connection.execute("PRAGMA trusted_schema = OFF")
+        connection.execute("PRAGMA cell_size_check = ON")  # a corrupt page is an error, not a wild read
         connection.execute("PRAGMA query_only = ON")
         note_guids = [str(guid) for (guid,) in connection.execute("SELECT guid FROM notes")]
         reviews = [

@@ -143,3 +143,22 @@ class TestRealClient:
         assert {k: v for k, v in after.items() if k != "a-math"} == {
             k: v for k, v in before.items() if k != "a-math"
         }
+
+
+def test_the_real_decks_open_in_anki(db_session: Session, content_dir: Path, tmp_path: Path) -> None:
+    """Every live card of ``content/`` is one note in its deck; every numeric card has its variant."""
+    parsed = parse_content_dir(content_dir, known_generators={g.id for g in verifier.generators()})
+    assert parsed.ok
+    sync_content(db_session, parsed, now=T0)
+    package = _write(anki_export.export_anki(db_session, deck=None), tmp_path / "all.apkg")
+    collection = new_collection(tmp_path / "anki")
+    try:
+        import_package(collection, package)
+        notes = notes_by_id(collection)
+    finally:
+        collection.close()
+    assert {card_id: note["deck"] for card_id, note in notes.items()} == {
+        card.id: f"dlquiz::{card.deck_id}" for card in parsed.cards
+    }
+    for card in parsed.cards:
+        assert ("dlquiz poses a fresh variant" in notes[card.id]["Back"]) == (card.generator is not None)
