@@ -61,6 +61,7 @@ bench: install-dev web chromium wrk
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/study.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/interop.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache data node_modules test-artifacts

@@ -26,6 +26,7 @@ from service.db.backup import service as backup_service
 from service.db.session import make_engine, make_sessionmaker, sync_lock_session
 from service.db.types import utcnow
 from service.errors import BackupError, ContentError
+from service.interop.cli import export_app, import_app
 
 app = typer.Typer(
     help="dlquiz: deep-learning interview flashcards and computed quizzes.", no_args_is_help=True
@@ -34,6 +35,8 @@ content_app = typer.Typer(help="Check and load the markdown decks.", no_args_is_
 db_app = typer.Typer(help="Database schema, backups and moving between databases.", no_args_is_help=True)
 app.add_typer(content_app, name="content")
 app.add_typer(db_app, name="db")
+app.add_typer(export_app, name="export")
+app.add_typer(import_app, name="import")
 
 out = Console()
 err = Console(stderr=True)

@@ -148,6 +148,14 @@ class Settings(BaseSettings):
         "limit), once nothing else is left.",
     )
 
+    anki_import_max_mb: int = Field(
+        default=100,
+        ge=1,
+        le=2048,
+        description="Largest Anki package `POST /api/v1/import/anki` accepts, in MB; the collection "
+        "unpacked from it has the same limit.",
+    )
+
     @field_validator("log_level")
     @classmethod
     def _known_log_level(cls, value: str) -> str:

@@ -46,6 +46,12 @@ class InvalidSubmission(DlquizError):
     status_code = 422
 
 
+class PayloadTooLarge(DlquizError):
+    """Raised when an uploaded file (an Anki package) is larger than the configured limit."""
+
+    status_code = 413
+
+
 class Unauthorized(DlquizError):
     """Raised when credentials or a token are missing, wrong, expired or revoked."""
 

@@ -17,7 +17,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from functools import cache
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from latex2mathml.converter import convert_to_element
 from markdown_it import MarkdownIt
@@ -66,9 +66,15 @@ _LATEX2MATHML_HINTS = {
 _SHOWN_FORMULA_CHARS = 80
 
 _ENV_PROBLEMS = "dlquiz_problems"
+_ENV_MATH = "dlquiz_math"
 _ENV_LINE_OFFSET = "dlquiz_line_offset"
 _META_LINE = "dlquiz_line"
 _META_PROBLEMS = "dlquiz_problems"
+
+
+MathMode = Literal["mathml", "mathjax"]
+"""How formulas come out: MathML for dlquiz's own pages, MathJax delimiters for Anki (which renders
+``\\(…\\)`` and ``\\[…\\]`` with MathJax and shows MathML unreliably)."""
 
 
 class RenderProblem(NamedTuple):
@@ -157,6 +163,11 @@ def _report(env: EnvType, line: int, message: str) -> None:
 
 
 def _math_html(token: Token, env: EnvType, *, display: bool) -> str:
+    if env.get(_ENV_MATH) == "mathjax":
+        # The LaTeX source, HTML-escaped like any field text: the browser decodes it before MathJax
+        # reads it. Stored content already passed the MathML check, so nothing is converted here.
+        opening, closing = ("\\[", "\\]") if display else ("\\(", "\\)")
+        return f"{opening}{escapeHtml(token.content.strip())}{closing}"
     try:
         return latex_to_mathml(token.content.strip(), display=display)
     except MathError as exc:
@@ -255,14 +266,16 @@ def markdown() -> MarkdownIt:
     return md
 
 
-def render_tokens(tokens: Sequence[Token], *, line_offset: int = 0) -> RenderResult:
+def render_tokens(
+    tokens: Sequence[Token], *, line_offset: int = 0, math: MathMode = "mathml"
+) -> RenderResult:
     """Render a slice of a token stream from :func:`markdown` (whole blocks, or one ``inline`` token).
 
     A heading's ``inline`` token on its own renders to the heading text without the ``<hN>``
     wrapper, which is what a card front needs. ``line_offset`` shifts reported lines when the
     tokens came from a snippet rather than a whole file. Problems come back in line order.
     """
-    env: EnvType = {_ENV_LINE_OFFSET: line_offset}
+    env: EnvType = {_ENV_LINE_OFFSET: line_offset, _ENV_MATH: math}
     md = markdown()
     rendered = md.renderer.render(tokens, md.options, env)
     problems: list[RenderProblem] = list(env.get(_ENV_PROBLEMS, []))
@@ -273,6 +286,13 @@ def render_tokens(tokens: Sequence[Token], *, line_offset: int = 0) -> RenderRes
     return RenderResult(str(rendered), problems)
 
 
-def render_markdown(text: str, *, first_line: int = 1) -> RenderResult:
+def render_markdown(text: str, *, first_line: int = 1, math: MathMode = "mathml") -> RenderResult:
     """Render a markdown snippet; ``first_line`` is the file line the snippet starts on."""
-    return render_tokens(markdown().parse(text), line_offset=first_line - 1)
+    return render_tokens(markdown().parse(text), line_offset=first_line - 1, math=math)
+
+
+def render_inline_markdown(text: str, *, math: MathMode = "mathml") -> RenderResult:
+    """Render one line of markdown without a ``<p>`` around it, as a card's question heading is."""
+    tokens = markdown().parse(text)
+    inline = [token for token in tokens if token.type == "inline"][:1]
+    return render_tokens(inline, math=math)

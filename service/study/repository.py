@@ -218,11 +218,15 @@ def introduced_since(session: Session, *, user_id: int, since: datetime) -> int:
 
 
 def card_history(session: Session, *, user_id: int, card_key: int) -> Sequence[ReviewLog]:
-    """Every log entry of one (user, card), undone ones included, in the order they were applied."""
+    """Every log entry of one (user, card), undone ones included, in the order they were applied.
+
+    That is time order, then id: dlquiz's own reviews are logged in time order (the review time never
+    goes backwards), and reviews imported from Anki are merged in by their time.
+    """
     return session.scalars(
         select(ReviewLog)
         .where(ReviewLog.user_id == user_id, ReviewLog.card_key == card_key)
-        .order_by(ReviewLog.id)
+        .order_by(ReviewLog.reviewed_at, ReviewLog.id)
     ).all()
 
 

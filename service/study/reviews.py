@@ -11,9 +11,11 @@ non-undone log entries for it, and undo restores the state before the undone ent
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from service.config import Settings
@@ -21,7 +23,7 @@ from service.db.models import Card, CardState, ReviewLog
 from service.errors import InvalidSubmission, NotFound
 from service.study import idempotency, progress, repository, scheduler
 from service.study import settings as study_settings
-from service.study.scheduler import Rating, Snapshot, StudyState
+from service.study.scheduler import NEW_CARD, Rating, Snapshot, StudyState
 from service.study.schemas import CardStateRead, ReviewCreate, ReviewRead, StateName
 
 STATE_NAMES: dict[StudyState, StateName] = {
@@ -102,7 +104,7 @@ def review_read(log: ReviewLog, *, card_id: str) -> ReviewRead:
         id=log.id,
         card_id=card_id,
         rating=log.rating,
-        source="numeric" if log.source == "numeric" else "self",
+        source="numeric" if log.source == "numeric" else "anki" if log.source == "anki" else "self",
         reviewed_at=log.reviewed_at,
         duration_ms=log.duration_ms,
         state_before=state_read(_before_of(log)),
@@ -132,6 +134,27 @@ def _write_state(
     row.last_review = snapshot.last_review
     row.reps = reps
     row.interval_days = snapshot.interval_days
+
+
+def _transition_fields(before: Snapshot, after: Snapshot) -> dict[str, int | float | datetime | None]:
+    """The ``before_*`` and ``after_*`` columns of a log entry that moved a card from one state to another."""
+    new = before.state == StudyState.NEW
+    return {
+        "before_state": None if new else int(before.state),
+        "before_step": before.step,
+        "before_stability": before.stability,
+        "before_difficulty": before.difficulty,
+        "before_due": before.due,
+        "before_last_review": before.last_review,
+        "before_interval_days": None if new else before.interval_days,
+        "after_state": int(after.state),
+        "after_step": after.step,
+        "after_stability": after.stability,
+        "after_difficulty": after.difficulty,
+        "after_due": after.due,
+        "after_last_review": after.last_review,
+        "after_interval_days": after.interval_days,
+    }
 
 
 def record_review(
@@ -168,20 +191,7 @@ def record_review(
         source="numeric" if grade is not None else "self",
         reviewed_at=reviewed_at,
         duration_ms=duration_ms,
-        before_state=None if before.state == StudyState.NEW else int(before.state),
-        before_step=before.step,
-        before_stability=before.stability,
-        before_difficulty=before.difficulty,
-        before_due=before.due,
-        before_last_review=before.last_review,
-        before_interval_days=None if before.state == StudyState.NEW else before.interval_days,
-        after_state=int(after.state),
-        after_step=after.step,
-        after_stability=after.stability,
-        after_difficulty=after.difficulty,
-        after_due=after.due,
-        after_last_review=after.last_review,
-        after_interval_days=after.interval_days,
+        **_transition_fields(before, after),
         question_id=grade.question_id if grade is not None else None,
         score=grade.score if grade is not None else None,
         correct=grade.correct if grade is not None else None,
@@ -274,3 +284,87 @@ def undo_last_review(
         ttl=timedelta(hours=settings.idempotency_key_ttl_hours),
         action=undo,
     )
+
+
+# --- reviews done elsewhere ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedReview:
+    """A review done in another app (Anki): rating, UTC time, duration, and its id there."""
+
+    rating: Rating
+    reviewed_at: datetime
+    duration_ms: int | None
+    anki_revlog_id: int
+
+
+def merge_imported_reviews(
+    session: Session,
+    *,
+    user_id: int,
+    card: Card,
+    imported: Sequence[ImportedReview],
+    scheduler_config_id: int,
+    specs: Mapping[int, scheduler.SchedulerSpec],
+) -> None:
+    """Add reviews done elsewhere to one card's log, then replay the merged log in time order.
+
+    The imported entries are scheduled with ``scheduler_config_id`` (the user's current scheduler);
+    ``specs`` must hold it and every configuration the card's log points at. Every active entry gets
+    its number, its state before and its state after from the replay, so the stored state is again
+    :func:`scheduler.replay` of the log in (time, id) order, the order of
+    :func:`repository.card_history`. The caller holds the user's study lock, has called
+    :func:`progress.ensure_current`, and passes no revlog id the user already has.
+    """
+    row = repository.card_state(session, user_id, card.key)
+    old = snapshot_of(row)
+    stored = [
+        log for log in repository.card_history(session, user_id=user_id, card_key=card.key) if not log.undone
+    ]
+    # (time, tie-break, config, rating, entry): at the same instant stored entries come first, as the
+    # new rows get the larger ids. New rows are plain dicts, inserted in one statement at the end.
+    Entry = tuple[datetime, int, int, int, ReviewLog | dict[str, object]]
+    entries: list[Entry] = [
+        (log.reviewed_at, index, log.scheduler_config_id, log.rating, log) for index, log in enumerate(stored)
+    ]
+    for index, review in enumerate(sorted(imported, key=lambda r: (r.reviewed_at, r.anki_revlog_id))):
+        new_row: dict[str, object] = {
+            "user_id": user_id,
+            "card_key": card.key,
+            "scheduler_config_id": scheduler_config_id,
+            "rating": int(review.rating),
+            "source": "anki",
+            "reviewed_at": review.reviewed_at,
+            "duration_ms": review.duration_ms,
+            "anki_revlog_id": review.anki_revlog_id,
+            "undone": False,
+        }
+        entries.append(
+            (review.reviewed_at, len(stored) + index, scheduler_config_id, int(review.rating), new_row)
+        )
+    entries.sort(key=lambda entry: (entry[0], entry[1]))
+
+    state = NEW_CARD
+    new_rows: list[dict[str, object]] = []
+    for number, (reviewed_at, _order, config_id, rating, entry) in enumerate(entries, start=1):
+        after = scheduler.review(
+            specs[config_id],
+            state,
+            Rating(rating),
+            now=reviewed_at,
+            fuzz=scheduler.FuzzKey(user_id=user_id, card_key=card.key, number=number),
+        )
+        fields = {"number": number, **_transition_fields(state, after)}
+        if isinstance(entry, ReviewLog):
+            for name, value in fields.items():
+                setattr(entry, name, value)
+        else:
+            entry.update(fields)
+            new_rows.append(entry)
+        state = after
+    if new_rows:
+        session.execute(insert(ReviewLog), new_rows)
+    _write_state(session, row, user_id=user_id, card_key=card.key, snapshot=state, reps=len(entries))
+    session.flush()
+    progress.apply_change(session, user_id=user_id, card=card, before=old, after=state)

@@ -92,7 +92,7 @@ class ReviewRead(BaseModel):
     id: int
     card_id: str
     rating: int = Field(ge=1, le=4)
-    source: Literal["self", "numeric"]
+    source: Literal["self", "numeric", "anki"]
     reviewed_at: datetime
     duration_ms: int | None
     state_before: CardStateRead

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -11,8 +12,15 @@ from pathlib import Path
 
 import httpx
 
+from service.auth import service as auth_service
+from service.auth.schemas import UserCreate
+from service.config import Settings
+from service.db.session import make_engine, make_sessionmaker, transaction
+from service.db.types import utcnow
+from tests.anki_client import export_package, import_package, new_collection, study_deck
 from tests.factories import CardSpec, DeckSpec, write_decks
 from tests.server import running_server
+from tests.service.study.conftest import study_decks
 
 DLQUIZ = str(Path(sys.executable).parent / "dlquiz")
 
@@ -131,3 +139,42 @@ def test_generators_prints_the_registry() -> None:
 
     for generator in verifier.generators():
         assert generator.id in result.stdout
+
+
+def test_export_for_anki_and_import_the_reviews_back(
+    fresh_database: Callable[[str], str], tmp_path: Path
+) -> None:
+    """`dlquiz export anki`, studied in the official Anki client, then `dlquiz import anki --user`."""
+    url = fresh_database("sqlite")
+    directory = write_decks(tmp_path / "content", study_decks())
+    env = {"DLQUIZ_DATABASE_URL": url, "DLQUIZ_CONTENT_DIR": str(directory)}
+    assert dlquiz("content", "sync", env=env).returncode == 0
+    engine = make_engine(url)
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            settings = Settings(password_hash_time_cost=1, password_hash_memory_kib=1024, _env_file=None)
+            auth_service.register(
+                session, UserCreate(username="ada", password="password-1"), settings=settings, now=utcnow()
+            )
+    finally:
+        engine.dispose()
+
+    package = tmp_path / "beta.apkg"
+    exported = dlquiz("export", "anki", "--deck", "beta", "-o", str(package), env=env)
+    assert exported.returncode == 0, exported.stderr
+    cards = tmp_path / "cards.json"
+    assert dlquiz("export", "cards", "--format", "json", "-o", str(cards), env=env).returncode == 0
+    assert [card["id"] for card in json.loads(cards.read_text())][-3:] == ["b-one", "b-two", "b-three"]
+
+    collection = new_collection(tmp_path / "anki")
+    try:
+        import_package(collection, package)
+        answered = study_deck(collection, "dlquiz::beta", [3, 1, 3])
+        export_package(collection, tmp_path / "studied.apkg")
+    finally:
+        collection.close()
+    imported = dlquiz("import", "anki", str(tmp_path / "studied.apkg"), "--user", "ada", env=env)
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.startswith(f"imported {answered} reviews on ")
+    unknown = dlquiz("import", "anki", str(tmp_path / "studied.apkg"), "--user", "bob", env=env)
+    assert unknown.returncode == 1 and "no user named 'bob'" in unknown.stderr

@@ -12,7 +12,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, SmallInteger, String, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.base import Base
@@ -47,6 +58,7 @@ class ReviewLog(Base):
 
     ``number`` is the review's ordinal among the card's non-undone reviews when it was made; together
     with the user and the card it seeds the interval fuzz, so a replay reproduces every due date.
+    ``source`` is ``self`` (rated by the learner), ``numeric`` (graded answer) or ``anki`` (imported).
     """
 
     __tablename__ = "review_logs"
@@ -64,6 +76,8 @@ class ReviewLog(Base):
             "source",
         ),
         Index("ix_review_logs_user_id_card_key", "user_id", "card_key"),
+        # An Anki revlog row is imported once per user, however often the same file comes back.
+        Index("ix_review_logs_user_id_anki_revlog_id", "user_id", "anki_revlog_id", unique=True),
         # Numeric reviews are a small share of the log; the stats find them without scanning the rest.
         Index(
             "ix_review_logs_numeric",
@@ -103,6 +117,8 @@ class ReviewLog(Base):
     misconception: Mapped[str | None] = mapped_column(String(128), nullable=True)
     undone: Mapped[bool] = mapped_column(Boolean, default=False)
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Anki's revlog id (ms since the epoch) of a review imported from Anki; NULL for dlquiz's own.
+    anki_revlog_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class IdempotencyKey(Base):

@@ -12,6 +12,7 @@ from service.content.render import (
     MathError,
     RenderProblem,
     latex_to_mathml,
+    render_inline_markdown,
     render_markdown,
 )
 
@@ -223,3 +224,20 @@ _arbitrary_markdown = st.lists(st.one_of(st.text(max_size=12), st.sampled_from(_
 @given(_arbitrary_markdown)
 def test_arbitrary_text_never_yields_unsafe_html(text: str) -> None:
     assert_safe(render_markdown(text).html)
+
+
+class TestMathJaxMode:
+    """Anki's mode: the same markdown pipeline, formulas as MathJax delimiters around escaped LaTeX."""
+
+    def test_inline_and_display_delimiters(self) -> None:
+        result = render_markdown("A $a<b$ and $$x \\& y$$\n\n$$\n\\frac{1}{2}\n$$\n", math="mathjax")
+        assert result.problems == []
+        assert result.html == "<p>A \\(a&lt;b\\) and \\[x \\&amp; y\\]</p>\n\\[\\frac{1}{2}\\]\n"
+
+    def test_markdown_and_html_escaping_are_unchanged(self) -> None:
+        text = "**bold** <script>x</script> `code`"
+        assert render_markdown(text, math="mathjax").html == render_markdown(text).html
+
+    def test_inline_rendering_has_no_paragraph(self) -> None:
+        result = render_inline_markdown("What is $x^2$ *here*?", math="mathjax")
+        assert result.html == "What is \\(x^2\\) <em>here</em>?"

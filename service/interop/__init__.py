@@ -1,0 +1,1 @@
+"""Interoperability: Anki packages both ways, and plain CSV/JSON exports for people and tools."""
