@@ -453,3 +453,13 @@ def test_end_screen_says_when_the_next_card_is_due(web: Web) -> None:
     )
     expect(page.locator('.count-value[data-count="new"]')).to_have_text("0")
     web.check_page(page, "study-done")
+
+
+def test_settings_simulate_the_workload_and_explain_why_optimizing_waits(web: Web) -> None:
+    page, _, _ = web.signed_in_page()
+    page.goto("/#/settings")
+    expect(page.locator("#chart-workload canvas")).to_be_visible()
+    expect(page.locator("#chart-workload .chart-summary")).to_contain_text("90 %:")
+    page.get_by_role("button", name="Optimize my scheduler").click()
+    expect(page.locator("#fsrs-optimize .error-box")).to_contain_text("at least 8 more needed")
+    web.check_page(page, "settings-fsrs-tools")
