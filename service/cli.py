@@ -25,6 +25,7 @@ from service.db.types import utcnow
 from service.errors import ContentError, DlquizError
 from service.study import tuning
 from service.study.schemas import OptimizeRead
+from service.tui import cli as tui_cli
 
 app = typer.Typer(
     help="dlquiz: deep-learning interview flashcards and computed quizzes.", no_args_is_help=True
@@ -33,6 +34,8 @@ content_app = typer.Typer(help="Check and load the markdown decks.", no_args_is_
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(content_app, name="content")
 app.add_typer(db_app, name="db")
+app.command("login")(tui_cli.login)
+app.command("study")(tui_cli.study)
 
 out = Console()
 err = Console(stderr=True)
