@@ -120,6 +120,8 @@ def simulate_reviews(workload: Workload, *, retention: float, days: int) -> list
     fsrs-rs's simulator starts from an empty collection and introduces up to ``new_cards_per_day`` of
     ``deck_size`` cards a day; it is seeded, so the same inputs give the same figures.
     """
+    if workload.deck_size == 0:
+        return [0] * days  # fsrs-rs panics (InvalidDeckSize) on an empty collection
     config = fsrs_rs.default_simulator_config()
     config.deck_size = workload.deck_size
     config.learn_span = days

@@ -76,6 +76,17 @@ class TestSimulate:
         assert means == sorted(means) and means[0] < means[-1]
         assert tuning.simulate(workload, [0.9]).retentions[0] == result.retentions[1]  # seeded
 
+    def test_an_empty_collection_has_no_reviews(self) -> None:
+        workload = optimizer.Workload(
+            parameters=scheduler.DEFAULT_PARAMETERS,
+            deck_size=0,
+            new_cards_per_day=20,
+            maximum_interval=36500,
+            learning_steps=2,
+            relearning_steps=1,
+        )
+        assert tuning.simulate(workload, [0.9]).retentions[0].mean_90 == 0
+
     @pytest.mark.parametrize("text", ["", "0.9,abc", "0.5", "0.995", ",".join(["0.9"] * 9)])
     def test_bad_retentions_name_the_parameter(self, text: str) -> None:
         with pytest.raises(InvalidSubmission, match="query parameter 'retention'"):
