@@ -11,10 +11,16 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from service.study import scheduler
+from sqlalchemy import select
+
+from service.config import Settings
+from service.db.models import Card
+from service.db.session import make_engine, make_sessionmaker, transaction
+from service.study import reviews, scheduler
 from service.study.scheduler import NEW_CARD, FuzzKey, Rating, SchedulerSpec, StudyState
+from service.study.schemas import ReviewCreate
 
 DEFAULT_SPEC = scheduler.default_spec(learning_steps=[60, 600], relearning_steps=[600], desired_retention=0.9)
 
@@ -67,3 +73,31 @@ def histories(seed: int, *, cards: int, start: datetime, days: int) -> list[list
         card_history(rng, start=start + timedelta(hours=rng.uniform(0, 24 * 30)), until=until, card_key=key)
         for key in range(cards)
     ]
+
+
+def write_log(database_url: str, user_id: int, *, seed: int = 3, cards: int = 30, days: int = 200) -> int:
+    """A synthetic learner's reviews of the first ``cards`` plain live cards, written into a server's
+    database as the service writes reviews (committed); returns how many. Seed 3 with 30 cards gives
+    fsrs-rs enough items after its outlier filter."""
+    engine = make_engine(database_url)
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            ids = session.scalars(
+                select(Card.id).where(Card.generator.is_(None), Card.archived.is_(False)).order_by(Card.key)
+            ).all()[:cards]
+            logs = histories(seed, cards=cards, start=datetime(2026, 3, 2, 12, tzinfo=UTC), days=days)
+            events = sorted(
+                (at, card_id, rating) for card_id, log in zip(ids, logs, strict=True) for rating, at in log
+            )
+            for at, card_id, rating in events:
+                reviews.submit_review(
+                    session,
+                    user_id=user_id,
+                    body=ReviewCreate(card_id=card_id, rating=int(rating)),
+                    idempotency_key=None,
+                    settings=Settings(_env_file=None),
+                    now=at,
+                )
+            return len(events)
+    finally:
+        engine.dispose()

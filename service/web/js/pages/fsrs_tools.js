@@ -15,8 +15,9 @@ function figure(value) {
 function fitResult(result) {
   const row = (label, evaluation) => h("tr", {}, h("th", { scope: "row", text: label }), h("td", { text: figure(evaluation.log_loss) }), h("td", { text: figure(evaluation.rmse) }));
   return [
+    h("p", { class: "help", text: `Fitted to ${result.training_items} of your ${result.reviews} reviews; lower is better.` }),
     h("table", { class: "data-table fit-table" },
-      h("caption", { text: `Fitted to ${result.training_items} of your ${result.reviews} reviews (lower is better)` }),
+      h("caption", { class: "visually-hidden", text: "Log loss and RMSE of the weights before and after fitting" }),
       h("thead", {}, h("tr", {}, ["Weights", "Log loss", "RMSE"].map((text) => h("th", { scope: "col", text })))),
       h("tbody", {}, row("Before", result.before), row("Fitted", result.after)),
     ),
@@ -24,8 +25,11 @@ function fitResult(result) {
   ];
 }
 
-/** "Fit to my memory": the button, then the before/after figures or the API's reason (409: too few reviews). */
-export function optimizerSection() {
+/**
+ * "Fit to my memory": the button, then the before/after figures or the API's reason (409: too few reviews).
+ * @param {() => void} onApplied called when the fitted weights were stored (the workload changes with them)
+ */
+export function optimizerSection(onApplied) {
   const output = h("div", { class: "fit-output", "aria-live": "polite" });
   const button = h("button", {
     type: "button",
@@ -36,7 +40,9 @@ export function optimizerSection() {
         button.disabled = true;
         replace(output, h("p", { class: "loading", text: "Fitting FSRS to your reviews…" }));
         try {
-          replace(output, ...fitResult(await post("/me/optimize")));
+          const result = await post("/me/optimize");
+          replace(output, ...fitResult(result));
+          if (result.applied) onApplied();
         } catch (error) {
           replace(output, h("p", { class: "error-box", role: "alert", text: describeError(error) }));
         } finally {
@@ -53,14 +59,19 @@ export function optimizerSection() {
   );
 }
 
-/** The predicted daily reviews at a few retentions, loaded when the page opens. */
+/**
+ * The predicted daily reviews at a few retentions, loaded when the page opens.
+ * @returns {{section: HTMLElement, refresh: () => Promise<void>}} refresh simulates again (new weights)
+ */
 export function workloadSection() {
-  const body = h("div", { class: "workload-body" }, h("p", { class: "loading", text: "Simulating your workload…" }));
+  const body = h("div", { class: "workload-body" });
   const section = h("section", { class: "stack fsrs-tool", id: "fsrs-workload" },
     h("h2", { text: "Workload at other retentions" }),
     body,
   );
-  (async () => {
+  let chart = null;
+  async function refresh() {
+    replace(body, h("p", { class: "loading", text: "Simulating your workload…" }));
     let workload;
     let Chart;
     try {
@@ -82,7 +93,8 @@ export function workloadSection() {
     const colors = themeColors();
     const options = baseOptions(colors);
     options.plugins.legend.display = true;
-    new Chart(canvas, {
+    chart?.destroy();
+    chart = new Chart(canvas, {
       type: "line",
       data: {
         labels: Array.from({ length: workload.days }, (_, day) => `day ${day + 1}`),
@@ -97,6 +109,7 @@ export function workloadSection() {
       },
       options,
     });
-  })();
-  return section;
+  }
+  refresh();
+  return { section, refresh };
 }

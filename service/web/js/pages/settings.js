@@ -122,5 +122,6 @@ export async function render(view) {
     ),
   );
   fill(saved);
-  view.append(optimizerSection(), workloadSection());
+  const workload = workloadSection();
+  view.append(optimizerSection(() => workload.refresh()), workload.section);
 }

@@ -9,49 +9,11 @@ import sys
 from pathlib import Path
 
 import httpx
-from sqlalchemy import select
 
-from service.config import Settings
-from service.db.models import Card
-from service.db.session import make_engine, make_sessionmaker, transaction
-from service.study import reviews
-from service.study.schemas import ReviewCreate
 from tests.service.api.conftest import StudyServer
 from tests.service.study import synthetic
-from tests.service.study.conftest import T0
 
 DLQUIZ = str(Path(sys.executable).parent / "dlquiz")
-CARDS = 30
-
-
-def _write_synthetic_log(database_url: str, user_id: int) -> int:
-    """A synthetic learner's reviews of the first plain cards, written as the service writes reviews."""
-    engine = make_engine(database_url)
-    try:
-        with transaction(make_sessionmaker(engine)) as session:
-            cards = session.scalars(
-                select(Card.id).where(Card.generator.is_(None), Card.archived.is_(False)).order_by(Card.key)
-            ).all()[:CARDS]
-            logs = synthetic.histories(3, cards=CARDS, start=T0, days=200)
-            events = sorted(
-                (
-                    (at, card_id, rating)
-                    for card_id, log in zip(cards, logs, strict=True)
-                    for rating, at in log
-                ),
-            )
-            for at, card_id, rating in events:
-                reviews.submit_review(
-                    session,
-                    user_id=user_id,
-                    body=ReviewCreate(card_id=card_id, rating=int(rating)),
-                    idempotency_key=None,
-                    settings=Settings(_env_file=None),
-                    now=at,
-                )
-            return len(events)
-    finally:
-        engine.dispose()
 
 
 class TestOptimize:
@@ -68,7 +30,7 @@ class TestOptimize:
         self, api_server: StudyServer, user_client: httpx.Client
     ) -> None:
         me = user_client.get("/api/v1/me").json()
-        count = _write_synthetic_log(api_server.database_url, me["id"])
+        count = synthetic.write_log(api_server.database_url, me["id"])
         response = user_client.post("/api/v1/me/optimize")
         assert response.status_code == 200, response.text
         body = response.json()
