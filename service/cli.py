@@ -13,19 +13,17 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
+import service.study.cli as study_cli
+import service.tui.cli as tui_cli
 import verifier
 from service import readme
-from service.auth import service as auth_service
 from service.config import PROJECT_ROOT, get_settings
 from service.content.loader import SyncReport
 from service.content.service import check_content, load_content
 from service.db import migrate
-from service.db.session import make_engine, make_sessionmaker, sync_lock_session, transaction
+from service.db.session import make_engine, make_sessionmaker, sync_lock_session
 from service.db.types import utcnow
-from service.errors import ContentError, DlquizError
-from service.study import tuning
-from service.study.schemas import OptimizeRead
-from service.tui import cli as tui_cli
+from service.errors import ContentError
 
 app = typer.Typer(
     help="dlquiz: deep-learning interview flashcards and computed quizzes.", no_args_is_help=True
@@ -34,6 +32,7 @@ content_app = typer.Typer(help="Check and load the markdown decks.", no_args_is_
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(content_app, name="content")
 app.add_typer(db_app, name="db")
+app.command("optimize")(study_cli.optimize)
 app.command("login")(tui_cli.login)
 app.command("study")(tui_cli.study)
 
@@ -164,38 +163,3 @@ def update_readme(
         out.print("README.md is current" if current else "README.md is out of date: run `dlquiz readme`")
         raise typer.Exit(0 if current else 1)
     out.print("README.md updated" if readme.update(path) else "README.md already current")
-
-
-def print_optimization(result: OptimizeRead) -> None:
-    """The before/after figures of a fit, as a table."""
-    table = Table("weights", "log loss", "RMSE")
-    table.add_row("before", f"{result.before.log_loss:.4f}", f"{result.before.rmse:.4f}")
-    table.add_row("fitted", f"{result.after.log_loss:.4f}", f"{result.after.rmse:.4f}")
-    out.print(table)
-    verdict = "now scheduling with the fitted weights" if result.applied else "kept the weights in force"
-    out.print(f"{result.training_items} training reviews of {result.reviews}: {verdict}")
-
-
-@app.command()
-def optimize(
-    user: Annotated[str, typer.Option("--user", help="The account whose review log is fitted.")],
-) -> None:
-    """Fit FSRS weights to one user's review log (fsrs-rs), as POST /api/v1/me/optimize does."""
-    engine = make_engine(get_settings().resolved_database_url)
-    factory = make_sessionmaker(engine)
-    writer = engine.execution_options(sqlite_immediate=True)
-    try:
-        with transaction(factory) as session:
-            user_id = auth_service.user_id_of(session, user)
-        result = tuning.optimize(
-            lambda: transaction(factory),
-            lambda: transaction(factory, bind=writer),
-            user_id=user_id,
-            now=utcnow(),
-        )
-    except DlquizError as exc:
-        err.print(exc.message, markup=False)
-        raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
-    print_optimization(result)

@@ -86,7 +86,8 @@ class StudyApi:
                 )
                 break
             except httpx.TransportError:
-                # A GET is safe to repeat, and a write carries its key; anything else would not be retried.
+                # A GET is safe to repeat and every study write carries its key; a repeated login form
+                # at worst issues a second token. A keyless JSON write is never repeated.
                 if attempt == ATTEMPTS or (method != "GET" and key is None and data is None):
                     raise
                 time.sleep(BACKOFF_SECONDS * attempt)

@@ -48,9 +48,8 @@ class StudyLoop:
                 screens.nothing_due(self.console, current)
                 break
             current = self._card(current)
-        self.console.print(
-            Text(f"Session: {self.tally.reviews} reviews, {self.tally.undone} undone.", style="dim")
-        )
+        reviews = f"{self.tally.reviews} review{'' if self.tally.reviews == 1 else 's'}"
+        self.console.print(Text(f"Session: {reviews}, {self.tally.undone} undone.", style="dim"))
         return self.tally
 
     def _key(self, allowed: set[str]) -> str:

@@ -159,7 +159,7 @@ class TestStudy:
             os.write(primary, b"3")
             until("Good: next in 10m.")
             os.write(primary, b"q")
-            until("Session: 1 reviews")
+            until("Session: 1 review, 0 undone.")
             assert process.wait(timeout=30) == 0
         finally:
             if process.poll() is None:
