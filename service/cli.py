@@ -15,6 +15,8 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.engine import make_url
 
+import service.study.cli as study_cli
+import service.tui.cli as tui_cli
 import verifier
 from service import readme
 from service.config import PROJECT_ROOT, get_settings
@@ -37,6 +39,9 @@ app.add_typer(content_app, name="content")
 app.add_typer(db_app, name="db")
 app.add_typer(export_app, name="export")
 app.add_typer(import_app, name="import")
+app.command("optimize")(study_cli.optimize)
+app.command("login")(tui_cli.login)
+app.command("study")(tui_cli.study)
 
 out = Console()
 err = Console(stderr=True)

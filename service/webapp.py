@@ -56,7 +56,7 @@ class VendorPackage:
     entry: str | None  # None: loaded by a <script> or <link>, not imported
 
 
-# chart.js is loaded only by the stats page; its ES build imports '@kurkle/color' by bare name.
+# chart.js is loaded only by the stats and settings pages; its ES build imports '@kurkle/color' by bare name.
 VENDOR_PACKAGES = (
     VendorPackage(name="chart.js", directory="dist", files=("chart.js", "chunks/index.js"), entry="chart.js"),
     VendorPackage(name="@kurkle/color", directory="dist", files=("color.esm.js",), entry="color.esm.js"),

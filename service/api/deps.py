@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
@@ -60,6 +62,22 @@ async def get_clock() -> Callable[[], datetime]:
     return utcnow
 
 
+@dataclass(frozen=True, slots=True)
+class Transactions:
+    """Short transactions opened on demand (each committed when its block succeeds), for handlers that
+    do slow work between reads and writes and must not hold a connection throughout."""
+
+    read: Callable[[], AbstractContextManager[Session]]
+    write: Callable[[], AbstractContextManager[Session]]
+
+
+async def get_transactions(request: Request) -> Transactions:
+    """Openers of read and write transactions on the app's engine (writes begin IMMEDIATE on SQLite)."""
+    factory = request.app.state.sessionmaker
+    writer = request.app.state.engine.execution_options(sqlite_immediate=True)
+    return Transactions(read=lambda: transaction(factory), write=lambda: transaction(factory, bind=writer))
+
+
 # Only for OpenAPI (the "Authorize" button and schemathesis): a missing header is our own 401 below.
 bearer_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -87,6 +105,16 @@ def get_current_writer(
 ) -> Principal:
     """The caller of a writing request, on the request's write session (one connection per request)."""
     return auth_service.authenticate(session, token, now=clock())
+
+
+def get_caller(
+    transactions: Annotated[Transactions, Depends(get_transactions)],
+    clock: Annotated[Callable[[], datetime], Depends(get_clock)],
+    token: Annotated[str | None, Depends(bearer_scheme)],
+) -> Principal:
+    """The caller, authenticated in a transaction of its own that ends before the handler runs."""
+    with transactions.read() as session:
+        return auth_service.authenticate(session, token, now=clock())
 
 
 IdempotencyKeyHeader = Annotated[
@@ -120,3 +148,5 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
 CurrentUserDep = Annotated[Principal, Depends(get_current_user)]
 CurrentWriterDep = Annotated[Principal, Depends(get_current_writer)]
+TransactionsDep = Annotated[Transactions, Depends(get_transactions)]
+CallerDep = Annotated[Principal, Depends(get_caller)]

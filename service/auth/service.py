@@ -169,3 +169,11 @@ def me(session: Session, principal: Principal) -> UserRead:
     if user is None:
         raise NotFound("no such user")
     return _user_read(user)
+
+
+def user_id_of(session: Session, username: str) -> int:
+    """The id of the account called ``username`` (any case), for operator commands; NotFound otherwise."""
+    user = repository.user_by_username(session, username.lower())
+    if user is None:
+        raise NotFound(f"no user called '{username}'")
+    return user.id

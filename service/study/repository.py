@@ -2,7 +2,8 @@
 
 Every query that runs per request for one user is a range scan of an index that starts with
 ``user_id``: ``card_states (user_id, due)``, ``review_logs (user_id, reviewed_at, ...)`` (covering the
-stats columns) and the primary keys. Nothing here reads a user's whole history.
+stats columns) and the primary keys. Only :func:`active_log` reads a user's whole history, once per
+optimization of their scheduler weights.
 """
 
 from __future__ import annotations
@@ -228,6 +229,16 @@ def card_history(session: Session, *, user_id: int, card_key: int) -> Sequence[R
         .where(ReviewLog.user_id == user_id, ReviewLog.card_key == card_key)
         .order_by(ReviewLog.reviewed_at, ReviewLog.id)
     ).all()
+
+
+def active_log(session: Session, user_id: int) -> Sequence[tuple[int, int, datetime]]:
+    """The user's non-undone reviews as (card key, rating, time), each card's in the order applied."""
+    rows = session.execute(
+        select(ReviewLog.card_key, ReviewLog.rating, ReviewLog.reviewed_at)
+        .where(ReviewLog.user_id == user_id, ReviewLog.undone.is_(False))
+        .order_by(ReviewLog.card_key, ReviewLog.id)
+    ).all()
+    return [(int(key), int(rating), at) for key, rating, at in rows]
 
 
 # --- live decks and per-deck progress --------------------------------------------------------------

@@ -25,7 +25,7 @@ from functools import lru_cache
 
 import fsrs
 from fsrs.scheduler import DEFAULT_PARAMETERS as FSRS_DEFAULT_PARAMETERS
-from fsrs.scheduler import FUZZ_RANGES
+from fsrs.scheduler import FUZZ_RANGES, LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
 
 from service.errors import SchedulingError
 
@@ -248,3 +248,24 @@ def replay(
             specs[config_id], state, rating, now=reviewed_at, fuzz=FuzzKey(user_id, card_key, number)
         )
     return state
+
+
+def retrievability(spec: SchedulerSpec, snapshot: Snapshot, *, now: datetime) -> float:
+    """fsrs's predicted probability of recalling a card in state ``snapshot`` at ``now`` (0 for a new card).
+
+    fsrs counts whole elapsed days, as it does when it schedules.
+    """
+    if snapshot.state == StudyState.NEW:
+        return 0.0
+    return float(_scheduler(spec).get_card_retrievability(_to_fsrs(snapshot, now=now), now))
+
+
+def clamp_parameters(parameters: Sequence[float]) -> tuple[float, ...]:
+    """``parameters`` moved inside the bounds fsrs accepts (another optimizer, fsrs-rs, clips to its own
+    bounds, which may differ by a rounding); a wrong count is a SchedulingError."""
+    if len(parameters) != len(LOWER_BOUNDS_PARAMETERS):
+        raise SchedulingError(f"expected {len(LOWER_BOUNDS_PARAMETERS)} parameters, got {len(parameters)}")
+    return tuple(
+        min(max(float(p), low), high)
+        for p, low, high in zip(parameters, LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS, strict=True)
+    )

@@ -190,3 +190,44 @@ class StatsRead(BaseModel):
     decks: list[DeckStatsRead]
     streak: int = Field(description="Consecutive study days with a review, up to today (or yesterday).")
     numeric: list[TopicStatsRead]
+
+
+# --- per-user FSRS weights and workload ------------------------------------------------------------
+
+
+class EvaluationRead(BaseModel):
+    """How well a set of FSRS weights predicts the caller's log (fsrs-rs's ``evaluate``; lower is better)."""
+
+    log_loss: float
+    rmse: float = Field(description="Root mean square error over fsrs-rs's bins of predicted recall.")
+
+
+class OptimizeRead(BaseModel):
+    """The result of fitting FSRS weights to the caller's own review log."""
+
+    reviews: int = Field(description="Non-undone reviews in the log.")
+    training_items: int = Field(description="Reviews fsrs-rs trained on (a day or more after the last one).")
+    before: EvaluationRead = Field(description="The weights in force before, on this log.")
+    after: EvaluationRead = Field(description="The fitted weights, on this log.")
+    parameters: list[float] = Field(description="The weights scheduling from the next review on.")
+    applied: bool = Field(
+        description="Whether the fitted weights replaced the old ones (only when they predict the log better)."
+    )
+
+
+class RetentionWorkloadRead(BaseModel):
+    """Predicted reviews per day at one desired retention."""
+
+    retention: float
+    reviews_per_day: list[int] = Field(description="One count per day from today, new cards excluded.")
+    mean_30: float = Field(description="Mean reviews per day over the next 30 days.")
+    mean_90: float = Field(description="Mean reviews per day over the next 90 days.")
+
+
+class WorkloadRead(BaseModel):
+    """fsrs-rs's simulation of the caller's collection at several desired retentions."""
+
+    deck_size: int = Field(description="Live cards simulated (the simulator starts them all as new).")
+    new_cards_per_day: int
+    days: int
+    retentions: list[RetentionWorkloadRead]

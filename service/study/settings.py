@@ -7,6 +7,7 @@ configuration they were scheduled with, so replaying the log still reproduces ev
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -93,6 +94,38 @@ def get_settings(session: Session, *, user_id: int) -> SettingsRead:
     return settings_read(*load(session, user_id))
 
 
+def _switch_config(
+    session: Session,
+    row: UserSettings,
+    spec: scheduler.SchedulerSpec,
+    new_spec: scheduler.SchedulerSpec,
+    *,
+    now: datetime,
+) -> None:
+    """Point the user at a new configuration row for ``new_spec`` (nothing when it is unchanged)."""
+    if new_spec == spec:
+        return
+    scheduler.validate(new_spec)
+    config = _config_row(row.user_id, new_spec, now=now)
+    session.add(config)
+    session.flush()
+    row.scheduler_config_id = config.id
+
+
+def set_parameters(
+    session: Session, *, user_id: int, parameters: tuple[float, ...], now: datetime
+) -> scheduler.SchedulerSpec:
+    """Schedule with ``parameters`` (fsrs weights) from the next review on, under the study lock; the
+    other scheduler settings stay as they are. Returns the scheduler now in force."""
+    repository.lock_user(session, user_id)
+    row, spec = load(session, user_id)
+    new_spec = dataclasses.replace(spec, parameters=parameters)
+    _switch_config(session, row, spec, new_spec, now=now)
+    row.updated_at = now
+    session.flush()
+    return new_spec
+
+
 def update_settings(session: Session, *, user_id: int, update: SettingsUpdate, now: datetime) -> SettingsRead:
     """Apply the fields sent; scheduler changes take effect from the next review on.
 
@@ -116,12 +149,7 @@ def update_settings(session: Session, *, user_id: int, update: SettingsUpdate, n
         if update.maximum_interval is None
         else update.maximum_interval,
     )
-    if new_spec != spec:
-        scheduler.validate(new_spec)
-        config = _config_row(user_id, new_spec, now=now)
-        session.add(config)
-        session.flush()
-        row.scheduler_config_id = config.id
+    _switch_config(session, row, spec, new_spec, now=now)
     if update.new_cards_per_day is not None:
         row.new_cards_per_day = update.new_cards_per_day
     if update.timezone is not None:

@@ -62,9 +62,17 @@ def _in_ci() -> bool:
 
 
 @pytest.fixture(scope="session")
-def web_url(tmp_path_factory: pytest.TempPathFactory, content_dir: Path) -> Iterator[str]:
+def web_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The web server's SQLite database, for tests that write a history the page then shows."""
+    return f"sqlite:///{tmp_path_factory.mktemp('web-db') / 'dlquiz.db'}"
+
+
+@pytest.fixture(scope="session")
+def web_url(
+    tmp_path_factory: pytest.TempPathFactory, content_dir: Path, web_database_url: str
+) -> Iterator[str]:
     """A server on a fresh, migrated SQLite database with the real content; cheap password hashing."""
-    database_url = f"sqlite:///{tmp_path_factory.mktemp('web-db') / 'dlquiz.db'}"
+    database_url = web_database_url
     engine = make_engine(database_url)
     migrate.upgrade(engine)
     engine.dispose()

@@ -16,6 +16,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, Route, expect
 
 import verifier
+from tests.service.study.synthetic import write_log
 from tests.web.conftest import PASSWORD, PHONE, Web
 
 pytestmark = pytest.mark.browser
@@ -453,3 +454,31 @@ def test_end_screen_says_when_the_next_card_is_due(web: Web) -> None:
     )
     expect(page.locator('.count-value[data-count="new"]')).to_have_text("0")
     web.check_page(page, "study-done")
+
+
+def test_settings_simulate_the_workload_and_explain_why_optimizing_waits(web: Web) -> None:
+    page, _, _ = web.signed_in_page()
+    page.goto("/#/settings")
+    expect(page.locator("#chart-workload canvas")).to_be_visible()
+    expect(page.locator("#chart-workload .chart-summary")).to_contain_text("90 %:")
+    page.get_by_role("button", name="Optimize my scheduler").click()
+    expect(page.locator("#fsrs-optimize .error-box")).to_contain_text("at least 8 more needed")
+    web.check_page(page, "settings-fsrs-tools")
+
+
+def test_settings_optimize_shows_log_loss_and_rmse_before_and_after(web: Web, web_database_url: str) -> None:
+    page, _, token = web.signed_in_page()
+    with web.api(token) as client:
+        user_id = client.get("/me").json()["id"]
+    write_log(web_database_url, user_id)
+    page.goto("/#/settings")
+    page.get_by_role("button", name="Optimize my scheduler").click()
+    table = page.locator("#fsrs-optimize .fit-table")
+    expect(table).to_contain_text("Before")
+    expect(table.locator("tbody tr")).to_have_count(2)
+    expect(page.locator("#fsrs-optimize .form-message")).to_have_text(
+        "Your next reviews are scheduled with the fitted weights."
+    )
+    before, after = (float(table.locator(f"tbody tr:nth-child({i}) td").first.inner_text()) for i in (1, 2))
+    assert after < before
+    web.check_page(page, "settings-optimized")

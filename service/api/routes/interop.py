@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
 
+from service.api.checked_route import CheckedRoute
 from service.api.deps import (
     ClockDep,
     CurrentUserDep,
@@ -18,7 +19,7 @@ from service.api.errors import AUTH_RESPONSES, ERROR_RESPONSES, ErrorRead
 from service.interop import anki_export, anki_import, tables
 from service.interop.schemas import AnkiImportRead, CardExportRead
 
-router = APIRouter(tags=["interop"])
+router = APIRouter(tags=["interop"], route_class=CheckedRoute)
 
 APKG_MEDIA_TYPE = "application/apkg"
 DeckQuery = Annotated[

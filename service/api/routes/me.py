@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from service.api.checked_route import CheckedRoute
-from service.api.deps import ClockDep, CurrentUserDep, CurrentWriterDep, SessionDep, WriteSessionDep
-from service.api.errors import AUTH_RESPONSES
+from service.api.deps import (
+    CallerDep,
+    ClockDep,
+    CurrentUserDep,
+    CurrentWriterDep,
+    SessionDep,
+    TransactionsDep,
+    WriteSessionDep,
+)
+from service.api.errors import AUTH_RESPONSES, ERROR_RESPONSES, ErrorRead
 from service.auth import service as auth_service
 from service.auth.schemas import UserRead
 from service.study import settings as study_settings
-from service.study.schemas import SettingsRead, SettingsUpdate
+from service.study import tuning
+from service.study.schemas import OptimizeRead, SettingsRead, SettingsUpdate, WorkloadRead
 
 router = APIRouter(prefix="/me", tags=["auth"], route_class=CheckedRoute)
 
@@ -33,3 +44,34 @@ def update_settings(
 ) -> SettingsRead:
     """Change any subset of the settings; scheduler changes apply from the next review on."""
     return study_settings.update_settings(session, user_id=principal.user_id, update=body, now=clock())
+
+
+@router.post(
+    "/optimize",
+    response_model=OptimizeRead,
+    responses={
+        **AUTH_RESPONSES,
+        409: {"model": ErrorRead, "description": "Too few reviews to fit; `detail` says how many more"},
+    },
+)
+def optimize_parameters(db: TransactionsDep, principal: CallerDep, clock: ClockDep) -> OptimizeRead:
+    """Fit FSRS weights to the caller's review log (fsrs-rs) and schedule with them from now on."""
+    return tuning.optimize(db.read, db.write, user_id=principal.user_id, now=clock())
+
+
+@router.get("/simulate", response_model=WorkloadRead, responses={**AUTH_RESPONSES, **ERROR_RESPONSES})
+def simulate_workload(
+    db: TransactionsDep,
+    principal: CallerDep,
+    retention: Annotated[
+        str,
+        Query(
+            max_length=100,
+            examples=["0.85,0.9,0.95"],
+            description="Comma-separated desired retentions, each in [0.7, 0.99].",
+        ),
+    ] = "0.85,0.9,0.95",
+) -> WorkloadRead:
+    """Predicted reviews per day over the next 90 days at each desired retention (fsrs-rs simulator)."""
+    retentions = tuning.parse_retentions(retention)
+    return tuning.workload(db.read, user_id=principal.user_id, retentions=retentions)

@@ -54,17 +54,30 @@ def register(client: httpx.Client, username: str | None = None) -> dict[str, str
     return {"Authorization": f"Bearer {token.json()['access_token']}"}
 
 
+@dataclass(frozen=True)
+class StudyServer:
+    url: str
+    database_url: str
+
+
 @pytest.fixture(scope="session")
-def api_url(
+def api_server(
     backend: str,
     fresh_database: Callable[[str], str],
     content_dir: Path,
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[str]:
-    """Base URL of a server on ``backend`` with the real content loaded."""
+) -> Iterator[StudyServer]:
+    """A server on ``backend`` with the real content loaded, and its database."""
     log = tmp_path_factory.mktemp("server") / "uvicorn.log"
-    with start_api(fresh_database(backend), content_dir, log) as base:
-        yield base
+    database_url = fresh_database(backend)
+    with start_api(database_url, content_dir, log) as base:
+        yield StudyServer(base, database_url)
+
+
+@pytest.fixture(scope="session")
+def api_url(api_server: StudyServer) -> str:
+    """Base URL of a server on ``backend`` with the real content loaded."""
+    return api_server.url
 
 
 @pytest.fixture
@@ -79,12 +92,6 @@ def user_client(api_url: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=api_url, timeout=30) as http:
         http.headers.update(register(http))
         yield http
-
-
-@dataclass(frozen=True)
-class StudyServer:
-    url: str
-    database_url: str
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ from service.study.scheduler import Rating, StudyState
 from service.study.schemas import ReviewCreate, SettingsUpdate
 from tests.factories import CardSpec
 from tests.service.study.conftest import T0, study_decks, sync
+from tests.service.study.synthetic import TRUE_PARAMETERS
 
 PLAIN = ["a-one", "a-two", "a-three", "b-one", "b-two", "b-three"]
 
@@ -137,7 +138,8 @@ class TestReplay:
                 st.sampled_from([1, 2, 3, 4]),
                 st.integers(min_value=0, max_value=40 * 86_400),
                 st.booleans(),
-                st.sampled_from([None, 0.8, 0.95]),
+                # a retention change, or new fsrs weights (what POST /me/optimize stores)
+                st.sampled_from([None, 0.8, 0.95, "fitted", "default"]),
             ),
             min_size=1,
             max_size=25,
@@ -150,13 +152,16 @@ class TestReplay:
         settings: Settings,
         content: dict[str, Card],
         make_user: Callable[[], int],
-        steps: list[tuple[str, int, int, bool, float | None]],
+        steps: list[tuple[str, int, int, bool, float | str | None]],
     ) -> None:
         user = make_user()
         elapsed = timedelta(0)
         for card_id, rating, wait, undo, retention in steps:
             elapsed += timedelta(seconds=wait)
-            if retention is not None:
+            if isinstance(retention, str):
+                weights = TRUE_PARAMETERS if retention == "fitted" else scheduler.DEFAULT_PARAMETERS
+                study_settings.set_parameters(db_session, user_id=user, parameters=weights, now=T0 + elapsed)
+            elif retention is not None:
                 study_settings.update_settings(
                     db_session,
                     user_id=user,

@@ -3,6 +3,7 @@
 
 import { ApiError, describeError, get, patch } from "../api.js";
 import { formField, h, setFieldMessage } from "../dom.js";
+import { optimizerSection, workloadSection } from "./fsrs_tools.js";
 
 const FIELDS = [
   {
@@ -121,4 +122,6 @@ export async function render(view) {
     ),
   );
   fill(saved);
+  const workload = workloadSection();
+  view.append(optimizerSection(() => workload.refresh()), workload.section);
 }

@@ -1,0 +1,52 @@
+"""``dlquiz optimize --user NAME``: fit one user's FSRS weights on the server, as POST /me/optimize does
+(registered on the main ``dlquiz`` command)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from service.auth import service as auth_service
+from service.config import get_settings
+from service.db.session import make_engine, make_sessionmaker, transaction
+from service.db.types import utcnow
+from service.errors import DlquizError
+from service.study import tuning
+from service.study.schemas import OptimizeRead
+
+
+def print_optimization(console: Console, result: OptimizeRead) -> None:
+    """The before/after figures of a fit, as a table."""
+    table = Table("weights", "log loss", "RMSE")
+    table.add_row("before", f"{result.before.log_loss:.4f}", f"{result.before.rmse:.4f}")
+    table.add_row("fitted", f"{result.after.log_loss:.4f}", f"{result.after.rmse:.4f}")
+    console.print(table)
+    verdict = "now scheduling with the fitted weights" if result.applied else "kept the weights in force"
+    console.print(f"{result.training_items} training reviews of {result.reviews}: {verdict}")
+
+
+def optimize(
+    user: Annotated[str, typer.Option("--user", help="The account whose review log is fitted.")],
+) -> None:
+    """Fit FSRS weights to one user's review log (fsrs-rs), as POST /api/v1/me/optimize does."""
+    engine = make_engine(get_settings().resolved_database_url)
+    factory = make_sessionmaker(engine)
+    writer = engine.execution_options(sqlite_immediate=True)
+    try:
+        with transaction(factory) as session:
+            user_id = auth_service.user_id_of(session, user)
+        result = tuning.optimize(
+            lambda: transaction(factory),
+            lambda: transaction(factory, bind=writer),
+            user_id=user_id,
+            now=utcnow(),
+        )
+    except DlquizError as exc:
+        Console(stderr=True).print(exc.message, markup=False)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    print_optimization(Console(), result)
