@@ -8,14 +8,17 @@ import json
 import stat
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from sqlalchemy import Engine, inspect, select
 from sqlalchemy.orm import Session
 
 import verifier
+from service.auth import security
 from service.auth import service as auth_service
 from service.auth.schemas import UserCreate
 from service.config import Settings
@@ -89,14 +92,23 @@ def populate(engine: Engine, settings: Settings, content_dir: Path) -> list[int]
     with transaction(factory) as session:
         sync(session, content_dir, study_decks())
     users = []
+    hasher = security.PasswordHasher(time_cost=1, memory_kib=1024, concurrency=1, wait_seconds=5)
     for name in ("ada", "grace"):
         with transaction(factory) as session:
             body = UserCreate(username=name, password="password-1")
             users.append(auth_service.register(session, body, settings=settings, now=T0).id)
-        with transaction(factory) as session:
-            auth_service.issue_token(
-                session, session, username=name, password="password-1", settings=settings, now=T0
+        anyio.run(
+            partial(
+                auth_service.issue_token,
+                lambda: transaction(factory),
+                hasher,
+                username=name,
+                password="password-1",
+                address="192.0.2.1",
+                settings=settings,
+                now=T0,
             )
+        )
     ada, grace = users
     with transaction(factory) as session:
         update = SettingsUpdate(desired_retention=0.85, timezone="Europe/Berlin")
