@@ -1,0 +1,194 @@
+"""Grading a step-graph question: error carried forward, partial credit per entry, diagnosis at the root.
+
+1. The submission is validated (:mod:`verifier.grading.parse`); a malformed one raises AnswerFormatError.
+2. The graph is evaluated twice: as written (the reference) and with each answer field replaced by the
+   candidate's own value, so every later step is computed from what the candidate had (Numbas' adaptive
+   marking). Each entry is accepted when it is within the stated precision of the reference or of that
+   carried-forward value; a field is "right", "right_given_your_values" or "wrong", and one slip costs once.
+3. The score weighs each field's share of accepted entries by its weight (its size unless declared).
+4. A misconception is named only when the candidate's value at its root step matches the wrong step,
+   evaluated on the candidate's own earlier values: the root's field when the root is a field, else the
+   fields computed from the root through intermediate steps. A later field that happens to coincide names
+   nothing. Several matches: the one with the earliest root, then the first declared.
+5. Otherwise the feedback names the wrong fields and the first step where the work departs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from verifier._types import Inputs, JsonValue
+from verifier.grading.legacy import FieldResult, Grade, flat_floats
+from verifier.grading.parse import as_value, parse_submission
+from verifier.grading.spec import FieldSpec, matches, round_figures, tolerances
+from verifier.jsonsafe import to_jsonable
+from verifier.steps import UNAVAILABLE, StepGraph, Values, WrongStep
+
+# A misconception's answer counts as told apart from the right one only when some entry where it shows
+# (a witness field) is this many tolerances away, so a sloppy-but-right answer is never read as it.
+SEPARATION = 3.0
+RIGHT = "right"
+CARRIED = "right_given_your_values"
+WRONG = "wrong"
+
+
+def _flat(value: Any, size: int) -> list[float] | None:
+    """A computed value as flat floats, or None when unavailable or of the wrong size."""
+    if value is UNAVAILABLE:
+        return None
+    try:
+        flat = flat_floats(value)
+    except (TypeError, ValueError):
+        return None
+    return flat if len(flat) == size else None
+
+
+def _feedback(wrong: Sequence[str], first: str) -> str:
+    names = ", ".join(f"'{name}'" for name in wrong)
+    verb = "is" if len(wrong) == 1 else "are"
+    return (
+        f"Not quite: {names} {verb} off, even computed from your own earlier values. Your work first "
+        f"departs from the reference at the step '{first}': compare it with the worked solution."
+    )
+
+
+class _Submission:
+    """A parsed submission and its carried-forward evaluation, shared by the grade and the diagnosis."""
+
+    __slots__ = ("base", "carried", "carried_values", "flats", "given", "jsons")
+
+    def __init__(self, graph: StepGraph, specs: Mapping[str, FieldSpec], base: Values, submission: object):
+        parsed = parse_submission(specs, submission)
+        self.flats = {name: flat for name, (flat, _) in parsed.items()}
+        self.jsons: dict[str, JsonValue] = {name: json for name, (_, json) in parsed.items()}
+        self.given = {name: as_value(self.flats[name], specs[name]) for name in graph.fields}
+        self.base = base
+        self.carried, self.carried_values = graph.evaluate(base, given=self.given, safe=True)
+
+
+def _diagnose(
+    graph: StepGraph,
+    specs: Mapping[str, FieldSpec],
+    inputs: Inputs,
+    sub: _Submission,
+    statuses: Mapping[str, str],
+) -> WrongStep | None:
+    """The misconception whose wrong root step matches the candidate's value there, if any."""
+    found: WrongStep | None = None
+    found_at = len(graph.steps)
+    for misconception in graph.misconceptions:
+        at = graph.index[misconception.root]
+        if at >= found_at or not misconception.applies_to(inputs):
+            continue
+        witnesses = graph.witnesses[misconception.id]
+        if all(statuses[name] != WRONG for name in witnesses):
+            continue  # right at every field that shows the root: not this belief
+        wrong, _ = graph.evaluate(
+            sub.base, given=sub.given, override=misconception, start=sub.carried_values, safe=True
+        )
+        shown = False
+        for name in witnesses:
+            spec = specs[name]
+            expected = _flat(wrong[name], spec.size)
+            if expected is None:
+                break
+            if expected == _flat(sub.carried[name], spec.size):
+                continue  # this witness does not show the wrong step here
+            if statuses[name] != WRONG or not all(matches(sub.flats[name], expected, spec)):
+                break
+            shown = True
+        else:
+            if shown:
+                found, found_at = misconception, at
+    return found
+
+
+def grade_graph(
+    graph: StepGraph, specs: Mapping[str, FieldSpec], inputs: Inputs, submission: object
+) -> Grade:
+    """Grade ``submission`` by the rules in the module docstring; AnswerFormatError and nothing else."""
+    base = graph.read(inputs)
+    sub = _Submission(graph, specs, base, submission)
+    reference, _ = graph.evaluate(base)
+    results: dict[str, FieldResult] = {}
+    statuses: dict[str, str] = {}
+    total = earned = 0.0
+    for name in graph.ordered_fields:
+        spec = specs[name]
+        got = sub.flats[name]
+        expected = flat_floats(reference[name])
+        by_reference = matches(got, expected, spec)
+        if all(by_reference):
+            status, accepted = RIGHT, by_reference
+        else:
+            by_own = matches(got, _flat(sub.carried[name], spec.size), spec)
+            accepted = [a or b for a, b in zip(by_reference, by_own, strict=True)]
+            status = CARRIED if all(accepted) else WRONG
+        credit = sum(accepted) / len(accepted)
+        error = max((abs(g - e) for g, e in zip(got, expected, strict=True)), default=0.0)
+        statuses[name] = status
+        results[name] = FieldResult(
+            status != WRONG, to_jsonable(reference[name]), sub.jsons[name], error, status, credit
+        )
+        total += spec.score_weight
+        earned += spec.score_weight * credit
+    fields = {name: results[name] for name in graph.fields}
+    wrong = [name for name in graph.ordered_fields if statuses[name] == WRONG]
+    if not wrong:
+        return Grade(True, 1.0 if total == earned else earned / total, fields, None, "Correct.")
+    score = earned / total if total else 0.0
+    named = _diagnose(graph, specs, inputs, sub, statuses)
+    if named is not None:
+        return Grade(False, score, fields, named.id, named.feedback, wrong[0])
+    return Grade(False, score, fields, None, _feedback(wrong, wrong[0]), wrong[0])
+
+
+def rounded(answer: Mapping[str, Any], specs: Mapping[str, FieldSpec]) -> dict[str, JsonValue]:
+    """An answer as a candidate following the prompt writes it: floats to the stated figures."""
+    out: dict[str, JsonValue] = {}
+    for name, spec in specs.items():
+        flat = flat_floats(answer[name])
+        values: list[float] | list[int] = (
+            [round(v) for v in flat] if spec.dtype == "int" else [round_figures(v) for v in flat]
+        )
+        out[name] = values[0] if not spec.shape else to_jsonable(_reshape(values, spec.shape))
+    return out
+
+
+def _reshape(flat: Sequence[float], shape: tuple[int, ...]) -> list[Any]:
+    if len(shape) == 1:
+        return list(flat)
+    step = len(flat) // shape[0]
+    return [_reshape(flat[i * step : (i + 1) * step], shape[1:]) for i in range(shape[0])]
+
+
+def well_separated(graph: StepGraph, specs: Mapping[str, FieldSpec], inputs: Inputs) -> bool:
+    """Whether every applicable misconception, written as the prompt asks, is far from the right answer
+    where it shows and is graded as itself: the separation check uses the grading rule."""
+    base = graph.read(inputs)
+    reference, values = graph.evaluate(base)
+    for misconception in graph.misconceptions:
+        if not misconception.applies_to(inputs):
+            continue
+        _, wrong_values = graph.evaluate(base, override=misconception, start=values)
+        apart = False
+        for name in graph.witnesses[misconception.id]:
+            spec = specs[name]
+            right = flat_floats(reference[name])
+            wrong = _flat(wrong_values[name], spec.size)
+            if wrong is None:
+                return False
+            limits = tolerances(right, spec)
+            if any(
+                abs(w - r) > SEPARATION * t or (t == 0 and w != r)
+                for w, r, t in zip(wrong, right, limits, strict=True)
+            ):
+                apart = True
+                break
+        if not apart:
+            return False
+        grade = grade_graph(graph, specs, inputs, rounded(graph.fields_of(wrong_values), specs))
+        if grade.misconception != misconception.id:
+            return False
+    return True
