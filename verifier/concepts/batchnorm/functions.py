@@ -30,7 +30,6 @@ MOMENTUM_CHOICES = (0.1, 0.2, 0.3)
 MIN_VAR = 0.1  # keeps each feature's batch variance well away from 0, so x_hat is well conditioned
 BATCH, FEATURES = 4, 2  # train_forward and backward: x is (m, d)
 K_RUNNING, K_POPULATION = 2, 2  # batches for running_stats and population_stats, each (m, d)
-TOLERANCE_TEXT = "Answers are checked to 1 % (0.001 absolute near zero)."
 
 
 # --- state types -----------------------------------------------------------------------------------------
