@@ -53,13 +53,6 @@ def _batches_acceptable(batches: FloatArray) -> bool:
     return all(_spread_enough(batch) for batch in batches)
 
 
-def _moments(batches: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Per batch and feature: the mean (k, d) and the biased variance (k, d)."""
-    means: FloatArray = batches.mean(axis=1)
-    variances: FloatArray = ((batches - means[:, None, :]) ** 2).mean(axis=1)
-    return means, variances
-
-
 def _ema(start: Any, values: FloatArray, momentum: float) -> FloatArray:
     """PyTorch's update ``(1 − momentum)·running + momentum·batch`` over the rows of ``values``."""
     running = np.full(values.shape[1], start, dtype=np.float64)
@@ -117,7 +110,7 @@ def _moment_steps() -> list[Calc]:
     return [
         Calc(
             "batch_means",
-            lambda batches: _moments(batches)[0],
+            lambda batches: batches.mean(axis=1),
             lambda v: f"Batch means (one row per batch): ${matrix(v['batch_means'])}$.",
         ),
         Calc(
