@@ -11,14 +11,16 @@ from __future__ import annotations
 import operator
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, cast
 
 import numpy as np
 
 from verifier._types import Answer, FloatArray, Inputs, InputValue, JsonValue
 from verifier.grading import (
+    INTEGER_NOTE,
+    PRECISION_NOTE,
     AnswerStream,
     FieldSpec,
     Grade,
@@ -28,6 +30,7 @@ from verifier.grading import (
     misconception_stream,
 )
 from verifier.jsonsafe import to_jsonable
+from verifier.steps import WrongStep
 
 
 class GenerationError(RuntimeError):
@@ -139,7 +142,7 @@ class Generator(ABC):
     topic: ClassVar[str]
     title: ClassVar[str]
     answer_fields: ClassVar[Mapping[str, FieldSpec]]
-    misconceptions: ClassVar[tuple[Misconception, ...]] = ()
+    misconceptions: ClassVar[Sequence[Misconception] | Sequence[WrongStep]] = ()
     max_tries: ClassVar[int] = 200
 
     @abstractmethod
@@ -182,8 +185,19 @@ class Generator(ABC):
         for _ in range(self.max_tries):
             inputs = self.sample(rng)
             if self.admissible(inputs):
-                return Question(generator_id=self.id, seed=seed, inputs=inputs, prompt=self.prompt(inputs))
+                prompt = f"{self.prompt(inputs)}\n\n{self.precision_note(inputs)}"
+                return Question(generator_id=self.id, seed=seed, inputs=inputs, prompt=prompt)
         raise GenerationError(f"{self.id}: no well-separated inputs in {self.max_tries} draws (seed {seed})")
+
+    def precision_note(self, inputs: Inputs) -> str:  # noqa: ARG002 - the same for every question today
+        """The precision the prompt asks for, which the tolerance honours (see ``verifier.grading.spec``)."""
+        if all(spec.dtype == "int" for spec in self.answer_fields.values()):
+            return INTEGER_NOTE
+        return PRECISION_NOTE
+
+    def hints(self, inputs: Inputs) -> tuple[str, ...]:  # noqa: ARG002 - step-graph generators override
+        """The ordered hints (markdown) for a question; a generator without step declarations has none."""
+        return ()
 
     def answers(self, inputs: Inputs) -> AnswerStream:
         """The right answer (paired with None), then each applicable misconception with its answer.
@@ -194,7 +208,7 @@ class Generator(ABC):
         each ``Misconception.answer``, which the contract tests check; it reads the fields a grader sends
         back, ``explaining = yield None, right``, and leaves out misconceptions that cannot explain them.
         """
-        return misconception_stream(inputs, self.solve, self.misconceptions)
+        return misconception_stream(inputs, self.solve, cast(Sequence[Misconception], self.misconceptions))
 
     def well_separated(self, inputs: Inputs) -> bool:
         """Whether the right answer and every applicable misconception's answer are pairwise far apart."""

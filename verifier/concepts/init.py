@@ -16,11 +16,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from verifier._types import Answer, Inputs, InputValue
-from verifier.generator import Generator, Step, as_int
-from verifier.grading import FieldSpec, Misconception
+from verifier._types import Inputs, InputValue
+from verifier.generator import as_int
+from verifier.grading import FieldSpec
 from verifier.latex import num
 from verifier.registry import register
+from verifier.step_generator import StepGenerator
+from verifier.steps import Calc, StepGraph, Values, WrongStep
 
 RELU_GAIN = math.sqrt(2.0)  # torch.nn.init.calculate_gain("relu")
 DENSE_SIZES = (3, 4, 5, 6, 8, 10, 16, 20, 32, 50, 64, 100, 128, 256)
@@ -61,46 +63,6 @@ def init_scales(shape: Sequence[int]) -> InitScales:
     return InitScales(fan_in, fan_out, glorot_limit(fan_in, fan_out), he_std(fan_in))
 
 
-def misconception_fans_swapped(shape: Sequence[int]) -> InitScales:
-    """Believes fan_in is the first dimension (out) and fan_out the second.
-
-    Tempting because a dense layer computes ``x @ W`` in many books, with W of shape (in, out); PyTorch
-    stores (out, in), so fan_in is ``shape[1]``. Glorot's limit is symmetric, He's std is not.
-    """
-    fan_in, fan_out = fans(shape)
-    return InitScales(fan_out, fan_in, glorot_limit(fan_out, fan_in), he_std(fan_out))
-
-
-def misconception_conv_fans_without_kernel(shape: Sequence[int]) -> InitScales:
-    """Believes a convolution's fans are its channel counts, without the kernel's receptive field.
-
-    Tempting because a dense layer's fans are its two dimensions; each output of a convolution sums
-    in·kh·kw inputs, so the kernel area multiplies both fans.
-    """
-    fan_in, fan_out = shape[1], shape[0]
-    return InitScales(fan_in, fan_out, glorot_limit(fan_in, fan_out), he_std(fan_in))
-
-
-def misconception_he_without_gain(shape: Sequence[int]) -> InitScales:
-    """Believes He's std is 1/√fan_in, without ReLU's gain √2 (that is LeCun's initialization).
-
-    Tempting because 1/√fan_in keeps a linear layer's variance; ReLU zeroes half of its inputs, which
-    He's factor 2 in the variance compensates.
-    """
-    fan_in, fan_out = fans(shape)
-    return InitScales(fan_in, fan_out, glorot_limit(fan_in, fan_out), he_std(fan_in, gain=1.0))
-
-
-def misconception_glorot_normal_std_as_limit(shape: Sequence[int]) -> InitScales:
-    """Believes the uniform limit is √(2 / (fan_in + fan_out)), Glorot's target standard deviation.
-
-    Tempting because that is the std of ``xavier_normal_``; a uniform U(−a, a) has std a/√3, so the
-    limit needs √6 where the std has √2.
-    """
-    fan_in, fan_out = fans(shape)
-    return InitScales(fan_in, fan_out, math.sqrt(2.0 / (fan_in + fan_out)), he_std(fan_in))
-
-
 def read_shape(inputs: Inputs) -> tuple[int, ...]:
     """The weight shape from a question's inputs (a list of ints, possibly floats after JSON)."""
     value = inputs["shape"]
@@ -112,15 +74,97 @@ def read_shape(inputs: Inputs) -> tuple[int, ...]:
     return tuple(as_int(dim) for dim in shape)
 
 
-def _answer(scales: InitScales) -> Answer:
-    return scales._asdict()
-
-
 def _is_conv(inputs: Inputs) -> bool:
     return len(read_shape(inputs)) > 2
 
 
-class FansGenerator(Generator):
+def _read(inputs: Inputs) -> Values:
+    return {"shape": read_shape(inputs)}
+
+
+def _product(dims: Sequence[int]) -> str:
+    return r" \cdot ".join(map(str, dims)) or "1"
+
+
+GRAPH = StepGraph(
+    [
+        Calc(
+            "receptive_field",
+            lambda shape: math.prod(shape[2:]),
+            lambda v: (
+                "Each weight connects one input to one output through the kernel area: "
+                f"$r = {_product(v['shape'][2:])} = {v['receptive_field']}$."
+            ),
+            hint="A convolution's fans count every input of the kernel window, not just the channels.",
+        ),
+        Calc(
+            "fans",
+            lambda shape, receptive_field: (shape[1] * receptive_field, shape[0] * receptive_field),
+            lambda v: (
+                f"PyTorch stores the weight as (out, in, ...): fan_in = in·r = "
+                f"${v['shape'][1]} \\cdot {v['receptive_field']} = {v['fans'][0]}$, fan_out = out·r = "
+                f"${v['shape'][0]} \\cdot {v['receptive_field']} = {v['fans'][1]}$."
+            ),
+            hint="`nn.Linear(in, out)` stores its weight as (out, in).",
+        ),
+        Calc("fan_in", lambda fans: fans[0], lambda v: f"`fan_in` $= {v['fan_in']}$."),
+        Calc("fan_out", lambda fans: fans[1], lambda v: f"`fan_out` $= {v['fan_out']}$."),
+        Calc(
+            "glorot_limit",
+            lambda fan_in, fan_out: glorot_limit(fan_in, fan_out),
+            lambda v: (
+                f"$a = \\sqrt{{6/({v['fan_in']} + {v['fan_out']})}} = "
+                f"\\sqrt{{6/{v['fan_in'] + v['fan_out']}}} = {num(v['glorot_limit'])}$."
+            ),
+            hint="$U(-a, a)$ has variance $a^2/3$; Glorot wants variance $2/(\\text{fan\\_in} + "
+            "\\text{fan\\_out})$.",
+        ),
+        Calc(
+            "he_std",
+            lambda fan_in: he_std(fan_in),
+            lambda v: f"$\\sigma = \\sqrt{{2}}/\\sqrt{{{v['fan_in']}}} = {num(v['he_std'])}$.",
+            hint="He's initialization doubles LeCun's variance $1/\\text{fan\\_in}$ to make up for ReLU.",
+        ),
+    ],
+    fields=("fan_in", "fan_out", "glorot_limit", "he_std"),
+    misconceptions=[
+        WrongStep(
+            id="init.fans-swapped",
+            feedback="You swapped the fans: PyTorch stores a weight as (out, in, ...), so fan_in comes from "
+            "the second dimension, and He's std uses fan_in.",
+            root="fans",
+            # Believes a dense layer's weight is (in, out), as in books that compute ``x @ W``.
+            wrong=lambda shape, receptive_field: (shape[0] * receptive_field, shape[1] * receptive_field),
+        ),
+        WrongStep(
+            id="init.conv-fans-without-kernel",
+            feedback="You left out the kernel: a convolution's fans are channels × kh × kw.",
+            root="receptive_field",
+            # Believes the fans are the channel counts, as a dense layer's are its two dimensions.
+            wrong=lambda shape: 1,  # noqa: ARG005 - the wrong belief ignores the kernel
+            applies=_is_conv,
+        ),
+        WrongStep(
+            id="init.he-without-gain",
+            feedback="You used 1/√fan_in (LeCun); He's initialization for ReLU has gain √2: σ = √(2/fan_in).",
+            root="he_std",
+            # 1/√fan_in keeps a linear layer's variance; ReLU zeroes half its inputs, which gain √2 restores.
+            wrong=lambda fan_in: he_std(fan_in, gain=1.0),
+        ),
+        WrongStep(
+            id="init.glorot-normal-std-as-limit",
+            feedback="You gave √(2/(fan_in+fan_out)), Glorot's standard deviation; the uniform limit is "
+            "√(6/(fan_in+fan_out)) because U(−a, a) has std a/√3.",
+            root="glorot_limit",
+            # √(2/(fan_in + fan_out)) is xavier_normal_'s std; a uniform's limit is √3 times its std.
+            wrong=lambda fan_in, fan_out: math.sqrt(2.0 / (fan_in + fan_out)),
+        ),
+    ],
+    read=_read,
+)
+
+
+class FansGenerator(StepGenerator):
     """``init.fans``: fans of a dense or convolution weight, Glorot's uniform limit and He's std."""
 
     id = "init.fans"
@@ -132,31 +176,7 @@ class FansGenerator(Generator):
         "glorot_limit": FieldSpec(),
         "he_std": FieldSpec(),
     }
-    misconceptions = (
-        Misconception(
-            id="init.fans-swapped",
-            feedback="You swapped the fans: PyTorch stores a weight as (out, in, ...), so fan_in comes from "
-            "the second dimension, and He's std uses fan_in.",
-            answer=lambda inputs: _answer(misconception_fans_swapped(read_shape(inputs))),
-        ),
-        Misconception(
-            id="init.conv-fans-without-kernel",
-            feedback="You left out the kernel: a convolution's fans are channels × kh × kw.",
-            answer=lambda inputs: _answer(misconception_conv_fans_without_kernel(read_shape(inputs))),
-            applies=_is_conv,
-        ),
-        Misconception(
-            id="init.he-without-gain",
-            feedback="You used 1/√fan_in (LeCun); He's initialization for ReLU has gain √2: σ = √(2/fan_in).",
-            answer=lambda inputs: _answer(misconception_he_without_gain(read_shape(inputs))),
-        ),
-        Misconception(
-            id="init.glorot-normal-std-as-limit",
-            feedback="You gave √(2/(fan_in+fan_out)), Glorot's standard deviation; the uniform limit is "
-            "√(6/(fan_in+fan_out)) because U(−a, a) has std a/√3.",
-            answer=lambda inputs: _answer(misconception_glorot_normal_std_as_limit(read_shape(inputs))),
-        ),
-    )
+    graph = GRAPH
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         draws = rng.random(5).tolist()
@@ -187,41 +207,6 @@ class FansGenerator(Generator):
             "`xavier_uniform_(w, gain=1)`, which samples $U(-a, a)$ (`glorot_limit`), and the standard "
             'deviation of `kaiming_normal_(w, mode="fan_in", nonlinearity="relu")` (`he_std`).'
         )
-
-    def solve(self, inputs: Inputs) -> Answer:
-        return _answer(init_scales(read_shape(inputs)))
-
-    def explain(self, inputs: Inputs) -> list[Step]:
-        shape = read_shape(inputs)
-        scales = init_scales(shape)
-        field = math.prod(shape[2:])
-        area = r" \cdot ".join(map(str, shape[2:])) or "1"
-        total = scales.fan_in + scales.fan_out
-        return [
-            Step(
-                "receptive_field",
-                "Each weight connects one input to one output through the kernel area: "
-                f"$r = {area} = {field}$.",
-                field,
-            ),
-            Step(
-                "fans",
-                f"fan_in = in·r = ${shape[1]} \\cdot {field} = {scales.fan_in}$, "
-                f"fan_out = out·r = ${shape[0]} \\cdot {field} = {scales.fan_out}$.",
-                [scales.fan_in, scales.fan_out],
-            ),
-            Step(
-                "glorot_limit",
-                f"$a = \\sqrt{{6/({scales.fan_in} + {scales.fan_out})}} = \\sqrt{{6/{total}}} = "
-                f"{num(scales.glorot_limit)}$.",
-                scales.glorot_limit,
-            ),
-            Step(
-                "he_std",
-                f"$\\sigma = \\sqrt{{2}}/\\sqrt{{{scales.fan_in}}} = {num(scales.he_std)}$.",
-                scales.he_std,
-            ),
-        ]
 
 
 register(FansGenerator())

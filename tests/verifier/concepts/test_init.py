@@ -77,18 +77,22 @@ def test_hand_checked_values() -> None:
     assert init.init_scales((16, 3, 3, 3)) == pytest.approx((27, 144, math.sqrt(6 / 171), math.sqrt(2 / 27)))
 
 
+def _wrong(misconception_id: str, shape: tuple[int, ...]) -> tuple[float, ...]:
+    """The whole answer of a misconception, as the generator derives it from its wrong step."""
+    (misconception,) = [m for m in GENERATOR.misconceptions if m.id == misconception_id]
+    answer = misconception.answer({"shape": list(shape)})
+    return tuple(float(answer[name]) for name in ("fan_in", "fan_out", "glorot_limit", "he_std"))
+
+
 def test_misconceptions() -> None:
     dense, conv = (5, 3), (16, 3, 3, 3)
-    swapped = init.misconception_fans_swapped(dense)
+    swapped = _wrong("init.fans-swapped", dense)
     assert swapped == pytest.approx((5, 3, math.sqrt(0.75), math.sqrt(2 / 5)))  # Glorot is symmetric
-    assert init.misconception_conv_fans_without_kernel(conv) == pytest.approx(
+    assert _wrong("init.conv-fans-without-kernel", conv) == pytest.approx(
         (3, 16, math.sqrt(6 / 19), math.sqrt(2 / 3))
     )
-    assert init.misconception_conv_fans_without_kernel(dense) == init.init_scales(
-        dense
-    )  # no kernel, no change
-    assert init.misconception_he_without_gain(conv).he_std == pytest.approx(1 / math.sqrt(27))
-    assert init.misconception_glorot_normal_std_as_limit(conv).glorot_limit == pytest.approx(
+    assert _wrong("init.he-without-gain", conv)[3] == pytest.approx(1 / math.sqrt(27))
+    assert _wrong("init.glorot-normal-std-as-limit", conv)[2] == pytest.approx(
         torch.nn.init.xavier_normal_(torch.empty(conv), generator=torch.Generator().manual_seed(0))
         .std()
         .item(),

@@ -1,4 +1,7 @@
-"""Checking a submitted answer: format validation, tolerance comparison and misconception matching.
+"""The first grader: whole-answer misconception matching for generators not yet declared as step graphs.
+
+Generators ported to :mod:`verifier.steps` grade with :mod:`verifier.grading.carried` instead (error
+carried forward, misconceptions named at their root step); this module goes once every generator is ported.
 
 The order follows PrairieLearn's split between ``parse`` and ``grade``: a submission that is not a
 well-formed answer (missing field, wrong shape, NaN, a string) raises :class:`AnswerFormatError` and
@@ -8,58 +11,50 @@ the answer each known misconception produces on the same inputs, so feedback can
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Collection, Generator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, NamedTuple, cast
+from typing import NamedTuple, cast
 
 import numpy as np
 
 from verifier._types import Answer, AnswerValue, FloatArray, Inputs, JsonValue, StreamAnswer
+from verifier.grading.parse import parse_submission
+from verifier.grading.spec import FieldSpec
 from verifier.jsonsafe import to_jsonable
 
-RTOL = 1e-2
-ATOL = 1e-6
 # A misconception (or the right answer) only counts as distinguishable from another when some element
 # differs by this many tolerances, so a sloppy-but-right answer is never read as a misconception.
 SEPARATION = 5.0
 
 
-class AnswerFormatError(ValueError):
-    """Raised when a submission is not a well-formed answer; the message names the field and the problem."""
-
-
-@dataclass(frozen=True, slots=True)
-class FieldSpec:
-    """One answer field: its shape (``()`` for a scalar), its kind and the tolerance it is graded with."""
-
-    shape: tuple[int, ...] = ()
-    dtype: Literal["float", "int"] = "float"
-    rtol: float = RTOL
-    atol: float = ATOL
-
-
 class FieldResult(NamedTuple):
     """How one field of a submission compared with the expected value.
 
-    Immutable like the other records here, but a NamedTuple: a grade builds one per field, and a frozen
-    dataclass's ``__init__`` costs five times as much.
+    ``status`` is "right", "right_given_your_values" (right when computed from the candidate's own earlier
+    fields: error carried forward) or "wrong"; ``credit`` is the share of its entries accepted.
     """
 
     correct: bool
     expected: JsonValue
     got: JsonValue
-    error: float  # the largest absolute deviation over the field's elements
+    error: float  # the largest absolute deviation from the reference over the field's entries
+    status: str = "right"
+    credit: float = 1.0
 
 
 class Grade(NamedTuple):
-    """The verdict on a well-formed submission; ``score`` is the share of fields that are right."""
+    """The verdict on a well-formed submission.
+
+    ``score`` weighs each field's share of accepted entries by its weight (its size unless declared);
+    ``first_departure`` is the first answer field, in the order of the worked solution, that is wrong.
+    """
 
     correct: bool
     score: float
     fields: Mapping[str, FieldResult]
     misconception: str | None
     feedback: str
+    first_departure: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,118 +84,6 @@ class Misconception:
         """
         changes = self.changes
         return wrong is None or changes is None or all(map(changes.__contains__, wrong))
-
-
-def _shape_text(shape: tuple[int, ...]) -> str:
-    return "a single number" if shape == () else f"shape {shape}"
-
-
-def parse_field(name: str, value: object, spec: FieldSpec) -> FloatArray:
-    """Turn one submitted value into a float array of the field's shape, or raise AnswerFormatError."""
-    if isinstance(value, bool) or value is None or isinstance(value, str | bytes | Mapping):
-        raise AnswerFormatError(f"field '{name}': expected {_shape_text(spec.shape)}, got {value!r}")
-    try:
-        array = np.asarray(value)
-    except (ValueError, TypeError) as exc:  # ragged nested lists
-        raise AnswerFormatError(f"field '{name}': not a regular array of numbers ({exc})") from None
-    if array.dtype.kind not in "iuf":
-        raise AnswerFormatError(f"field '{name}': expected numbers only, got {value!r}")
-    if array.shape != spec.shape:
-        raise AnswerFormatError(
-            f"field '{name}': expected {_shape_text(spec.shape)}, got shape {array.shape}"
-        )
-    array = array.astype(np.float64, copy=False)
-    if not np.isfinite(array).all():
-        raise AnswerFormatError(f"field '{name}': contains NaN or infinity")
-    return array
-
-
-def _check_fields(fields: Mapping[str, FieldSpec], submission: object) -> Mapping[object, object]:
-    """The submission as a mapping with exactly the generator's fields, or AnswerFormatError."""
-    if type(submission) is not dict and not isinstance(submission, Mapping):
-        raise AnswerFormatError("the submission must map each answer field to a number or a nested list")
-    missing = [name for name in fields if name not in submission]
-    if missing:
-        raise AnswerFormatError(f"missing answer field(s): {', '.join(missing)}")
-    if len(submission) != len(fields):
-        unknown = [str(name) for name in submission if name not in fields]
-        raise AnswerFormatError(
-            f"unknown answer field(s): {', '.join(unknown)} (expected: {', '.join(fields)})"
-        )
-    return submission
-
-
-def parse_submission(fields: Mapping[str, FieldSpec], submission: object) -> dict[str, FloatArray]:
-    """Validate a whole submission: exactly the generator's fields, each well-formed."""
-    checked = _check_fields(fields, submission)
-    return {name: parse_field(name, checked[name], spec) for name, spec in fields.items()}
-
-
-# --- plain-float fast paths -------------------------------------------------------------------------------
-# Answers are a handful of numbers, where NumPy's per-call cost (a few microseconds for asarray, isfinite,
-# abs, all) is most of the work. Grading and the separation check in ``generate`` therefore compare flat
-# lists of Python floats, with exactly the arithmetic of the array versions above (IEEE doubles either way).
-
-_EXACT_INT = 2**53  # ints up to this size convert to float exactly, as NumPy's int64 -> float64 does
-
-
-def _finite_number(value: object) -> float | None:
-    """``value`` as a float when it is a finite float or a modest int (not a bool), else None."""
-    if isinstance(value, float):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, int) and not isinstance(value, bool) and -_EXACT_INT <= value <= _EXACT_INT:
-        return float(value)
-    return None
-
-
-def _finite_row(value: object, length: int) -> list[float] | None:
-    """A list of ``length`` finite numbers as floats, else None."""
-    if not isinstance(value, list) or len(value) != length:
-        return None
-    if list(map(type, value)).count(float) == length:  # all plain floats, what JSON gives back
-        return list(value) if all(map(math.isfinite, value)) else None  # a copy: Grade keeps it
-    row: list[float] = []
-    for item in value:
-        number = _finite_number(item)
-        if number is None:
-            return None
-        row.append(number)
-    return row
-
-
-def _parse_fast(value: object, shape: tuple[int, ...]) -> tuple[list[float], JsonValue] | None:
-    """A well-formed scalar, list or list of lists as (flat floats, JSON value); None for anything else.
-
-    Accepts only values that :func:`parse_field` accepts unchanged, so falling back to it for everything
-    else keeps its error messages and its verdicts.
-    """
-    if not shape:
-        number = _finite_number(value)
-        return None if number is None else ([number], number)
-    if len(shape) == 1:
-        row = _finite_row(value, shape[0])
-        return None if row is None else (row, cast(JsonValue, row))  # nothing writes to either
-    if len(shape) == 2 and isinstance(value, list) and len(value) == shape[0]:
-        flat: list[float] = []
-        rows: list[JsonValue] = []
-        for item in value:
-            parsed = _finite_row(item, shape[1])
-            if parsed is None:
-                return None
-            flat += parsed
-            rows.append(cast(JsonValue, parsed))
-        return flat, rows
-    return None
-
-
-def _parse_flat(name: str, value: object, spec: FieldSpec) -> tuple[list[float], JsonValue]:
-    """One submitted field as (flat floats, JSON value), or AnswerFormatError as :func:`parse_field`."""
-    fast = _parse_fast(value, spec.shape)
-    if fast is not None:
-        return fast
-    array = parse_field(name, value, spec)
-    flat: list[float] = array.ravel().tolist()
-    return flat, to_jsonable(array)
 
 
 def flat_floats(value: object) -> list[float]:
@@ -443,8 +326,7 @@ def grade_answers(fields: Mapping[str, FieldSpec], submission: object, answers: 
     The submission is validated before the stream is touched, and misconceptions are computed only until
     one explains the whole submission, skipping those that leave a wrongly answered field unchanged.
     """
-    checked = _check_fields(fields, submission)
-    got = {name: _parse_flat(name, checked[name], spec) for name, spec in fields.items()}
+    got = parse_submission(fields, submission)
     _, expected = next(answers)
     results: dict[str, FieldResult] = {}
     wrong: list[str] = []
@@ -454,12 +336,13 @@ def grade_answers(fields: Mapping[str, FieldSpec], submission: object, answers: 
         ok, error = _compare_flat(flat_floats(value), flat, spec)
         # A list in a stream answer is floats already (see StreamAnswer); positional: the hot path.
         expected_json = cast(JsonValue, value) if type(value) is list else to_jsonable(value)
-        results[name] = FieldResult(ok, expected_json, got_json, error)
+        results[name] = FieldResult(ok, expected_json, got_json, error, "right" if ok else "wrong", float(ok))
         if not ok:
             wrong.append(name)
     if not wrong:
         return Grade(correct=True, score=1.0, fields=results, misconception=None, feedback="Correct.")
     score = (len(fields) - len(wrong)) / len(fields)
+    first = wrong[0]
     right = [name for name in fields if name not in wrong]
 
     def agrees(answer: StreamAnswer, names: list[str]) -> bool:
@@ -483,8 +366,18 @@ def grade_answers(fields: Mapping[str, FieldSpec], submission: object, answers: 
         item = next(answers, None)
     if named is not None:
         return Grade(
-            correct=False, score=score, fields=results, misconception=named.id, feedback=named.feedback
+            correct=False,
+            score=score,
+            fields=results,
+            misconception=named.id,
+            feedback=named.feedback,
+            first_departure=first,
         )
     return Grade(
-        correct=False, score=score, fields=results, misconception=None, feedback=_feedback_for_wrong(wrong)
+        correct=False,
+        score=score,
+        fields=results,
+        misconception=None,
+        feedback=_feedback_for_wrong(wrong),
+        first_departure=first,
     )

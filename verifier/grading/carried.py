@@ -1,0 +1,252 @@
+"""Grading a step-graph question: error carried forward, partial credit per entry, diagnosis at the root.
+
+1. The submission is validated (:mod:`verifier.grading.parse`); a malformed one raises AnswerFormatError.
+2. The graph is evaluated twice: as written (the reference) and with each answer field replaced by the
+   candidate's own value, so every later step is computed from what the candidate had (Numbas' adaptive
+   marking). Each entry is accepted when it is within the stated precision of the reference or of that
+   carried-forward value; a field is "right", "right_given_your_values" or "wrong", and one slip costs once.
+3. The score weighs each field's share of accepted entries by its weight (its size unless declared).
+4. A misconception is named only when the candidate's value at its root step matches the wrong step,
+   evaluated on the candidate's own earlier values: the root's field when the root is a field, else the
+   fields computed from the root through intermediate steps. A later field that happens to coincide names
+   nothing. Several matches: the one with the earliest root, then the first declared.
+5. Otherwise the feedback names the wrong fields and the first step where the work departs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from verifier._types import Inputs, JsonValue
+from verifier.grading.legacy import FieldResult, Grade, flat_floats
+from verifier.grading.parse import as_value, parse_submission
+from verifier.grading.spec import FIGURES, FieldSpec, matches, tolerances
+from verifier.jsonsafe import to_jsonable
+from verifier.steps import UNAVAILABLE, StepGraph, Values, WrongStep
+
+# A misconception's answer counts as told apart from the right one only when some entry where it shows
+# (a witness field) is this many tolerances away, so a sloppy-but-right answer is never read as it.
+SEPARATION = 3.0
+RIGHT = "right"
+CARRIED = "right_given_your_values"
+WRONG = "wrong"
+
+
+def _flat(value: Any, size: int) -> list[float] | None:
+    """A computed value as flat floats, or None when unavailable or of the wrong size."""
+    if value is UNAVAILABLE:
+        return None
+    try:
+        flat = flat_floats(value)
+    except (TypeError, ValueError):
+        return None
+    return flat if len(flat) == size else None
+
+
+def _feedback(wrong: Sequence[str], first: str) -> str:
+    names = ", ".join(f"'{name}'" for name in wrong)
+    verb = "is" if len(wrong) == 1 else "are"
+    return (
+        f"Not quite: {names} {verb} off, even computed from your own earlier values. Your work first "
+        f"departs from the reference at the step '{first}': compare it with the worked solution."
+    )
+
+
+class _Work:
+    """A candidate's field values and the graph evaluated on them (error carried forward)."""
+
+    __slots__ = ("base", "carried", "carried_values", "flats", "given")
+
+    def __init__(
+        self, graph: StepGraph, specs: Mapping[str, FieldSpec], base: Values, flats: dict[str, list[float]]
+    ):
+        self.base = base
+        self.flats = flats
+        self.given = {name: as_value(flats[name], specs[name]) for name in graph.fields}
+        self.carried, self.carried_values = graph.evaluate(base, given=self.given, safe=True)
+
+
+def _assess(
+    graph: StepGraph, specs: Mapping[str, FieldSpec], reference: Mapping[str, list[float]], work: _Work
+) -> dict[str, tuple[str, list[bool]]]:
+    """Per field, its status and which entries are accepted (by the reference or carried forward)."""
+    out: dict[str, tuple[str, list[bool]]] = {}
+    for name in graph.ordered_fields:
+        spec = specs[name]
+        got = work.flats[name]
+        by_reference = matches(got, reference[name], spec)
+        if all(by_reference):
+            out[name] = (RIGHT, by_reference)
+            continue
+        by_own = matches(got, _flat(work.carried[name], spec.size), spec)
+        accepted = [a or b for a, b in zip(by_reference, by_own, strict=True)]
+        out[name] = (CARRIED if all(accepted) else WRONG, accepted)
+    return out
+
+
+def _diagnose(
+    graph: StepGraph,
+    specs: Mapping[str, FieldSpec],
+    inputs: Inputs,
+    work: _Work,
+    statuses: Mapping[str, str],
+    candidates: Sequence[WrongStep] | None = None,
+) -> WrongStep | None:
+    """The misconception whose wrong root step matches the candidate's value there, if any.
+
+    ``candidates`` (in declaration order) limits the search; None: every misconception.
+    """
+    found: WrongStep | None = None
+    found_at = len(graph.steps)
+    for misconception in graph.misconceptions if candidates is None else candidates:
+        at = graph.index[misconception.root]
+        if at >= found_at:
+            continue
+        witnesses = graph.witnesses[misconception.id]
+        if all(statuses[name] != WRONG for name in witnesses):
+            continue  # right at every field that shows the root: not this belief
+        if not misconception.applies_to(inputs):
+            continue
+        wrong, _ = graph.evaluate(
+            work.base, given=work.given, override=misconception, start=work.carried_values, safe=True
+        )
+        shown = False
+        for name in witnesses:
+            spec = specs[name]
+            expected = _flat(wrong[name], spec.size)
+            if expected is None:
+                break
+            if expected == _flat(work.carried[name], spec.size):
+                continue  # this witness does not show the wrong step here
+            if statuses[name] != WRONG or not all(matches(work.flats[name], expected, spec)):
+                break
+            shown = True
+        else:
+            if shown:
+                found, found_at = misconception, at
+    return found
+
+
+def grade_graph(
+    graph: StepGraph, specs: Mapping[str, FieldSpec], inputs: Inputs, submission: object
+) -> Grade:
+    """Grade ``submission`` by the rules in the module docstring; AnswerFormatError and nothing else."""
+    parsed = parse_submission(specs, submission)
+    with np.errstate(all="ignore"):  # a candidate's values may divide by zero: such steps are unavailable
+        return _grade_parsed(graph, specs, inputs, parsed)
+
+
+def _grade_parsed(
+    graph: StepGraph,
+    specs: Mapping[str, FieldSpec],
+    inputs: Inputs,
+    parsed: Mapping[str, tuple[list[float], JsonValue]],
+) -> Grade:
+    base = graph.read(inputs)
+    work = _Work(graph, specs, base, {name: flat for name, (flat, _) in parsed.items()})
+    reference_values, _ = graph.evaluate(base)
+    reference = {name: flat_floats(reference_values[name]) for name in graph.fields}
+    assessed = _assess(graph, specs, reference, work)
+    results: dict[str, FieldResult] = {}
+    total = earned = 0.0
+    for name in graph.fields:
+        spec = specs[name]
+        status, accepted = assessed[name]
+        credit = sum(accepted) / len(accepted)
+        got, expected = work.flats[name], reference[name]
+        error = max((abs(g - e) for g, e in zip(got, expected, strict=True)), default=0.0)
+        results[name] = FieldResult(
+            status != WRONG, to_jsonable(reference_values[name]), parsed[name][1], error, status, credit
+        )
+        total += spec.score_weight
+        earned += spec.score_weight * credit
+    wrong = [name for name in graph.ordered_fields if assessed[name][0] == WRONG]
+    if not wrong:
+        return Grade(True, 1.0 if total == earned else earned / total, results, None, "Correct.")
+    score = earned / total if total else 0.0
+    statuses = {name: status for name, (status, _) in assessed.items()}
+    named = _diagnose(graph, specs, inputs, work, statuses)
+    if named is not None:
+        return Grade(False, score, results, named.id, named.feedback, wrong[0])
+    return Grade(False, score, results, None, _feedback(wrong, wrong[0]), wrong[0])
+
+
+def rounded(answer: Mapping[str, Any], specs: Mapping[str, FieldSpec]) -> dict[str, JsonValue]:
+    """An answer as a candidate following the prompt writes it: floats to the stated figures."""
+    out: dict[str, JsonValue] = {}
+    for name, spec in specs.items():
+        values: list[float] | list[int] = _rounded_flat(answer[name], spec)
+        if spec.dtype == "int":
+            values = [int(v) for v in values]
+        out[name] = values[0] if not spec.shape else to_jsonable(_reshape(values, spec.shape))
+    return out
+
+
+def _reshape(flat: Sequence[float], shape: tuple[int, ...]) -> list[Any]:
+    if len(shape) == 1:
+        return list(flat)
+    step = len(flat) // shape[0]
+    return [_reshape(flat[i * step : (i + 1) * step], shape[1:]) for i in range(shape[0])]
+
+
+def well_separated(graph: StepGraph, specs: Mapping[str, FieldSpec], inputs: Inputs) -> bool:
+    """Whether every applicable misconception, written as the prompt asks, is far from the right answer
+    where it shows and is graded as itself: the separation check uses the grading rule.
+
+    The grading here is :func:`grade_graph`'s without parsing and reporting: the answers are ours."""
+    with np.errstate(all="ignore"):
+        return _separated(graph, specs, inputs)
+
+
+def _separated(graph: StepGraph, specs: Mapping[str, FieldSpec], inputs: Inputs) -> bool:
+    base = graph.read(inputs)
+    reference_values, values = graph.evaluate(base)
+    reference = {name: flat_floats(reference_values[name]) for name in graph.fields}
+    for position, misconception in enumerate(graph.misconceptions):
+        if not misconception.applies_to(inputs):
+            continue
+        _, wrong_values = graph.evaluate(base, override=misconception, start=values)
+        apart = False
+        for name in graph.witnesses[misconception.id]:
+            spec = specs[name]
+            right = reference[name]
+            wrong = _flat(wrong_values[name], spec.size)
+            if wrong is None:
+                return False
+            limits = tolerances(right, spec)
+            if any(
+                abs(w - r) > SEPARATION * t or (t == 0 and w != r)
+                for w, r, t in zip(wrong, right, limits, strict=True)
+            ):
+                apart = True
+                break
+        if not apart:
+            return False
+        flats = {name: _rounded_flat(wrong_values[name], specs[name]) for name in graph.fields}
+        work = _Work(graph, specs, base, flats)
+        statuses = {name: status for name, (status, _) in _assess(graph, specs, reference, work).items()}
+        # Only a misconception rooted no later (declared no later at the same root) can be named instead.
+        at = graph.index[misconception.root]
+        rivals = [
+            other
+            for number, other in enumerate(graph.misconceptions)
+            if graph.index[other.root] < at or (graph.index[other.root] == at and number <= position)
+        ]
+        if _diagnose(graph, specs, inputs, work, statuses, rivals) is not misconception:
+            return False
+    return True
+
+
+def _rounded_flat(value: Any, spec: FieldSpec) -> list[float]:
+    """A value's entries as written to the stated precision (3 significant figures; integers exact)."""
+    array = np.asarray(value, dtype=np.float64).ravel()
+    if spec.dtype == "int":
+        rounded_ints: list[float] = np.rint(array).tolist()
+        return rounded_ints
+    magnitude = np.floor(np.log10(np.where(array == 0, 1.0, np.abs(array))))
+    unit = 10.0 ** (magnitude - (FIGURES - 1))
+    figures: list[float] = (np.rint(array / unit) * unit).tolist()
+    return figures
