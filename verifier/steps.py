@@ -215,6 +215,13 @@ class StepGraph:
             computed[step.name] = value
             values[step.name] = given[step.name] if given is not None and step.name in given else value
 
+    def misconception(self, misconception_id: str) -> WrongStep:
+        """The misconception with this id (a KeyError names an unknown one)."""
+        for misconception in self.misconceptions:
+            if misconception.id == misconception_id:
+                return misconception
+        raise KeyError(misconception_id)
+
     def fields_of(self, values: Mapping[str, Any]) -> Answer:
         """The answer fields of an evaluation."""
         return {name: values[name] for name in self.fields}

@@ -16,16 +16,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
 import numpy as np
 
 from verifier._types import Answer, FloatArray, Inputs, InputValue
-from verifier.generator import Generator, Step, as_array, as_float
-from verifier.grading import FieldSpec, Misconception
-from verifier.jsonsafe import to_jsonable
+from verifier.generator import as_array, as_float
+from verifier.grading import FieldSpec
 from verifier.latex import matrix, num
 from verifier.registry import register
+from verifier.step_generator import StepGenerator
+from verifier.steps import Calc, StepGraph, Values, WrongStep
 
 N_WEIGHTS = 4
 LAMBDAS = (0.5, 1.0, 1.5)
@@ -68,41 +69,30 @@ def l2_minimizer(a: Sequence[float], lam: float) -> list[float]:
     return [x / (1.0 + lam) for x in a]
 
 
-def _minimizers(w_l1: list[float], w_l2: list[float]) -> Minimizers:
-    return Minimizers(np.array(w_l1), np.array(w_l2), w_l1.count(0.0))
-
-
 def minimizers(a: Sequence[float], lam: float) -> Minimizers:
     """Both minimizers; the L1 one is exactly 0 wherever |a| ≤ λ."""
-    return _minimizers(l1_minimizer(a, lam), l2_minimizer(a, lam))
+    return _minimizers(MINIMIZER_GRAPH.fields_of(MINIMIZER_GRAPH.evaluate({"a": list(a), "lam": lam})[1]))
+
+
+def _minimizers(answer: Answer) -> Minimizers:
+    return Minimizers(np.asarray(answer["w_l1"]), np.asarray(answer["w_l2"]), int(answer["zeros_l1"]))
 
 
 def misconception_l2_for_l1(a: Sequence[float], lam: float) -> Minimizers:
-    """Believes the L1 penalty shrinks like the L2 one, a / (1 + λ), so no weight becomes 0.
-
-    Tempting because both penalties "shrink the weights"; L1's constant-size pull (λ·sign(w)) is what
-    sets small weights exactly to 0.
-    """
-    w_l2 = l2_minimizer(a, lam)
-    return _minimizers(w_l2, w_l2)
+    """The whole answer of ``regularization.l2-for-l1`` (see MINIMIZER_GRAPH)."""
+    return _minimizers(MINIMIZER_GRAPH.misconception("regularization.l2-for-l1").answer({"a": a, "lam": lam}))
 
 
 def misconception_l1_without_clip(a: Sequence[float], lam: float) -> Minimizers:
-    """Believes the L1 minimizer is a − λ·sign(a), subtracting λ even past 0.
-
-    Tempting from the stationarity condition w = a − λ·sign(w) with sign(w) taken as sign(a); when
-    |a| ≤ λ no nonzero w satisfies it and the minimizer is 0.
-    """
-    return _minimizers([x - math.copysign(lam, x) for x in a], l2_minimizer(a, lam))
+    """The whole answer of ``regularization.l1-without-clip`` (see MINIMIZER_GRAPH)."""
+    wrong = MINIMIZER_GRAPH.misconception("regularization.l1-without-clip")
+    return _minimizers(wrong.answer({"a": a, "lam": lam}))
 
 
 def misconception_l2_penalty_without_half(a: Sequence[float], lam: float) -> Minimizers:
-    """Believes the L2 penalty here is λw² (no ½), which gives a / (1 + 2λ).
-
-    Tempting because both conventions are common; with (λ/2)w² the derivative is λw and the factor 2
-    cancels.
-    """
-    return _minimizers(l1_minimizer(a, lam), l2_minimizer(a, 2.0 * lam))
+    """The whole answer of ``regularization.l2-penalty-without-half`` (see MINIMIZER_GRAPH)."""
+    wrong = MINIMIZER_GRAPH.misconception("regularization.l2-penalty-without-half")
+    return _minimizers(wrong.answer({"a": a, "lam": lam}))
 
 
 def sgd_l2_step(w: Sequence[float], grad: Sequence[float], *, lr: float, lam: float) -> list[float]:
@@ -115,49 +105,179 @@ def proximal_l1_step(w: Sequence[float], grad: Sequence[float], *, lr: float, la
     return [soft_threshold(wi - lr * gi, lr * lam) for wi, gi in zip(w, grad, strict=True)]
 
 
+def _step_inputs(w: Sequence[float], grad: Sequence[float], lr: float, lam: float) -> Values:
+    return {"w": list(w), "grad": list(grad), "lr": lr, "lam": lam}
+
+
+def _steps(answer: Answer) -> PenaltySteps:
+    return PenaltySteps(np.asarray(answer["w_l2"]), np.asarray(answer["w_l1"]))
+
+
 def penalty_steps(w: Sequence[float], grad: Sequence[float], *, lr: float, lam: float) -> PenaltySteps:
     """The L2 (SGD with weight decay) and L1 (proximal) steps from the same w and data gradient."""
-    return PenaltySteps(
-        np.array(sgd_l2_step(w, grad, lr=lr, lam=lam)), np.array(proximal_l1_step(w, grad, lr=lr, lam=lam))
-    )
+    return _steps(STEP_GRAPH.fields_of(STEP_GRAPH.evaluate(_step_inputs(w, grad, lr, lam))[1]))
 
 
 def misconception_l1_subgradient_step(
     w: Sequence[float], grad: Sequence[float], *, lr: float, lam: float
 ) -> PenaltySteps:
-    """Believes the L1 step is a subgradient step, w − lr·(g + λ·sign(w)).
-
-    Tempting because that is how the L2 step is built; it overshoots past 0 instead of landing on it,
-    which is why the proximal step soft-thresholds the gradient step.
-    """
-    w_l1 = [wi - lr * (gi + math.copysign(lam, wi)) for wi, gi in zip(w, grad, strict=True)]
-    return PenaltySteps(np.array(sgd_l2_step(w, grad, lr=lr, lam=lam)), np.array(w_l1))
+    """The whole answer of ``regularization.l1-subgradient-step`` (see STEP_GRAPH)."""
+    wrong = STEP_GRAPH.misconception("regularization.l1-subgradient-step")
+    return _steps(wrong.answer(_step_inputs(w, grad, lr, lam)))
 
 
 def misconception_penalty_step_without_lr(
     w: Sequence[float], grad: Sequence[float], *, lr: float, lam: float
 ) -> PenaltySteps:
-    """Believes the penalty's pull is not scaled by the learning rate: w − lr·g − λw, threshold λ.
-
-    Tempting because weight decay is often described as "shrink the weights by λ"; in SGD on the
-    penalized loss (and in the proximal step) the penalty's share of the step is lr·λ.
-    """
-    w_l2 = [wi - lr * gi - lam * wi for wi, gi in zip(w, grad, strict=True)]
-    w_l1 = [soft_threshold(wi - lr * gi, lam) for wi, gi in zip(w, grad, strict=True)]
-    return PenaltySteps(np.array(w_l2), np.array(w_l1))
+    """The whole answer of ``regularization.penalty-step-without-lr`` (see STEP_GRAPH)."""
+    wrong = STEP_GRAPH.misconception("regularization.penalty-step-without-lr")
+    return _steps(wrong.answer(_step_inputs(w, grad, lr, lam)))
 
 
 def misconception_l2_penalty_without_half_step(
     w: Sequence[float], grad: Sequence[float], *, lr: float, lam: float
 ) -> PenaltySteps:
-    """Believes the gradient of (λ/2)‖w‖² is 2λw.
+    """The whole answer of ``regularization.l2-penalty-without-half`` (see STEP_GRAPH)."""
+    wrong = STEP_GRAPH.misconception("regularization.l2-penalty-without-half")
+    return _steps(wrong.answer(_step_inputs(w, grad, lr, lam)))
 
-    Tempting when the penalty is remembered as λ‖w‖²; the ½ is there so that its gradient is λw.
-    """
-    return PenaltySteps(
-        np.array(sgd_l2_step(w, grad, lr=lr, lam=2.0 * lam)),
-        np.array(proximal_l1_step(w, grad, lr=lr, lam=lam)),
-    )
+
+def _vector(values: Sequence[float]) -> FloatArray:
+    return np.array(values, dtype=np.float64)
+
+
+def _sign(x: float) -> float:
+    return math.copysign(1.0, x)
+
+
+MINIMIZER_GRAPH = StepGraph(
+    [
+        Calc(
+            "w_l2",
+            lambda a, lam: _vector(l2_minimizer(a, lam)),
+            lambda v: (
+                "L2: $(w - a) + \\lambda w = 0 \\Rightarrow w = a/(1 + \\lambda) = "
+                f"{matrix(v['a'])}/{num(1 + v['lam'])} = {matrix(v['w_l2'])}$."
+            ),
+            hint="Set the derivative of each coordinate's objective to zero: $(w - a) + \\lambda w = 0$.",
+        ),
+        Calc(
+            "w_l1",
+            lambda a, lam: _vector(l1_minimizer(a, lam)),
+            lambda v: (
+                f"L1: soft-threshold at $\\lambda = {num(v['lam'])}$: "
+                f"$w = \\operatorname{{sign}}(a)\\max(|a| - \\lambda, 0) = {matrix(v['w_l1'])}$."
+            ),
+            hint="Where $w \\ne 0$, $w = a - \\lambda\\operatorname{sign}(w)$; when $|a| \\le \\lambda$ "
+            "no nonzero $w$ satisfies that.",
+        ),
+        Calc(
+            "zeros_l1",
+            lambda w_l1: sum(1 for x in w_l1 if x == 0),
+            lambda v: f"Coordinates with $|a| \\le \\lambda$ become exactly 0: {v['zeros_l1']} of them.",
+        ),
+    ],
+    fields=("w_l1", "w_l2", "zeros_l1"),
+    misconceptions=[
+        WrongStep(
+            id="regularization.l2-for-l1",
+            feedback="You shrank the L1 answer like L2, a/(1 + λ); the L1 minimizer soft-thresholds: "
+            "sign(a)·max(|a| − λ, 0), exactly 0 when |a| ≤ λ.",
+            root="w_l1",
+            # Both penalties "shrink the weights"; L1's constant pull λ·sign(w) is what reaches 0.
+            wrong=lambda a, lam: _vector(l2_minimizer(a, lam)),
+        ),
+        WrongStep(
+            id="regularization.l1-without-clip",
+            feedback="You subtracted λ·sign(a) past zero; when |a| ≤ λ the L1 minimizer is exactly 0.",
+            root="w_l1",
+            # From the stationarity condition w = a − λ·sign(w) with sign(w) taken as sign(a).
+            wrong=lambda a, lam: _vector([x - math.copysign(lam, x) for x in a]),
+        ),
+        WrongStep(
+            id="regularization.l2-penalty-without-half",
+            feedback="You used the penalty λw² (a/(1 + 2λ)); with (λ/2)w² the minimizer is a/(1 + λ).",
+            root="w_l2",
+            # Both conventions are common; with (λ/2)w² the derivative is λw and the 2 cancels.
+            wrong=lambda a, lam: _vector(l2_minimizer(a, 2.0 * lam)),
+        ),
+    ],
+    read=lambda inputs: dict(zip(("a", "lam"), read_minimizer_inputs(inputs), strict=True)),
+)
+
+STEP_GRAPH = StepGraph(
+    [
+        Calc(
+            "penalty_share",
+            lambda lr, lam: lr * lam,
+            lambda v: (
+                f"The penalty's share of the step is $\\eta\\lambda = {num(v['lr'])} \\cdot "
+                f"{num(v['lam'])} = {num(v['penalty_share'])}$."
+            ),
+            hint="The penalty's gradient is scaled by the learning rate like the data gradient.",
+        ),
+        Calc(
+            "w_l2",
+            lambda w, grad, lr, penalty_share: _vector(
+                [wi - lr * gi - penalty_share * wi for wi, gi in zip(w, grad, strict=True)]
+            ),
+            lambda v: (
+                "L2: $w - \\eta g - \\eta\\lambda w = "
+                f"{matrix(v['w'])} - {num(v['lr'])} \\cdot {matrix(v['grad'])} - "
+                f"{num(v['penalty_share'])} \\cdot {matrix(v['w'])} = {matrix(v['w_l2'])}$."
+            ),
+            hint="The gradient of $\\tfrac{\\lambda}{2}\\|w\\|^2$ is $\\lambda w$.",
+        ),
+        Calc(
+            "gradient_step",
+            lambda w, grad, lr: _vector([wi - lr * gi for wi, gi in zip(w, grad, strict=True)]),
+            lambda v: f"Data-loss step: $z = w - \\eta g = {matrix(v['gradient_step'])}$.",
+            hint="The proximal step first takes a plain gradient step on the data loss.",
+        ),
+        Calc(
+            "w_l1",
+            lambda gradient_step, penalty_share: _vector(
+                [soft_threshold(z, penalty_share) for z in gradient_step]
+            ),
+            lambda v: (
+                f"Soft-threshold $z$ at $\\eta\\lambda = {num(v['penalty_share'])}$: "
+                f"$\\operatorname{{sign}}(z)\\max(|z| - \\eta\\lambda, 0) = {matrix(v['w_l1'])}$."
+            ),
+            hint="The proximal operator of $t|w|$ soft-thresholds at $t$.",
+        ),
+    ],
+    fields=("w_l2", "w_l1"),
+    misconceptions=[
+        WrongStep(
+            id="regularization.l1-subgradient-step",
+            feedback="You took a subgradient step w − lr(g + λ·sign(w)); the proximal step soft-thresholds "
+            "w − lr·g at lr·λ, landing exactly on 0 instead of overshooting.",
+            root="w_l1",
+            # That is how the L2 step is built; it overshoots past 0 instead of landing on it.
+            wrong=lambda w, grad, lr, lam: _vector(
+                [wi - lr * (gi + lam * _sign(wi)) for wi, gi in zip(w, grad, strict=True)]
+            ),
+        ),
+        WrongStep(
+            id="regularization.penalty-step-without-lr",
+            feedback="You applied the penalty without the learning rate; its share of the step is lr·λ "
+            "(decay lr·λ·w, threshold lr·λ).",
+            root="penalty_share",
+            # Weight decay is often described as "shrink the weights by λ".
+            wrong=lambda lam: lam,
+        ),
+        WrongStep(
+            id="regularization.l2-penalty-without-half",
+            feedback="You used 2λw as the penalty's gradient; the gradient of (λ/2)‖w‖² is λw.",
+            root="w_l2",
+            # Remembering the penalty as λ‖w‖²; the ½ is there so that its gradient is λw.
+            wrong=lambda w, grad, lr, penalty_share: _vector(
+                [wi - lr * gi - 2.0 * penalty_share * wi for wi, gi in zip(w, grad, strict=True)]
+            ),
+        ),
+    ],
+    read=lambda inputs: dict(zip(("w", "grad", "lr", "lam"), read_step_inputs(inputs), strict=True)),
+)
 
 
 def read_minimizer_inputs(inputs: Inputs) -> tuple[list[float], float]:
@@ -173,20 +293,12 @@ def read_step_inputs(inputs: Inputs) -> tuple[list[float], list[float], float, f
     return w, grad, as_float(inputs["lr"]), as_float(inputs["lam"])
 
 
-def _minimizer_answer(result: Minimizers) -> Answer:
-    return {"w_l1": result.w_l1, "w_l2": result.w_l2, "zeros_l1": result.zeros_l1}
-
-
-def _step_answer(result: PenaltySteps) -> Answer:
-    return {"w_l2": result.w_l2, "w_l1": result.w_l1}
-
-
 def _tenths(u: float, v: float, largest: int) -> float:
     """A nonzero multiple of 0.1 in [−largest/10, largest/10] from two uniform draws."""
     return math.copysign((1 + int(u * largest)) / 10.0, v - 0.5)
 
 
-class MinimizerGenerator(Generator):
+class MinimizerGenerator(StepGenerator):
     """``regularization.l1_l2_minimizer``: the L1 and L2 minimizers around a quadratic."""
 
     id = "regularization.l1_l2_minimizer"
@@ -197,28 +309,7 @@ class MinimizerGenerator(Generator):
         "w_l2": FieldSpec((N_WEIGHTS,)),
         "zeros_l1": FieldSpec(dtype="int"),
     }
-    misconceptions = (
-        Misconception(
-            id="regularization.l2-for-l1",
-            feedback="You shrank the L1 answer like L2, a/(1 + λ); the L1 minimizer soft-thresholds: "
-            "sign(a)·max(|a| − λ, 0), exactly 0 when |a| ≤ λ.",
-            answer=lambda inputs: _minimizer_answer(misconception_l2_for_l1(*read_minimizer_inputs(inputs))),
-        ),
-        Misconception(
-            id="regularization.l1-without-clip",
-            feedback="You subtracted λ·sign(a) past zero; when |a| ≤ λ the L1 minimizer is exactly 0.",
-            answer=lambda inputs: _minimizer_answer(
-                misconception_l1_without_clip(*read_minimizer_inputs(inputs))
-            ),
-        ),
-        Misconception(
-            id="regularization.l2-penalty-without-half",
-            feedback="You used the penalty λw² (a/(1 + 2λ)); with (λ/2)w² the minimizer is a/(1 + λ).",
-            answer=lambda inputs: _minimizer_answer(
-                misconception_l2_penalty_without_half(*read_minimizer_inputs(inputs))
-            ),
-        ),
-    )
+    graph = MINIMIZER_GRAPH
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         """1 to 3 coordinates below λ in magnitude (they become 0), the others above, in random places."""
@@ -249,58 +340,15 @@ class MinimizerGenerator(Generator):
             "coordinates of the L1 minimizer are exactly zero (`zeros_l1`)?"
         )
 
-    def solve(self, inputs: Inputs) -> Answer:
-        return _minimizer_answer(minimizers(*read_minimizer_inputs(inputs)))
 
-    def explain(self, inputs: Inputs) -> list[Step]:
-        a, lam = read_minimizer_inputs(inputs)
-        result = minimizers(a, lam)
-        return [
-            Step(
-                "w_l2",
-                f"L2: $(w - a) + \\lambda w = 0 \\Rightarrow w = a/(1 + \\lambda) = {matrix(result.w_l2)}$.",
-                result.w_l2.tolist(),
-            ),
-            Step(
-                "w_l1",
-                f"L1: soft-threshold at $\\lambda = {num(lam)}$: $w = \\operatorname{{sign}}(a)\\max(|a| - "
-                f"\\lambda, 0) = {matrix(result.w_l1)}$.",
-                result.w_l1.tolist(),
-            ),
-            Step(
-                "zeros_l1",
-                f"Coordinates with $|a| \\le \\lambda$ become exactly 0: {result.zeros_l1} of them.",
-                result.zeros_l1,
-            ),
-        ]
-
-
-class PenaltyStepGenerator(Generator):
+class PenaltyStepGenerator(StepGenerator):
     """``regularization.penalty_step``: one SGD step with L2 weight decay and one proximal L1 step."""
 
     id = "regularization.penalty_step"
     topic = "regularization"
     title = "One step with an L2 penalty (SGD) and with an L1 penalty (proximal)"
     answer_fields = {"w_l2": FieldSpec((N_WEIGHTS,)), "w_l1": FieldSpec((N_WEIGHTS,))}
-    misconceptions = (
-        Misconception(
-            id="regularization.l1-subgradient-step",
-            feedback="You took a subgradient step w − lr(g + λ·sign(w)); the proximal step soft-thresholds "
-            "w − lr·g at lr·λ, landing exactly on 0 instead of overshooting.",
-            answer=lambda inputs: _step_answer(_step(misconception_l1_subgradient_step, inputs)),
-        ),
-        Misconception(
-            id="regularization.penalty-step-without-lr",
-            feedback="You applied the penalty without the learning rate; its share of the step is lr·λ "
-            "(decay lr·λ·w, threshold lr·λ).",
-            answer=lambda inputs: _step_answer(_step(misconception_penalty_step_without_lr, inputs)),
-        ),
-        Misconception(
-            id="regularization.l2-penalty-without-half",
-            feedback="You used 2λw as the penalty's gradient; the gradient of (λ/2)‖w‖² is λw.",
-            answer=lambda inputs: _step_answer(_step(misconception_l2_penalty_without_half_step, inputs)),
-        ),
-    )
+    graph = STEP_GRAPH
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         """Random w and g, except one coordinate whose gradient step lands within lr·λ of 0."""
@@ -333,39 +381,6 @@ class PenaltyStepGenerator(Generator):
             "one proximal gradient step for the loss plus $\\lambda\\|w\\|_1$ (`w_l1`: a gradient step on "
             "the data loss, then the proximal operator of the scaled penalty)."
         )
-
-    def solve(self, inputs: Inputs) -> Answer:
-        return _step_answer(_step(penalty_steps, inputs))
-
-    def explain(self, inputs: Inputs) -> list[Step]:
-        w, grad, lr, lam = read_step_inputs(inputs)
-        result = penalty_steps(w, grad, lr=lr, lam=lam)
-        z = [wi - lr * gi for wi, gi in zip(w, grad, strict=True)]
-        return [
-            Step(
-                "w_l2",
-                f"L2: $w - \\eta (g + \\lambda w) = {matrix(result.w_l2)}$.",
-                result.w_l2.tolist(),
-            ),
-            Step("gradient_step", f"Data-loss step: $z = w - \\eta g = {matrix(z)}$.", to_jsonable(z)),
-            Step(
-                "w_l1",
-                f"Soft-threshold $z$ at $\\eta\\lambda = {num(lr * lam)}$: $\\operatorname{{sign}}(z)"
-                f"\\max(|z| - \\eta\\lambda, 0) = {matrix(result.w_l1)}$.",
-                result.w_l1.tolist(),
-            ),
-        ]
-
-
-class _StepRule(Protocol):
-    def __call__(
-        self, w: Sequence[float], grad: Sequence[float], *, lr: float, lam: float
-    ) -> PenaltySteps: ...
-
-
-def _step(rule: _StepRule, inputs: Inputs) -> PenaltySteps:
-    w, grad, lr, lam = read_step_inputs(inputs)
-    return rule(w, grad, lr=lr, lam=lam)
 
 
 register(MinimizerGenerator())

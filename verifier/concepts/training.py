@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
 import numpy as np
 
 from verifier._types import Answer, Inputs, InputValue
-from verifier.generator import Generator, Step, as_array, as_float, as_int
-from verifier.grading import FieldSpec, Misconception
+from verifier.generator import as_array, as_float, as_int
+from verifier.grading import FieldSpec
 from verifier.latex import matrix, num
 from verifier.registry import register
+from verifier.step_generator import StepGenerator
+from verifier.steps import Calc, StepGraph, Values, WrongStep
 
 N_EPOCHS = 10
 PATIENCE_CHOICES = (2, 3)
@@ -40,122 +42,181 @@ class EarlyStop(NamedTuple):
     best_epoch: int
 
 
+def improvements(val_loss: Sequence[float], min_delta: float) -> list[bool]:
+    """Per epoch, whether its loss is below best − min_delta (best: the last improving epoch's loss)."""
+    best = math.inf
+    improves = []
+    for loss in val_loss:
+        better = loss < best - min_delta
+        if better:
+            best = loss
+        improves.append(better)
+    return improves
+
+
+def stop_epoch(improves: Sequence[bool], patience: int, *, reset: bool = True) -> int:
+    """The epoch that makes ``patience`` non-improving epochs in a row, or the last epoch.
+
+    ``reset=False`` is the misconception that an improvement does not reset the count.
+    """
+    waited = 0
+    for epoch, better in enumerate(improves):
+        if not better:
+            waited += 1
+        elif reset:
+            waited = 0
+        if waited == patience:
+            return epoch
+    return len(improves) - 1
+
+
+def restored_epoch(improves: Sequence[bool], stop: int) -> int:
+    """The last improving epoch up to ``stop`` (epoch 0 always improves)."""
+    if not 0 <= stop < len(improves):
+        raise ValueError(f"no epoch {stop}")
+    return max(epoch for epoch in range(stop + 1) if improves[epoch])
+
+
+def _stopping_text(v: Values) -> str:
+    parts = []
+    best = math.inf
+    for epoch, (loss, better) in enumerate(zip(v["val_loss"], v["improves"], strict=True)):
+        threshold = num(best - v["min_delta"]) if best < math.inf else r"\infty"
+        relation = "<" if better else r"\geq"
+        parts.append(f"{epoch}: ${num(loss)} {relation} {threshold}$")
+        if better:
+            best = loss
+    marks = "".join("✓" if better else "·" for better in v["improves"])
+    return f"Compare each loss with best − min_delta ({'; '.join(parts)}): improving epochs {marks}."
+
+
+EARLY_GRAPH = StepGraph(
+    [
+        Calc(
+            "improves",
+            lambda val_loss, min_delta: improvements(val_loss, min_delta),
+            _stopping_text,
+            hint="Keep track of the best loss so far; an epoch improves only when it beats best − min_delta.",
+        ),
+        Calc(
+            "stop_epoch",
+            lambda improves, patience: stop_epoch(improves, patience),
+            lambda v: (
+                f"Counting non-improving epochs in a row (an improvement resets the count), the "
+                f"count reaches patience {v['patience']} at epoch {v['stop_epoch']}"
+                + (
+                    " (or training runs to the last epoch)."
+                    if v["stop_epoch"] == len(v["improves"]) - 1
+                    else "."
+                )
+            ),
+            hint="Patience counts non-improving epochs *in a row*.",
+        ),
+        Calc(
+            "best_epoch",
+            lambda improves, stop_epoch: restored_epoch(improves, stop_epoch),
+            lambda v: (
+                f"The last improving epoch up to epoch {v['stop_epoch']} is {v['best_epoch']}: "
+                "its weights are restored."
+            ),
+            hint="The restored weights are those of the last improving epoch, not of the stopping one.",
+        ),
+    ],
+    fields=("stop_epoch", "best_epoch"),
+    misconceptions=[
+        WrongStep(
+            id="training.stops-at-first-non-improvement",
+            feedback="You stopped at the first epoch without improvement; training stops only after "
+            "`patience` such epochs in a row.",
+            root="stop_epoch",
+            # "Stop when the validation loss goes up" is the one-line summary; patience exists because
+            # the curve is noisy.
+            wrong=lambda improves: stop_epoch(improves, 1),
+            applies=lambda inputs: as_int(inputs["patience"]) > 1,
+        ),
+        WrongStep(
+            id="training.keeps-last-weights",
+            feedback="You kept the weights of the stopping epoch; early stopping restores the weights of "
+            "the last improving epoch.",
+            root="best_epoch",
+            # That is what a plain training loop leaves behind.
+            wrong=lambda stop_epoch: stop_epoch,
+        ),
+        WrongStep(
+            id="training.ignores-min-delta",
+            feedback="You counted every decrease as an improvement; an epoch improves only when its loss "
+            "is below best − min_delta.",
+            root="improves",
+            # "Improves" sounds like "is lower"; tiny gains below min_delta do not count.
+            wrong=lambda val_loss: improvements(val_loss, 0.0),
+            applies=lambda inputs: as_float(inputs["min_delta"]) > 0.0,
+        ),
+        WrongStep(
+            id="training.counter-not-reset",
+            feedback="You kept counting non-improving epochs across improvements; patience counts epochs "
+            "without improvement in a row, and an improvement resets the count.",
+            root="stop_epoch",
+            # Easy to get wrong when writing the counter by hand.
+            wrong=lambda improves, patience: stop_epoch(improves, patience, reset=False),
+        ),
+    ],
+    read=lambda inputs: dict(
+        zip(("val_loss", "patience", "min_delta"), read_early_stopping(inputs), strict=True)
+    ),
+)
+
+
+def _early(answer: Answer) -> EarlyStop:
+    return EarlyStop(int(answer["stop_epoch"]), int(answer["best_epoch"]))
+
+
+def _curve(val_loss: Sequence[float], patience: int, min_delta: float) -> Inputs:
+    return {"val_loss": list(val_loss), "patience": patience, "min_delta": min_delta}
+
+
 def early_stopping(val_loss: Sequence[float], *, patience: int, min_delta: float) -> EarlyStop:
     """Run early stopping over a validation-loss curve (see the module docstring for the rule)."""
-    best, best_epoch, waited = math.inf, 0, 0
-    for epoch, loss in enumerate(val_loss):
-        if loss < best - min_delta:
-            best, best_epoch, waited = loss, epoch, 0
-        else:
-            waited += 1
-            if waited == patience:
-                return EarlyStop(epoch, best_epoch)
-    return EarlyStop(len(val_loss) - 1, best_epoch)
+    return _early(EARLY_GRAPH.fields_of(EARLY_GRAPH.evaluate(_curve(val_loss, patience, min_delta))[1]))
+
+
+def _wrong_stop(
+    misconception_id: str, val_loss: Sequence[float], patience: int, min_delta: float
+) -> EarlyStop:
+    wrong = EARLY_GRAPH.misconception(misconception_id)
+    return _early(wrong.answer(_curve(val_loss, patience, min_delta)))
 
 
 def misconception_stops_at_first_non_improvement(
-    val_loss: Sequence[float],
-    *,
-    patience: int,  # noqa: ARG001 - same arguments as early_stopping
-    min_delta: float,
+    val_loss: Sequence[float], *, patience: int, min_delta: float
 ) -> EarlyStop:
-    """Believes training stops at the first epoch that does not improve, whatever the patience.
-
-    Tempting because "stop when the validation loss goes up" is the one-line summary; patience exists
-    precisely because the curve is noisy.
-    """
-    return early_stopping(val_loss, patience=1, min_delta=min_delta)
+    """The whole answer of ``training.stops-at-first-non-improvement``."""
+    return _wrong_stop("training.stops-at-first-non-improvement", val_loss, patience, min_delta)
 
 
 def misconception_keeps_last_weights(
     val_loss: Sequence[float], *, patience: int, min_delta: float
 ) -> EarlyStop:
-    """Believes the model keeps the weights of the epoch where training stopped.
-
-    Tempting because that is what a plain training loop leaves behind; early stopping restores the best
-    epoch's weights, patience epochs earlier.
-    """
-    stop = early_stopping(val_loss, patience=patience, min_delta=min_delta).stop_epoch
-    return EarlyStop(stop, stop)
+    """The whole answer of ``training.keeps-last-weights``."""
+    return _wrong_stop("training.keeps-last-weights", val_loss, patience, min_delta)
 
 
 def misconception_ignores_min_delta(
-    val_loss: Sequence[float],
-    *,
-    patience: int,
-    min_delta: float,  # noqa: ARG001 - same arguments as early_stopping
+    val_loss: Sequence[float], *, patience: int, min_delta: float
 ) -> EarlyStop:
-    """Believes any decrease counts as an improvement, ignoring min_delta.
-
-    Tempting because "improves" sounds like "is lower"; min_delta demands a decrease of more than
-    min_delta, so tiny gains count as epochs without improvement.
-    """
-    return early_stopping(val_loss, patience=patience, min_delta=0.0)
+    """The whole answer of ``training.ignores-min-delta``."""
+    return _wrong_stop("training.ignores-min-delta", val_loss, patience, min_delta)
 
 
 def misconception_counter_not_reset(
     val_loss: Sequence[float], *, patience: int, min_delta: float
 ) -> EarlyStop:
-    """Believes the non-improving epochs add up over the whole run, never reset by an improvement.
-
-    Tempting when writing the counter by hand; patience counts epochs *in a row* without improvement.
-    """
-    best, best_epoch, waited = math.inf, 0, 0
-    for epoch, loss in enumerate(val_loss):
-        if loss < best - min_delta:
-            best, best_epoch = loss, epoch
-        else:
-            waited += 1
-            if waited == patience:
-                return EarlyStop(epoch, best_epoch)
-    return EarlyStop(len(val_loss) - 1, best_epoch)
+    """The whole answer of ``training.counter-not-reset``."""
+    return _wrong_stop("training.counter-not-reset", val_loss, patience, min_delta)
 
 
 def steps_per_epoch(n: int, *, batch_size: int, drop_last: bool) -> int:
     """``len(DataLoader(range(n), batch_size=batch_size, drop_last=drop_last))``."""
     return n // batch_size if drop_last else -(-n // batch_size)
-
-
-def misconception_floor_without_drop_last(n: int, *, batch_size: int, drop_last: bool) -> int:  # noqa: ARG001 - same arguments as steps_per_epoch
-    """Believes the incomplete last batch is skipped even with ``drop_last=False``.
-
-    Tempting because n / batch_size is rounded down by integer division; the DataLoader still yields the
-    smaller last batch, one more step.
-    """
-    return n // batch_size
-
-
-def misconception_ceil_with_drop_last(n: int, *, batch_size: int, drop_last: bool) -> int:  # noqa: ARG001 - same arguments as steps_per_epoch
-    """Believes the incomplete last batch is still a step with ``drop_last=True``.
-
-    Tempting because every example "has to be seen"; ``drop_last=True`` skips it, ⌊n / batch_size⌋ steps.
-    """
-    return -(-n // batch_size)
-
-
-def misconception_extra_step_for_remainder(n: int, *, batch_size: int, drop_last: bool) -> int:  # noqa: ARG001 - same arguments as steps_per_epoch
-    """Believes there is always one extra (partial) step, even when batch_size divides n.
-
-    Tempting from the rule "⌊n/b⌋ + 1 with the leftovers"; when b divides n there are no leftovers.
-    """
-    return n // batch_size + 1
-
-
-def misconception_drops_full_last_batch(n: int, *, batch_size: int, drop_last: bool) -> int:  # noqa: ARG001 - same arguments as steps_per_epoch
-    """Believes ``drop_last=True`` always drops the last batch, even a full one.
-
-    Tempting from the name; only an *incomplete* last batch is dropped.
-    """
-    return n // batch_size - 1
-
-
-def misconception_one_step_per_example(n: int, *, batch_size: int, drop_last: bool) -> int:  # noqa: ARG001 - same arguments as steps_per_epoch
-    """Believes an epoch takes one optimizer step per example, as per-example SGD does.
-
-    Tempting because "stochastic gradient descent" is often introduced with single examples; a
-    DataLoader step consumes a whole mini-batch.
-    """
-    return n
 
 
 def read_early_stopping(inputs: Inputs) -> tuple[list[float], int, float]:
@@ -179,61 +240,14 @@ def _no_tie(val_loss: Sequence[float], min_delta: float) -> bool:
     return True
 
 
-def _stop_answer(result: EarlyStop) -> Answer:
-    return {"stop_epoch": result.stop_epoch, "best_epoch": result.best_epoch}
-
-
-class StoppingRule(Protocol):
-    """The signature shared by :func:`early_stopping` and its misconceptions."""
-
-    def __call__(self, val_loss: Sequence[float], *, patience: int, min_delta: float) -> EarlyStop: ...
-
-
-def _stopping_misconception(
-    id: str, feedback: str, wrong: StoppingRule, *, applies: Callable[[Inputs], bool] | None = None
-) -> Misconception:
-    def answer(inputs: Inputs) -> Answer:
-        val_loss, patience, min_delta = read_early_stopping(inputs)
-        return _stop_answer(wrong(val_loss, patience=patience, min_delta=min_delta))
-
-    return Misconception(id=id, feedback=feedback, answer=answer, applies=applies)
-
-
-class EarlyStoppingGenerator(Generator):
+class EarlyStoppingGenerator(StepGenerator):
     """``training.early_stopping``: the epoch where early stopping ends and the epoch it restores."""
 
     id = "training.early_stopping"
     topic = "overfitting"
     title = "Early stopping: stop epoch and restored epoch"
     answer_fields = {"stop_epoch": FieldSpec(dtype="int"), "best_epoch": FieldSpec(dtype="int")}
-    misconceptions = (
-        _stopping_misconception(
-            "training.stops-at-first-non-improvement",
-            "You stopped at the first epoch without improvement; training stops only after `patience` such "
-            "epochs in a row.",
-            misconception_stops_at_first_non_improvement,
-            applies=lambda inputs: as_int(inputs["patience"]) > 1,
-        ),
-        _stopping_misconception(
-            "training.keeps-last-weights",
-            "You kept the weights of the stopping epoch; early stopping restores the weights of the last "
-            "improving epoch.",
-            misconception_keeps_last_weights,
-        ),
-        _stopping_misconception(
-            "training.ignores-min-delta",
-            "You counted every decrease as an improvement; an epoch improves only when its loss is below "
-            "best − min_delta.",
-            misconception_ignores_min_delta,
-            applies=lambda inputs: as_float(inputs["min_delta"]) > 0.0,
-        ),
-        _stopping_misconception(
-            "training.counter-not-reset",
-            "You kept counting non-improving epochs across improvements; patience counts epochs without "
-            "improvement in a row, and an improvement resets the count.",
-            misconception_counter_not_reset,
-        ),
-    )
+    graph = EARLY_GRAPH
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         """A validation curve built from moves, so that every misconception shows.
@@ -287,33 +301,6 @@ class EarlyStoppingGenerator(Generator):
             "and the epoch whose weights are restored (`best_epoch`)."
         )
 
-    def solve(self, inputs: Inputs) -> Answer:
-        val_loss, patience, min_delta = read_early_stopping(inputs)
-        return _stop_answer(early_stopping(val_loss, patience=patience, min_delta=min_delta))
-
-    def explain(self, inputs: Inputs) -> list[Step]:
-        val_loss, patience, min_delta = read_early_stopping(inputs)
-        result = early_stopping(val_loss, patience=patience, min_delta=min_delta)
-        steps = []
-        best, waited = math.inf, 0
-        for epoch, loss in enumerate(val_loss[: result.stop_epoch + 1]):
-            if loss < best - min_delta:
-                threshold = num(best - min_delta) if best < math.inf else r"\infty"
-                text = f"${num(loss)} < {threshold}$: improves"
-                best, waited = loss, 0
-            else:
-                waited += 1
-                text = f"${num(loss)} \\geq {num(best - min_delta)}$: no improvement ({waited} in a row)"
-            steps.append(Step(f"epoch_{epoch}", f"Epoch {epoch}: {text}.", loss))
-        steps.append(
-            Step(
-                "result",
-                f"Training stops at epoch {result.stop_epoch} and restores epoch {result.best_epoch}.",
-                [result.stop_epoch, result.best_epoch],
-            )
-        )
-        return steps
-
 
 def read_steps(inputs: Inputs) -> tuple[int, int, bool]:
     """``n``, ``batch_size`` and ``drop_last`` (a JSON boolean)."""
@@ -323,73 +310,136 @@ def read_steps(inputs: Inputs) -> tuple[int, int, bool]:
     return as_int(inputs["n"]), as_int(inputs["batch_size"]), drop_last
 
 
-class StepsRule(Protocol):
-    """The signature shared by :func:`steps_per_epoch` and its misconceptions."""
-
-    def __call__(self, n: int, *, batch_size: int, drop_last: bool) -> int: ...
-
-
-def _steps_misconception(
-    id: str, feedback: str, wrong: StepsRule, *, drop_last: bool | None = None, divisible: bool | None = None
-) -> Misconception:
-    """A misconception shown only for the given ``drop_last`` and whether batch_size divides n."""
-
-    def answer(inputs: Inputs) -> Answer:
-        n, batch_size, drop = read_steps(inputs)
-        return {"steps": wrong(n, batch_size=batch_size, drop_last=drop)}
+def _applies(drop_last: bool, divisible: bool) -> Callable[[Inputs], bool]:
+    """Shown only for this ``drop_last`` and when batch_size divides n (or not)."""
 
     def applies(inputs: Inputs) -> bool:
         n, batch_size, drop = read_steps(inputs)
-        return (drop_last is None or drop == drop_last) and (
-            divisible is None or (n % batch_size == 0) == divisible
-        )
+        return drop == drop_last and (n % batch_size == 0) == divisible
 
-    return Misconception(id=id, feedback=feedback, answer=answer, applies=applies)
+    return applies
 
 
-class StepsPerEpochGenerator(Generator):
+def _batches_text(v: Values) -> str:
+    full, remainder = v["batches"]
+    return f"${v['n']} = {full} \\cdot {v['batch_size']} + {remainder}$: {full} full batches."
+
+
+def _steps_text(v: Values) -> str:
+    remainder = v["batches"][1]
+    last = (
+        "there is no incomplete batch"
+        if remainder == 0
+        else f"the last batch has {remainder} examples and is {'dropped' if v['drop_last'] else 'kept'}"
+    )
+    return f"With drop_last={v['drop_last']}, {last}: {v['steps']} steps."
+
+
+STEPS_GRAPH = StepGraph(
+    [
+        Calc(
+            "batches",
+            lambda n, batch_size: divmod(n, batch_size),
+            _batches_text,
+            hint="Divide n by batch_size: how many full batches, and how many examples are left over?",
+        ),
+        Calc(
+            "steps",
+            lambda n, batch_size, drop_last: steps_per_epoch(n, batch_size=batch_size, drop_last=drop_last),
+            _steps_text,
+            hint="`drop_last` only concerns an incomplete last batch.",
+        ),
+    ],
+    fields=("steps",),
+    misconceptions=[
+        WrongStep(
+            id="training.floor-without-drop-last",
+            feedback="You dropped the incomplete last batch, but drop_last=False keeps it as one more "
+            "(smaller) step.",
+            root="steps",
+            # n / batch_size rounded down by integer division; the DataLoader still yields the last batch.
+            wrong=lambda n, batch_size: n // batch_size,
+            applies=_applies(drop_last=False, divisible=False),
+        ),
+        WrongStep(
+            id="training.ceil-with-drop-last",
+            feedback="You counted the incomplete last batch, but drop_last=True skips it: ⌊n / batch_size⌋ "
+            "steps.",
+            root="steps",
+            # Every example "has to be seen".
+            wrong=lambda n, batch_size: -(-n // batch_size),
+            applies=_applies(drop_last=True, divisible=False),
+        ),
+        WrongStep(
+            id="training.extra-step-for-remainder",
+            feedback="You added a step for leftovers, but batch_size divides n: every batch is full.",
+            root="steps",
+            # From the rule "⌊n/b⌋ + 1 with the leftovers"; when b divides n there are none.
+            wrong=lambda n, batch_size: n // batch_size + 1,
+            applies=_applies(drop_last=False, divisible=True),
+        ),
+        WrongStep(
+            id="training.drops-full-last-batch",
+            feedback="You dropped a full batch; drop_last only drops an incomplete last batch, and here every "
+            "batch is full.",
+            root="steps",
+            # From the name; only an *incomplete* last batch is dropped.
+            wrong=lambda n, batch_size: n // batch_size - 1,
+            applies=_applies(drop_last=True, divisible=True),
+        ),
+        WrongStep(
+            id="training.one-step-per-example",
+            feedback="You counted one step per example; each optimizer step consumes a whole batch of "
+            "batch_size examples.",
+            root="steps",
+            # SGD is often introduced with single examples; a DataLoader step consumes a mini-batch.
+            wrong=lambda n: n,
+        ),
+    ],
+    read=lambda inputs: dict(zip(("n", "batch_size", "drop_last"), read_steps(inputs), strict=True)),
+)
+
+
+def _wrong_steps(misconception_id: str, n: int, batch_size: int, drop_last: bool) -> int:
+    answer = STEPS_GRAPH.misconception(misconception_id).answer(
+        {"n": n, "batch_size": batch_size, "drop_last": drop_last}
+    )
+    return int(answer["steps"])
+
+
+def misconception_floor_without_drop_last(n: int, *, batch_size: int, drop_last: bool) -> int:
+    """The answer of ``training.floor-without-drop-last``."""
+    return _wrong_steps("training.floor-without-drop-last", n, batch_size, drop_last)
+
+
+def misconception_ceil_with_drop_last(n: int, *, batch_size: int, drop_last: bool) -> int:
+    """The answer of ``training.ceil-with-drop-last``."""
+    return _wrong_steps("training.ceil-with-drop-last", n, batch_size, drop_last)
+
+
+def misconception_extra_step_for_remainder(n: int, *, batch_size: int, drop_last: bool) -> int:
+    """The answer of ``training.extra-step-for-remainder``."""
+    return _wrong_steps("training.extra-step-for-remainder", n, batch_size, drop_last)
+
+
+def misconception_drops_full_last_batch(n: int, *, batch_size: int, drop_last: bool) -> int:
+    """The answer of ``training.drops-full-last-batch``."""
+    return _wrong_steps("training.drops-full-last-batch", n, batch_size, drop_last)
+
+
+def misconception_one_step_per_example(n: int, *, batch_size: int, drop_last: bool) -> int:
+    """The answer of ``training.one-step-per-example``."""
+    return _wrong_steps("training.one-step-per-example", n, batch_size, drop_last)
+
+
+class StepsPerEpochGenerator(StepGenerator):
     """``training.steps_per_epoch``: optimizer steps in one epoch of a DataLoader."""
 
     id = "training.steps_per_epoch"
     topic = "practice"
     title = "Steps per epoch with and without drop_last"
     answer_fields = {"steps": FieldSpec(dtype="int")}
-    misconceptions = (
-        _steps_misconception(
-            "training.floor-without-drop-last",
-            "You dropped the incomplete last batch, but drop_last=False keeps it as one more (smaller) step.",
-            misconception_floor_without_drop_last,
-            drop_last=False,
-            divisible=False,
-        ),
-        _steps_misconception(
-            "training.ceil-with-drop-last",
-            "You counted the incomplete last batch, but drop_last=True skips it: ⌊n / batch_size⌋ steps.",
-            misconception_ceil_with_drop_last,
-            drop_last=True,
-            divisible=False,
-        ),
-        _steps_misconception(
-            "training.extra-step-for-remainder",
-            "You added a step for leftovers, but batch_size divides n: every batch is full.",
-            misconception_extra_step_for_remainder,
-            drop_last=False,
-            divisible=True,
-        ),
-        _steps_misconception(
-            "training.drops-full-last-batch",
-            "You dropped a full batch; drop_last only drops an incomplete last batch, and here every batch "
-            "is full.",
-            misconception_drops_full_last_batch,
-            drop_last=True,
-            divisible=True,
-        ),
-        _steps_misconception(
-            "training.one-step-per-example",
-            "You counted one step per example; each optimizer step consumes a whole batch of batch_size examples.",
-            misconception_one_step_per_example,
-        ),
-    )
+    graph = STEPS_GRAPH
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         draws = rng.random(5).tolist()
@@ -406,28 +456,6 @@ class StepsPerEpochGenerator(Generator):
             f"`DataLoader(dataset, batch_size={batch_size}, shuffle=True, drop_last={drop_last})`, and the "
             "optimizer takes one step per batch. How many optimizer steps are there in one epoch (`steps`)?"
         )
-
-    def solve(self, inputs: Inputs) -> Answer:
-        n, batch_size, drop_last = read_steps(inputs)
-        return {"steps": steps_per_epoch(n, batch_size=batch_size, drop_last=drop_last)}
-
-    def explain(self, inputs: Inputs) -> list[Step]:
-        n, batch_size, drop_last = read_steps(inputs)
-        full, remainder = divmod(n, batch_size)
-        steps = steps_per_epoch(n, batch_size=batch_size, drop_last=drop_last)
-        last = (
-            "there is no incomplete batch"
-            if remainder == 0
-            else f"the last batch has {remainder} examples and is {'dropped' if drop_last else 'kept'}"
-        )
-        return [
-            Step(
-                "batches",
-                f"${n} = {full} \\cdot {batch_size} + {remainder}$: {full} full batches.",
-                [full, remainder],
-            ),
-            Step("steps", f"With drop_last={drop_last}, {last}: {steps} steps.", steps),
-        ]
 
 
 register(EarlyStoppingGenerator())
