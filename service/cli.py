@@ -17,7 +17,7 @@ import verifier
 from service import readme
 from service.config import PROJECT_ROOT, get_settings
 from service.content.loader import SyncReport
-from service.content.service import check_content, load_content
+from service.content.service import check_content, generators_without_cards, load_content
 from service.db import migrate
 from service.db.session import make_engine, make_sessionmaker, sync_lock_session
 from service.db.types import utcnow
@@ -68,12 +68,19 @@ def content_check() -> None:
     except ContentError as exc:
         err.print(exc.message, markup=False)
         raise typer.Exit(1) from None
-    if parsed.issues:
+    # Every generator needs a card that links to it, or the study queue never asks its question.
+    uncovered = [
+        f"generator '{generator_id}' has no card: add one with generator=\"{generator_id}\""
+        for generator_id in generators_without_cards(parsed)
+    ]
+    if parsed.issues or uncovered:
         for issue in parsed.issues:
             err.print(str(issue), markup=False, highlight=False, soft_wrap=True)
-        err.print(f"{len(parsed.issues)} error(s)")
+        for message in uncovered:
+            err.print(message, markup=False, highlight=False, soft_wrap=True)
+        err.print(f"{len(parsed.issues) + len(uncovered)} error(s)")
         raise typer.Exit(1)
-    out.print(f"ok: {len(parsed.decks)} decks, {len(parsed.cards)} cards")
+    out.print(f"ok: {len(parsed.decks)} decks, {len(parsed.cards)} cards, every generator has a card")
 
 
 def _print_sync(report: SyncReport | None) -> None:
