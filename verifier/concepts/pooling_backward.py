@@ -9,6 +9,8 @@ https://www.deeplearningbook.org/contents/convnets.html).
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
 from verifier._types import FloatArray, Inputs, InputValue
@@ -54,12 +56,19 @@ def route_max(dout: FloatArray, argmax: list[Window], *, accumulate: bool = True
     return dx
 
 
+@cache
+def _membership(corners: tuple[Window, ...], k: int) -> FloatArray:
+    """(windows, SIZE²): 1 where an input belongs to a window (a few shapes, built once each)."""
+    member = np.zeros((len(corners), SIZE, SIZE))
+    for number, (r, c) in enumerate(corners):
+        member[number, r : r + k, c : c + k] = 1.0
+    return member.reshape(len(corners), SIZE * SIZE)
+
+
 def route_avg(dout: FloatArray, corners: list[Window], k: int, *, share: float) -> FloatArray:
     """Average pooling's dx: each upstream gradient times ``share`` added to every input of its window."""
-    dx = np.zeros((SIZE, SIZE))
-    for g, (r, c) in zip(dout.ravel().tolist(), corners, strict=True):
-        dx[r : r + k, c : c + k] += g * share
-    return dx
+    out: FloatArray = (dout.ravel() @ _membership(tuple(corners), k)).reshape(SIZE, SIZE) * share
+    return out
 
 
 def _positions(v: Values) -> str:
