@@ -12,6 +12,7 @@ import pytest
 import verifier
 from verifier import Generator, Known
 from verifier.generator import CALCULATOR_NOTE, NO_CALCULATOR_NOTE, may_use_table
+from verifier.latex import num
 
 GENERATORS = verifier.generators()
 IDS = [generator.id for generator in GENERATORS]
@@ -88,3 +89,22 @@ def test_some_generators_have_whiteboard_draws_or_tables() -> None:
     tables = {g.id for g in GENERATORS if g.may_use(g.generate(0, calculator=False).inputs)}
     assert "activations.label_smoothing" in hand
     assert {"backprop.saturation", "activations.softmax_temperature"} <= tables
+
+
+@pytest.mark.parametrize("generator_id", ["backprop.saturation", "backprop.output_error"])
+def test_work_from_the_may_use_values_is_graded_right(generator_id: str) -> None:
+    """A candidate who reads σ(z) or tanh(z) off the printed list, as printed, gets every field right."""
+    generator = verifier.get(generator_id)
+    graph = generator.graph  # type: ignore[attr-defined]
+    for seed in range(40):
+        question = generator.generate(seed, calculator=False)
+        inputs = json.loads(json.dumps(question.inputs_json()))
+        printed = {
+            value.expression: float(value.text().split()[-1].rstrip("$"))
+            for value in generator.may_use(inputs)
+        }
+        symbol = r"\tanh" if inputs.get("activation") == "tanh" else r"\sigma"
+        a = [printed[f"{symbol}({num(z)})"] for z in inputs["z"]]
+        _, values = graph.evaluate(graph.read(inputs), given={"a": np.array(a)})
+        answer = {name: verifier.to_jsonable(values[name]) for name in generator.answer_fields}
+        assert generator.grade(inputs, answer).correct, seed
