@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import cache
 
 import numpy as np
+import numpy.typing as npt
 
 from verifier._types import FloatArray, Inputs, InputValue
 from verifier.generator import as_array, as_int
@@ -38,14 +39,17 @@ def windows(k: int, s: int) -> list[Window]:
     return [(i * s, j * s) for i in range(out) for j in range(out)]
 
 
+@cache
+def _window_cells(corners: tuple[Window, ...], k: int) -> npt.NDArray[np.intp]:
+    """(windows, k²): the flat input index of every cell of every window."""
+    return np.array([[(r + i) * SIZE + c + j for i in range(k) for j in range(k)] for r, c in corners])
+
+
 def argmax_positions(x: FloatArray, corners: list[Window], k: int) -> list[Window]:
-    """The input position of each window's maximum."""
-    found = []
-    for r, c in corners:
-        block = x[r : r + k, c : c + k]
-        i, j = np.unravel_index(int(np.argmax(block)), block.shape)
-        found.append((r + int(i), c + int(j)))
-    return found
+    """The input position (row, column) of each window's maximum."""
+    cells = _window_cells(tuple(corners), k)
+    flat = cells[np.arange(len(cells)), x.ravel()[cells].argmax(axis=1)].tolist()
+    return [divmod(index, SIZE) for index in flat]
 
 
 def route_max(dout: FloatArray, argmax: list[Window], *, accumulate: bool = True) -> FloatArray:
