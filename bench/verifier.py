@@ -286,6 +286,101 @@ def torch_steps_per_epoch(inputs: Mapping[str, Any]) -> TorchAnswer:
     return {"steps": len(loader)}
 
 
+# --- wave 2 (issue 13) -----------------------------------------------------------------------------------
+
+
+def torch_conv_shape(inputs: Mapping[str, Any]) -> TorchAnswer:
+    kh, kw = (int(k) for k in inputs["kernel"])
+    layer = torch.nn.Conv2d(
+        int(inputs["in_channels"]), int(inputs["out_channels"]), (kh, kw), stride=int(inputs["stride"]),
+        padding=int(inputs["padding"]), dilation=int(inputs["dilation"]), groups=int(inputs["groups"]),
+        bias=bool(inputs["bias"]), device="meta",
+    )  # fmt: skip
+    out = layer(
+        torch.empty(1, int(inputs["in_channels"]), int(inputs["height"]), int(inputs["width"]), device="meta")
+    )
+    out_h, out_w = out.shape[2], out.shape[3]
+    return {
+        "out_h": out_h,
+        "out_w": out_w,
+        "params": sum(p.numel() for p in layer.parameters()),
+        "macs": out_h * out_w * layer.weight.numel(),
+    }
+
+
+def torch_receptive_field(inputs: Mapping[str, Any]) -> TorchAnswer:
+    """The extent of the input gradient of output pixel 0, and the shift of pixel 1's (1-D, no padding)."""
+    modules: list[torch.nn.Module] = []
+    for layer in inputs["layers"]:
+        k, s, d = int(layer["kernel"]), int(layer["stride"]), int(layer["dilation"])
+        if layer["kind"] == "conv":
+            conv = torch.nn.Conv1d(1, 1, k, stride=s, dilation=d, bias=False, dtype=DTYPE)
+            torch.nn.init.ones_(conv.weight)
+            modules.append(conv)
+        else:
+            modules.append(torch.nn.AvgPool1d(k, stride=s))
+    x = torch.zeros(1, 1, 400, dtype=DTYPE, requires_grad=True)
+    out = torch.nn.Sequential(*modules)(x)
+    first = [
+        torch.autograd.grad(out[0, 0, i], x, retain_graph=True)[0][0, 0].nonzero().flatten() for i in (0, 1)
+    ]
+    return {"receptive_field": int(first[0][-1] - first[0][0]) + 1, "jump": int(first[1][0] - first[0][0])}
+
+
+def torch_pooling_backward(inputs: Mapping[str, Any]) -> TorchAnswer:
+    k, s = int(inputs["kernel"]), int(inputs["stride"])
+    dout = _t(inputs["dout"])
+    answer: TorchAnswer = {}
+    for name, pool in (("dx_max", F.max_pool2d), ("dx_avg", F.avg_pool2d)):
+        x = _t(inputs["x"]).reshape(1, 1, 4, 4).requires_grad_()
+        (grad,) = torch.autograd.grad((pool(x, k, s)[0, 0] * dout).sum(), x)
+        answer[name] = grad[0, 0]
+    return answer
+
+
+def torch_saturation(inputs: Mapping[str, Any]) -> TorchAnswer:
+    f = torch.sigmoid if inputs["activation"] == "sigmoid" else torch.tanh
+    z, w = _t(inputs["z"]).requires_grad_(), _t(inputs["w"])
+    (derivs,) = torch.autograd.grad(f(z).sum(), z)
+    peak = 0.25 if inputs["activation"] == "sigmoid" else 1.0
+    return {"derivs": derivs, "grad": torch.prod(w * derivs), "bound": torch.prod(w.abs()) * peak ** len(w)}
+
+
+def torch_output_error(inputs: Mapping[str, Any]) -> TorchAnswer:
+    y = _t(inputs["y"])
+    z = _t(inputs["z"]).requires_grad_()
+    a = torch.sigmoid(z)
+    (delta_mse,) = torch.autograd.grad(0.5 * F.mse_loss(a, y, reduction="sum"), z)
+    (delta_bce,) = torch.autograd.grad(F.binary_cross_entropy_with_logits(z, y, reduction="sum"), z)
+    return {"a": a.detach(), "delta_mse": delta_mse, "delta_bce": delta_bce}
+
+
+def torch_label_smoothing(inputs: Mapping[str, Any]) -> TorchAnswer:
+    z = _t(inputs["z"]).requires_grad_()
+    eps, k = float(inputs["eps"]), len(inputs["z"])
+    loss = F.cross_entropy(z, torch.tensor(int(inputs["target"])), label_smoothing=eps)
+    (grad,) = torch.autograd.grad(loss, z)
+    target = F.one_hot(torch.tensor(int(inputs["target"])), k).to(DTYPE) * (1 - eps) + eps / k
+    return {"y_smooth": target, "loss": loss.detach(), "grad": grad}
+
+
+def torch_prelu(inputs: Mapping[str, Any]) -> TorchAnswer:
+    x = _t(inputs["x"]).requires_grad_()
+    alpha = torch.tensor([float(inputs["alpha"])], dtype=DTYPE, requires_grad=True)
+    y = F.prelu(x, alpha)
+    dx, dalpha = torch.autograd.grad(y, (x, alpha), _t(inputs["dy"]))
+    return {"y": y.detach(), "dx": dx, "dalpha": dalpha[0]}
+
+
+def torch_softmax_temperature(inputs: Mapping[str, Any]) -> TorchAnswer:
+    scaled = _t(inputs["z"]) / float(inputs["temperature"])
+    return {
+        "shifted": scaled - scaled.max(),
+        "p": torch.softmax(scaled, 0),
+        "lse": torch.logsumexp(scaled, 0),
+    }
+
+
 TORCH_PATHS: dict[str, TorchPath] = {
     "activations.derivative": torch_activation_derivative,
     "activations.maxout": torch_maxout,
@@ -309,6 +404,14 @@ TORCH_PATHS: dict[str, TorchPath] = {
     "schedule.lr": torch_schedule,
     "training.early_stopping": torch_early_stopping,
     "training.steps_per_epoch": torch_steps_per_epoch,
+    "conv.output_shape": torch_conv_shape,
+    "conv.receptive_field": torch_receptive_field,
+    "pooling.backward": torch_pooling_backward,
+    "backprop.saturation": torch_saturation,
+    "backprop.output_error": torch_output_error,
+    "activations.label_smoothing": torch_label_smoothing,
+    "activations.prelu": torch_prelu,
+    "activations.softmax_temperature": torch_softmax_temperature,
 }
 
 

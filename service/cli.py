@@ -22,7 +22,7 @@ from service import readme
 from service.config import PROJECT_ROOT, get_settings
 from service.content.lint import content_warnings
 from service.content.loader import SyncReport
-from service.content.service import check_content, load_content
+from service.content.service import check_content, generators_without_cards, load_content
 from service.db import migrate
 from service.db.backup import service as backup_service
 from service.db.session import make_engine, make_sessionmaker, sync_lock_session
@@ -157,15 +157,22 @@ def content_check() -> None:
     except ContentError as exc:
         err.print(exc.message, markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
+    # Every generator needs a card that links to it, or the study queue never asks its question.
+    uncovered = [
+        f"generator '{generator_id}' has no card: add one with generator=\"{generator_id}\""
+        for generator_id in generators_without_cards(parsed)
+    ]
     for issue in parsed.issues:
         err.print(str(issue), markup=False, highlight=False, soft_wrap=True)
+    for message in uncovered:
+        err.print(message, markup=False, highlight=False, soft_wrap=True)
     warnings = content_warnings(parsed.cards)
     for warning in warnings:
         err.print(str(warning), markup=False, highlight=False, soft_wrap=True)
-    if parsed.issues:
-        err.print(f"{len(parsed.issues)} error(s), {len(warnings)} warning(s)")
+    if parsed.issues or uncovered:
+        err.print(f"{len(parsed.issues) + len(uncovered)} error(s), {len(warnings)} warning(s)")
         raise typer.Exit(1)
-    summary = f"ok: {len(parsed.decks)} decks, {len(parsed.cards)} cards"
+    summary = f"ok: {len(parsed.decks)} decks, {len(parsed.cards)} cards, every generator has a card"
     out.print(f"{summary}, {len(warnings)} warning(s)" if warnings else summary)
 
 

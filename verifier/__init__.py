@@ -4,7 +4,7 @@ Pure NumPy, usable from a notebook: ``verifier.get("batchnorm.train_forward").ge
 """
 
 from verifier import concepts as _concepts  # noqa: F401  (registers every generator)
-from verifier.generator import GenerationError, Generator, Question, Step, as_array, as_float, as_int
+from verifier.generator import GenerationError, Generator, Known, Question, Step, as_array, as_float, as_int
 from verifier.grading import (
     ATOL,
     RTOL,
@@ -29,6 +29,7 @@ __all__ = [
     "GenerationError",
     "Generator",
     "Grade",
+    "Known",
     "Misconception",
     "Question",
     "Step",

@@ -32,19 +32,43 @@ from verifier.grading import (
 from verifier.jsonsafe import to_jsonable
 from verifier.steps import WrongStep
 
+KNOWN_FIGURES = 4  # a "you may use" value keeps one figure more than the answers are asked to
+CALCULATOR_NOTE = "You may need a calculator for this question."
+NO_CALCULATOR_NOTE = "No calculator needed: this can be worked by hand."
+
 
 class GenerationError(RuntimeError):
     """Raised when a generator finds no well-separated inputs within its sampling budget (a bug)."""
 
 
 @dataclass(frozen=True, slots=True)
+class Known:
+    """A value a whiteboard question lets the candidate use: ``e^{1.2}`` ≈ 3.320 (LaTeX, value)."""
+
+    expression: str
+    value: float
+
+    def text(self) -> str:
+        """The entry as LaTeX: exact values with "=", rounded ones with "≈"."""
+        text = f"{self.value:.{KNOWN_FIGURES}g}"
+        sign = "=" if float(text) == self.value else r"\approx"
+        return f"${self.expression} {sign} {text}$"
+
+
+@dataclass(frozen=True, slots=True)
 class Question:
-    """One concrete question: which generator and seed made it, its inputs and its markdown prompt."""
+    """One concrete question: which generator and seed made it, its inputs and its markdown prompt.
+
+    ``calculator`` is the mode that made it (False: whiteboard mode, hand-workable numbers or a "you may
+    use" table); ``needs_calculator`` what the prompt states about working it.
+    """
 
     generator_id: str
     seed: int
     inputs: dict[str, InputValue]
     prompt: str
+    calculator: bool = True
+    needs_calculator: bool = True
 
     def inputs_json(self) -> dict[str, JsonValue]:
         """The inputs as plain JSON values (what the service stores and sends)."""
@@ -58,6 +82,13 @@ class Step:
     name: str
     text: str
     value: JsonValue = field(default=None)
+
+
+def may_use_table(known: Sequence[Known]) -> str:
+    """The "you may use" table of a whiteboard question (empty text when it needs no values)."""
+    if not known:
+        return ""
+    return "You may use: " + ", ".join(value.text() for value in known) + "."
 
 
 def as_array(value: object) -> FloatArray:
@@ -173,21 +204,51 @@ class Generator(ABC):
         """
         return self.acceptable(inputs) and self.well_separated(inputs)
 
-    def generate(self, seed: int) -> Question:
-        """A question determined by ``seed`` alone, in any process.
+    def generate(self, seed: int, *, calculator: bool = True) -> Question:
+        """A question determined by ``seed`` and ``calculator`` alone, in any process.
 
         Samples are redrawn from the same seeded stream until the right answer and each misconception's
-        answer are pairwise far apart, so every misconception can be told from the others.
+        answer are pairwise far apart, so every misconception can be told from the others. With
+        ``calculator=False`` (whiteboard mode) the draws come from ``sample_by_hand`` and the prompt
+        prints ``may_use``'s values; every prompt says whether the question needs a calculator.
         """
         if seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed}")
         rng = seeded_rng(seed)
+        draw = self.sample if calculator else self.sample_by_hand
         for _ in range(self.max_tries):
-            inputs = self.sample(rng)
+            inputs = draw(rng)
             if self.admissible(inputs):
-                prompt = f"{self.prompt(inputs)}\n\n{self.precision_note(inputs)}"
-                return Question(generator_id=self.id, seed=seed, inputs=inputs, prompt=prompt)
+                notes = [self.prompt(inputs), self.precision_note(inputs)]
+                if not calculator:
+                    notes.append(may_use_table(self.may_use(inputs)))
+                needs = self.needs_calculator(inputs, calculator=calculator)
+                notes.append(CALCULATOR_NOTE if needs else NO_CALCULATOR_NOTE)
+                return Question(
+                    generator_id=self.id,
+                    seed=seed,
+                    inputs=inputs,
+                    prompt="\n\n".join(note for note in notes if note),
+                    calculator=calculator,
+                    needs_calculator=needs,
+                )
         raise GenerationError(f"{self.id}: no well-separated inputs in {self.max_tries} draws (seed {seed})")
+
+    def sample_by_hand(self, rng: np.random.Generator) -> dict[str, InputValue]:
+        """Whiteboard-mode draws: hand-workable numbers. By default the same draws as ``sample``."""
+        return self.sample(rng)
+
+    def may_use(self, inputs: Inputs) -> tuple[Known, ...]:  # noqa: ARG002 - generators declare theirs
+        """The transcendental values a whiteboard question needs, printed in its "you may use" table."""
+        return ()
+
+    def needs_calculator(self, inputs: Inputs, *, calculator: bool) -> bool:  # noqa: ARG002
+        """Whether working the question needs a calculator, in the mode that made it.
+
+        By default: not when every answer is an integer, otherwise yes (a generator that draws
+        hand-workable numbers or prints a "you may use" table in whiteboard mode says so by overriding).
+        """
+        return not all(spec.dtype == "int" for spec in self.answer_fields.values())
 
     def precision_note(self, inputs: Inputs) -> str:  # noqa: ARG002 - the same for every question today
         """The precision the prompt asks for, which the tolerance honours (see ``verifier.grading.spec``)."""

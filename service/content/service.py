@@ -28,6 +28,12 @@ def check_content(content_dir: Path) -> ParsedContent:
     return parse_content_dir(content_dir, known_generators=known)
 
 
+def generators_without_cards(parsed: ParsedContent) -> list[str]:
+    """Registered generator ids that no card names with ``generator=``: questions nobody is led to."""
+    linked = {card.generator for card in parsed.cards if card.generator is not None}
+    return [generator.id for generator in verifier.generators() if generator.id not in linked]
+
+
 def load_content(session: Session, content_dir: Path, *, now: datetime) -> SyncReport | None:
     """Sync ``content_dir`` at startup; with broken markdown, keep the last good content if there is any.
 

@@ -39,6 +39,10 @@ class QuestionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)  # JSON false is not the integer 0
 
     seed: Annotated[int, Field(ge=0, le=2**31 - 1), INTEGRAL] | None = None
+    calculator: bool | None = Field(
+        default=None,
+        description="The mode to make the question in; omitted, the caller's `calculator` setting.",
+    )
 
 
 class Prompt(BaseModel):
@@ -52,6 +56,7 @@ class QuestionRead(BaseModel):
     seed: int
     inputs: dict[str, JsonValue]
     prompt: Prompt
+    calculator: bool = Field(description="The mode that made the question (false: whiteboard mode).")
     created_at: datetime
     attempts: int
 

@@ -34,6 +34,7 @@ from service.quiz.schemas import (
 )
 from service.study import idempotency, reviews
 from service.study import repository as study_repository
+from service.study import settings as study_settings
 from service.study.schemas import ReviewRead
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ def question_read(instance: QuestionInstance, *, attempts: int) -> QuestionRead:
         seed=instance.seed,
         inputs=instance.inputs,
         prompt=Prompt(markdown=instance.prompt_md, html=instance.prompt_html),
+        calculator=instance.calculator,
         created_at=instance.created_at,
         attempts=attempts,
     )
@@ -94,11 +96,17 @@ def new_instance(
     seed: int | None,
     now: datetime,
     user_id: int,
+    calculator: bool,
     card_key: int | None = None,
 ) -> QuestionInstance:
-    """Generate and store a question owned by ``user_id``; a missing seed is drawn from the OS."""
+    """Generate and store a question owned by ``user_id``; a missing seed is drawn from the OS.
+
+    ``calculator=False`` makes it in whiteboard mode; the instance records the mode.
+    """
     generator = _generator(generator_id)
-    question = generator.generate(secrets.randbelow(MAX_SEED) if seed is None else seed)
+    question = generator.generate(
+        secrets.randbelow(MAX_SEED) if seed is None else seed, calculator=calculator
+    )
     instance = QuestionInstance(
         id=secrets.token_hex(16),
         user_id=user_id,
@@ -108,6 +116,7 @@ def new_instance(
         prompt_md=question.prompt,
         prompt_html=render(question.prompt),
         card_key=card_key,
+        calculator=question.calculator,
         created_at=now,
     )
     session.add(instance)
@@ -116,10 +125,21 @@ def new_instance(
 
 
 def create_question(
-    session: Session, generator_id: str, *, user_id: int, seed: int | None, now: datetime
+    session: Session,
+    generator_id: str,
+    *,
+    user_id: int,
+    seed: int | None,
+    now: datetime,
+    calculator: bool | None = None,
 ) -> QuestionRead:
-    """A fresh question from ``generator_id`` for the caller, stored so it can be answered later."""
-    return question_read(new_instance(session, generator_id, seed=seed, now=now, user_id=user_id), attempts=0)
+    """A fresh question from ``generator_id`` for the caller, stored so it can be answered later.
+
+    Made in ``calculator`` mode when given, else in the mode of the caller's ``calculator`` setting.
+    """
+    mode = study_settings.calculator_mode(session, user_id) if calculator is None else calculator
+    instance = new_instance(session, generator_id, seed=seed, now=now, user_id=user_id, calculator=mode)
+    return question_read(instance, attempts=0)
 
 
 def _own_instance(session: Session, instance_id: str, *, user_id: int) -> QuestionInstance:

@@ -30,6 +30,11 @@ class SettingsRead(BaseModel):
     day_start_hour: int = Field(ge=0, le=23, description="Local hour at which a new study day starts.")
     learning_steps: list[int] = Field(description="Learning steps in seconds (fsrs's default: 60, 600).")
     relearning_steps: list[int] = Field(description="Relearning steps in seconds (fsrs's default: 600).")
+    calculator: bool = Field(
+        default=True,
+        description="False is whiteboard mode: numeric questions are drawn to be worked by hand, with any "
+        "transcendental values they need printed in a 'you may use' list.",
+    )
 
 
 class SettingsUpdate(BaseModel):
@@ -50,6 +55,7 @@ class SettingsUpdate(BaseModel):
     day_start_hour: Annotated[int, Field(ge=0, le=23), INTEGRAL] | None = None
     learning_steps: list[Step] | None = Field(default=None, max_length=10)
     relearning_steps: list[Step] | None = Field(default=None, max_length=10)
+    calculator: bool | None = None
 
     @field_validator("*", mode="before")
     @classmethod

@@ -195,7 +195,13 @@ def next_card(
     question = None
     if card.generator is not None:
         instance = quiz_service.new_instance(
-            session, card.generator, seed=None, now=now, user_id=user_id, card_key=card.key
+            session,
+            card.generator,
+            seed=None,
+            now=now,
+            user_id=user_id,
+            calculator=settings_row.calculator,
+            card_key=card.key,
         )
         question = quiz_service.question_read(instance, attempts=0)
     return StudyNext(

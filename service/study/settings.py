@@ -63,6 +63,7 @@ def create_defaults(session: Session, user_id: int, *, settings: Settings, now: 
             timezone=DEFAULT_TIMEZONE,
             day_start_hour=DEFAULT_DAY_START_HOUR,
             progress_version=None,
+            calculator=True,
             updated_at=now,
         )
     )
@@ -87,7 +88,13 @@ def settings_read(row: UserSettings, spec: scheduler.SchedulerSpec) -> SettingsR
         day_start_hour=row.day_start_hour,
         learning_steps=list(spec.learning_steps),
         relearning_steps=list(spec.relearning_steps),
+        calculator=row.calculator,
     )
+
+
+def calculator_mode(session: Session, user_id: int) -> bool:
+    """Whether the user's numeric questions are made for a calculator (False: whiteboard mode)."""
+    return load(session, user_id)[0].calculator
 
 
 def get_settings(session: Session, *, user_id: int) -> SettingsRead:
@@ -156,6 +163,8 @@ def update_settings(session: Session, *, user_id: int, update: SettingsUpdate, n
         row.timezone = update.timezone
     if update.day_start_hour is not None:
         row.day_start_hour = update.day_start_hour
+    if update.calculator is not None:
+        row.calculator = update.calculator
     row.updated_at = now
     session.flush()
     return settings_read(row, new_spec)

@@ -37,6 +37,24 @@ def test_check_passes_on_the_real_content(content_dir: Path) -> None:
     assert result.stdout.startswith("ok: 7 decks, ")
 
 
+def test_check_names_a_generator_without_a_card_and_an_unknown_generator(
+    content_dir: Path, tmp_path: Path
+) -> None:
+    edited = tmp_path / "content"
+    shutil.copytree(content_dir, edited)
+    deck = next(edited.glob("07-*.md"))
+    text = deck.read_text()
+    assert text.count('generator="conv.output_shape"') == 1
+    text = text.replace(' generator="conv.output_shape"', "")
+    text = text.replace('generator="conv.receptive_field"', 'generator="conv.no_such"')
+    deck.write_text(text)
+    result = dlquiz("content", "check", env={"DLQUIZ_CONTENT_DIR": str(edited)})
+    assert result.returncode == 1
+    assert "generator 'conv.output_shape' has no card" in result.stderr
+    assert "generator 'conv.receptive_field' has no card" in result.stderr
+    assert "unknown generator 'conv.no_such'" in result.stderr
+
+
 def test_check_lists_every_error_of_a_broken_deck_with_file_and_line(
     content_dir: Path, tmp_path: Path
 ) -> None:

@@ -396,11 +396,16 @@ def test_settings_show_the_api_message_beside_the_field(web: Web) -> None:
     retention.fill("0.85")
     page.get_by_label("New cards per day").fill("30")
     page.get_by_label("New day starts at").select_option("6")
+    calculator = page.get_by_label("Calculator")
+    expect(calculator).to_be_checked()
+    calculator.uncheck()
     page.get_by_role("button", name="Save settings").click()
     expect(page.locator(".settings .form-message")).to_have_text("Settings saved.")
+    expect(calculator).not_to_be_checked()
     with web.api(token) as client:
         saved = client.get("/me/settings").json()
     assert (saved["desired_retention"], saved["new_cards_per_day"], saved["day_start_hour"]) == (0.85, 30, 6)
+    assert saved["calculator"] is False  # whiteboard mode
 
 
 def test_dark_theme_pages_pass_axe(web: Web) -> None:

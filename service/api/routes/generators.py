@@ -34,6 +34,12 @@ def create_question(
     generator_id: Annotated[str, Path(max_length=128)],
     body: Annotated[QuestionCreate | None, Body()] = None,
 ) -> QuestionRead:
-    """A fresh question instance for the caller (the same seed gives the same question)."""
+    """A fresh question instance for the caller (the same seed and mode give the same question).
+
+    Made in the caller's `calculator` mode unless the body says which.
+    """
     seed = body.seed if body is not None else None
-    return service.create_question(session, generator_id, user_id=principal.user_id, seed=seed, now=clock())
+    calculator = body.calculator if body is not None else None
+    return service.create_question(
+        session, generator_id, user_id=principal.user_id, seed=seed, now=clock(), calculator=calculator
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.base import Base
@@ -33,6 +33,8 @@ class QuestionInstance(Base):
     prompt_md: Mapped[str] = mapped_column(Text)
     prompt_html: Mapped[str] = mapped_column(Text)
     card_key: Mapped[int | None] = mapped_column(ForeignKey("cards.key"), nullable=True)
+    # The mode that made the question: False is whiteboard mode (hand-workable numbers, "you may use").
+    calculator: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.base import Base
@@ -77,4 +77,6 @@ class UserSettings(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     day_start_hour: Mapped[int] = mapped_column(Integer)
     progress_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # False: whiteboard mode, numeric questions drawn to be worked by hand (``Generator.generate``).
+    calculator: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

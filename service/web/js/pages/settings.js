@@ -36,6 +36,12 @@ const FIELDS = [
     help: "When your study day starts: reviews before this hour count for the day before.",
     control: () => h("select", {}, Array.from({ length: 24 }, (_, hour) => h("option", { value: hour, text: `${String(hour).padStart(2, "0")}:00` }))),
   },
+  {
+    name: "calculator",
+    label: "Calculator",
+    help: "Off is whiteboard mode: numeric questions use numbers you can work by hand and list any values like e^1.2 they need.",
+    control: () => h("input", { type: "checkbox" }),
+  },
 ];
 
 function timeZoneOptions(select, current) {
@@ -46,6 +52,7 @@ function timeZoneOptions(select, current) {
 
 function readValue(field, control) {
   if (field.name === "timezone") return control.value;
+  if (control.type === "checkbox") return control.checked;
   return control.value.trim() === "" ? null : Number(control.value);
 }
 
@@ -65,7 +72,10 @@ export async function render(view) {
   const submit = h("button", { type: "submit", class: "primary", text: "Save settings" });
 
   function fill(values) {
-    for (const [name, control] of controls) control.value = String(values[name]);
+    for (const [name, control] of controls) {
+      if (control.type === "checkbox") control.checked = Boolean(values[name]);
+      else control.value = String(values[name]);
+    }
   }
 
   async function onSubmit(event) {

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 
+import verifier
+
 DEFAULTS = {
     "desired_retention": 0.9,
     "new_cards_per_day": 20,
@@ -12,6 +14,7 @@ DEFAULTS = {
     "day_start_hour": 4,
     "learning_steps": [60, 600],
     "relearning_steps": [600],
+    "calculator": True,
 }
 
 
@@ -48,6 +51,7 @@ class TestSettings:
             "timezone": "Mars/Olympus",
             "day_start_hour": 24,
             "learning_steps": [0],
+            "calculator": "no",
         }
         for field, value in cases.items():
             response = study.patch("/api/v1/me/settings", json={field: value})
@@ -58,3 +62,20 @@ class TestSettings:
         unknown = study.patch("/api/v1/me/settings", json={"colour": "blue"})
         assert unknown.status_code == 422 and "colour" in unknown.json()["detail"]
         assert study.get("/api/v1/me/settings").json() == DEFAULTS
+
+    def test_whiteboard_mode_makes_drill_questions_by_hand(self, study: httpx.Client) -> None:
+        response = study.patch("/api/v1/me/settings", json={"calculator": False})
+        assert response.status_code == 200 and response.json() == {**DEFAULTS, "calculator": False}
+        created = study.post("/api/v1/generators/activations.label_smoothing/questions", json={"seed": 4})
+        assert created.status_code == 201, created.text
+        body = created.json()
+        hand = verifier.get("activations.label_smoothing").generate(4, calculator=False)
+        assert body["calculator"] is False and body["prompt"]["markdown"] == hand.prompt
+        assert body["inputs"] == hand.inputs_json()
+        assert study.get(f"/api/v1/questions/{body['id']}").json()["calculator"] is False
+        chosen = study.post(
+            "/api/v1/generators/activations.label_smoothing/questions", json={"seed": 4, "calculator": True}
+        ).json()
+        assert chosen["calculator"] is True
+        assert chosen["inputs"] == verifier.get("activations.label_smoothing").generate(4).inputs_json()
+        study.patch("/api/v1/me/settings", json={"calculator": True})

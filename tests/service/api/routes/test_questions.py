@@ -39,6 +39,7 @@ class TestCreateQuestion:
             assert first["inputs"] == second["inputs"] == generator.generate(7).inputs_json()
             assert first["prompt"]["markdown"] == generator.generate(7).prompt
             assert "<script" not in first["prompt"]["html"] and first["attempts"] == 0
+            assert first["calculator"] is True
 
     def test_without_seed_the_server_draws_one(self, user_client: httpx.Client) -> None:
         question = _create(user_client, "bagging.bootstrap")
