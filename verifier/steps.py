@@ -12,7 +12,6 @@ every later step is recomputed, so the wrong belief's math exists once and its w
 from __future__ import annotations
 
 import inspect
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -178,8 +177,7 @@ class StepGraph:
             values = dict(base)
         computed: Values = {}
         if safe:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
+            with np.errstate(all="ignore"):  # NumPy then warns of nothing; Python math raises, caught below
                 self._walk(first, values, computed, given, override, safe=True)
         else:
             self._walk(first, values, computed, given, override, safe=False)

@@ -117,7 +117,8 @@ class TestStepGraph:
                 if not _read_by_later_field(generator, name):
                     continue
                 spec = generator.answer_fields[name]
-                given = {name: _perturbed(right[name], spec, 1.3)}
+                wrong = rounded({name: _perturbed(right[name], spec, 1.3)}, {name: spec})[name]
+                given = {name: np.asarray(wrong) if spec.shape else wrong}  # as written, then worked from
                 computed, values = graph.evaluate(base, given=given, safe=True)
                 if any(values[field] is UNAVAILABLE for field in graph.fields):
                     continue

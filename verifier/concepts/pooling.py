@@ -12,18 +12,18 @@ https://arxiv.org/abs/1409.0473 (attention as learned pooling); DLB 9.3 (pooling
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from operator import mul
 from typing import NamedTuple
 
 import numpy as np
 
 from verifier._types import Answer, FloatArray, Inputs, InputValue
 from verifier.concepts.activations import softmax_values
-from verifier.generator import Generator, Step, as_array
-from verifier.grading import AnswerStream, FieldSpec, Misconception
+from verifier.generator import as_array
+from verifier.grading import FieldSpec
 from verifier.latex import matrix, num
 from verifier.registry import register
+from verifier.step_generator import StepGenerator
+from verifier.steps import Calc, StepGraph, Values, WrongStep
 
 STEPS, FEATURES = 3, 4  # H is (t, d); d = 4 makes sqrt(d) = 2 easy by hand
 
@@ -47,105 +47,127 @@ def avg_pool(h: FloatArray) -> FloatArray:
     return out
 
 
-def attention_pool(h: FloatArray, q: FloatArray, *, scale: float | None = None) -> AttentionPool:
-    """``weights = softmax(H q * scale)`` and ``attended = weights @ H``; ``scale`` defaults to ``1/sqrt(d)``."""
-    return attention_from_scores(h, h @ q, scale=scale)
+def attention_scale(d: int) -> float:
+    """``1/sqrt(d)``: the standard deviation of a sum of ``d`` unit-variance products, divided out."""
+    return 1.0 / math.sqrt(d)
 
 
-def attention_from_scores(h: FloatArray, scores: FloatArray, *, scale: float | None = None) -> AttentionPool:
-    """:func:`attention_pool` from the raw scores ``H q``, which every scale shares."""
-    factor = 1.0 / math.sqrt(h.shape[-1]) if scale is None else scale
-    return _attention(list(zip(*h.tolist(), strict=True)), scores.tolist(), factor)
+def attention_weights(h: FloatArray, q: FloatArray, scale: float) -> FloatArray:
+    """``softmax(H q · scale)`` over the time steps."""
+    return np.array(softmax_values((h @ q * scale).tolist()))
 
 
-def _attention(columns: Sequence[Sequence[float]], scores: Sequence[float], factor: float) -> AttentionPool:
-    """Softmax of the scaled scores and the weighted average of H's columns, on plain floats (for three
-    time steps NumPy's per-call cost would be most of the work)."""
-    weights = softmax_values([s * factor for s in scores])
-    attended = [sum(map(mul, weights, column)) for column in columns]
-    return AttentionPool(weights=np.array(weights), attended=np.array(attended))
-
-
-def misconception_attention_unscaled(h: FloatArray, q: FloatArray) -> AttentionPool:
-    """Takes the softmax of the raw dot products ``H q``, without dividing by ``sqrt(d)``.
-
-    Tempting because plain dot-product attention (Luong et al.) has no scale; the question's Transformer
-    convention does.
-    """
-    return attention_pool(h, q, scale=1.0)
-
-
-def misconception_attention_scaled_by_d(h: FloatArray, q: FloatArray) -> AttentionPool:
-    """Divides the scores by ``d`` instead of ``sqrt(d)``.
-
-    Tempting because "normalize by the dimension" sounds like dividing by it; the scale comes from the
-    standard deviation of a sum of ``d`` unit-variance products, which is ``sqrt(d)``.
-    """
-    return attention_pool(h, q, scale=1.0 / h.shape[-1])
-
-
-def misconception_avg_pool_is_sum(h: FloatArray) -> FloatArray:
-    """Sums over time instead of averaging (forgets to divide by ``t``).
-
-    Tempting because "pooling" is often introduced as sum pooling, and the division looks cosmetic.
-    """
-    out: FloatArray = h.sum(axis=0)
+def attended(weights: FloatArray, h: FloatArray) -> FloatArray:
+    """``weights @ H``: the weighted average of the rows of H."""
+    out: FloatArray = np.asarray(weights, dtype=np.float64) @ h
     return out
 
 
-def _inputs(inputs: Inputs) -> tuple[FloatArray, FloatArray]:
-    return as_array(inputs["H"]), as_array(inputs["q"])
+def attention_pool(h: FloatArray, q: FloatArray, *, scale: float | None = None) -> AttentionPool:
+    """``weights = softmax(H q * scale)`` and ``attended = weights @ H``; ``scale`` defaults to ``1/sqrt(d)``."""
+    weights = attention_weights(h, q, attention_scale(h.shape[-1]) if scale is None else scale)
+    return AttentionPool(weights=weights, attended=attended(weights, h))
 
 
-def _pooled(maximum: FloatArray, average: FloatArray, attention: AttentionPool) -> Answer:
-    return {
-        "max_pool": maximum,
-        "avg_pool": average,
-        "weights": attention.weights,
-        "attended": attention.attended,
-    }
+def _wrong_pool(misconception_id: str, h: FloatArray, q: FloatArray) -> Answer:
+    return GRAPH.misconception(misconception_id).answer({"H": h, "q": q})
 
 
-def _answer(h: FloatArray, attention: AttentionPool, *, average: FloatArray | None = None) -> Answer:
-    return _pooled(max_pool(h), avg_pool(h) if average is None else average, attention)
+def misconception_attention_unscaled(h: FloatArray, q: FloatArray) -> AttentionPool:
+    """The attention of ``pooling.attention-unscaled`` (see GRAPH)."""
+    answer = _wrong_pool("pooling.attention-unscaled", h, q)
+    return AttentionPool(np.asarray(answer["weights"]), np.asarray(answer["attended"]))
 
 
-def _answer_unscaled(inputs: Inputs) -> Answer:
-    h, q = _inputs(inputs)
-    return _answer(h, misconception_attention_unscaled(h, q))
+def misconception_attention_scaled_by_d(h: FloatArray, q: FloatArray) -> AttentionPool:
+    """The attention of ``pooling.attention-scaled-by-d`` (see GRAPH)."""
+    answer = _wrong_pool("pooling.attention-scaled-by-d", h, q)
+    return AttentionPool(np.asarray(answer["weights"]), np.asarray(answer["attended"]))
 
 
-def _answer_scaled_by_d(inputs: Inputs) -> Answer:
-    h, q = _inputs(inputs)
-    return _answer(h, misconception_attention_scaled_by_d(h, q))
+def misconception_avg_pool_is_sum(h: FloatArray) -> FloatArray:
+    """The average pooling of ``pooling.avg-pool-is-sum`` (see GRAPH)."""
+    return np.asarray(_wrong_pool("pooling.avg-pool-is-sum", h, np.zeros(h.shape[-1]))["avg_pool"])
 
 
-def _answer_sum_pool(inputs: Inputs) -> Answer:
-    h, q = _inputs(inputs)
-    return _answer(h, attention_pool(h, q), average=misconception_avg_pool_is_sum(h))
+def _read(inputs: Inputs) -> Values:
+    return {"H": as_array(inputs["H"]), "q": as_array(inputs["q"])}
 
 
-_UNSCALED = Misconception(
-    id="pooling.attention-unscaled",
-    feedback="You took the softmax of the raw scores Hq; scaled dot-product attention divides them by √d first.",
-    answer=_answer_unscaled,
-    changes=("weights", "attended"),
+GRAPH = StepGraph(
+    [
+        Calc(
+            "max_pool",
+            lambda H: max_pool(H),  # noqa: N803
+            lambda v: f"Column maxima of $H$: ${matrix(v['max_pool'])}$.",
+            hint="Max pooling over time keeps, for each feature, its largest value over the time steps.",
+        ),
+        Calc(
+            "avg_pool",
+            lambda H: avg_pool(H),  # noqa: N803
+            lambda v: (
+                f"Column means of $H$ (sums divided by $t = {v['H'].shape[0]}$): ${matrix(v['avg_pool'])}$."
+            ),
+        ),
+        Calc(
+            "raw_scores",
+            lambda H, q: H @ q,  # noqa: N803 - the textbook's H
+            lambda v: f"Dot products of each hidden state with $q$: $H q = {matrix(v['raw_scores'])}$.",
+            hint="Each time step's score is the dot product of its hidden state with the query.",
+        ),
+        Calc(
+            "scale",
+            lambda H: attention_scale(H.shape[-1]),  # noqa: N803
+            lambda v: f"Scale $1/\\sqrt{{d}} = 1/\\sqrt{{{v['H'].shape[-1]}}} = {num(v['scale'])}$.",
+            hint=r"Scaled dot-product attention divides the scores by $\sqrt{d}$ before the softmax.",
+        ),
+        Calc(
+            "scores",
+            lambda raw_scores, scale: raw_scores * scale,
+            lambda v: f"Scaled scores $H q / \\sqrt{{d}} = {matrix(v['scores'])}$.",
+        ),
+        Calc(
+            "weights",
+            lambda scores: np.array(softmax_values(scores.tolist())),
+            lambda v: f"Softmax of the scores: $\\alpha = {matrix(v['weights'])}$ (they sum to 1).",
+        ),
+        Calc(
+            "attended",
+            lambda weights, H: attended(weights, H),  # noqa: N803
+            lambda v: f"Weighted sum of the rows of $H$: $\\alpha^\\top H = {matrix(v['attended'])}$.",
+        ),
+    ],
+    fields=("max_pool", "avg_pool", "weights", "attended"),
+    misconceptions=[
+        WrongStep(
+            id="pooling.attention-unscaled",
+            feedback="You took the softmax of the raw scores Hq; scaled dot-product attention divides them "
+            "by √d first.",
+            root="scale",
+            # Plain dot-product attention (Luong et al.) has no scale; the Transformer's has.
+            wrong=lambda: 1.0,
+        ),
+        WrongStep(
+            id="pooling.attention-scaled-by-d",
+            feedback="You divided the scores by d; the scale is 1/√d, the standard deviation of a d-term "
+            "dot product.",
+            root="scale",
+            # "Normalize by the dimension" sounds like dividing by it.
+            wrong=lambda H: 1.0 / H.shape[-1],  # noqa: N803
+        ),
+        WrongStep(
+            id="pooling.avg-pool-is-sum",
+            feedback="Your average pooling is a sum; divide by the number of time steps t.",
+            root="avg_pool",
+            # Pooling is often introduced as sum pooling, and the division looks cosmetic.
+            wrong=lambda H: H.sum(axis=0),  # noqa: N803
+        ),
+    ],
+    read=_read,
 )
-_SCALED_BY_D = Misconception(
-    id="pooling.attention-scaled-by-d",
-    feedback="You divided the scores by d; the scale is 1/√d, the standard deviation of a d-term dot product.",
-    answer=_answer_scaled_by_d,
-    changes=("weights", "attended"),
-)
-_SUM_POOL = Misconception(
-    id="pooling.avg-pool-is-sum",
-    feedback="Your average pooling is a sum; divide by the number of time steps t.",
-    answer=_answer_sum_pool,
-    changes=("avg_pool",),
-)
 
 
-class AttentionPoolingGenerator(Generator):
+class AttentionPoolingGenerator(StepGenerator):
     """``pooling.attention``: max, average and attention pooling of a few hidden states."""
 
     id = "pooling.attention"
@@ -157,15 +179,14 @@ class AttentionPoolingGenerator(Generator):
         "weights": FieldSpec(shape=(STEPS,)),
         "attended": FieldSpec(shape=(FEATURES,)),
     }
-    misconceptions = (_UNSCALED, _SCALED_BY_D, _SUM_POOL)
+    graph = GRAPH
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
-        # One draw, rounded to one decimal: NumPy's per-call cost dominates at this size.
         u = np.rint((rng.random((STEPS + 1) * FEATURES) * 3.0 - 1.5) * 10.0) / 10.0
         return {"H": u[FEATURES:].reshape(STEPS, FEATURES), "q": u[:FEATURES]}
 
     def prompt(self, inputs: Inputs) -> str:
-        h, q = _inputs(inputs)
+        h, q = _read(inputs)["H"], _read(inputs)["q"]
         t, d = h.shape
         return (
             f"A sequence encoder produced $t = {t}$ hidden states of size $d = {d}$, the rows of "
@@ -176,49 +197,6 @@ class AttentionPoolingGenerator(Generator):
             r"$\alpha = \operatorname{softmax}(H q / \sqrt{d})$ over the time steps (`weights`) and the "
             r"weighted average of the hidden states $\alpha^\top H$ (`attended`)."
         )
-
-    def solve(self, inputs: Inputs) -> Answer:
-        h, q = _inputs(inputs)
-        return _answer(h, attention_pool(h, q))
-
-    def answers(self, inputs: Inputs) -> AnswerStream:
-        # The pools and the raw scores H q once; each wrong answer changes one step after them.
-        h, q = _inputs(inputs)
-        columns, scores = list(zip(*h.tolist(), strict=True)), (h @ q).tolist()
-        maximum, average = max_pool(h), avg_pool(h)
-        right = _attention(columns, scores, 1.0 / math.sqrt(h.shape[-1]))
-        explaining = yield None, _pooled(maximum, average, right)
-        if _UNSCALED.could_explain(explaining):
-            yield _UNSCALED, _pooled(maximum, average, _attention(columns, scores, 1.0))
-        if _SCALED_BY_D.could_explain(explaining):
-            yield _SCALED_BY_D, _pooled(maximum, average, _attention(columns, scores, 1.0 / h.shape[-1]))
-        if _SUM_POOL.could_explain(explaining):
-            yield _SUM_POOL, _pooled(maximum, misconception_avg_pool_is_sum(h), right)
-
-    def explain(self, inputs: Inputs) -> list[Step]:
-        h, q = _inputs(inputs)
-        d = h.shape[1]
-        scores = (h @ q) / math.sqrt(d)
-        attention = attention_pool(h, q)
-        return [
-            Step("max_pool", f"Column maxima of $H$: ${matrix(max_pool(h))}$.", max_pool(h).tolist()),
-            Step("avg_pool", f"Column means of $H$: ${matrix(avg_pool(h))}$.", avg_pool(h).tolist()),
-            Step(
-                "scores",
-                f"Scores $H q / \\sqrt{{{d}}} = H q / {num(math.sqrt(d))}$: ${matrix(scores)}$.",
-                scores.tolist(),
-            ),
-            Step(
-                "weights",
-                f"Softmax of the scores: $\\alpha = {matrix(attention.weights)}$ (they sum to 1).",
-                attention.weights.tolist(),
-            ),
-            Step(
-                "attended",
-                f"Weighted sum of the rows of $H$: $\\alpha^\\top H = {matrix(attention.attended)}$.",
-                attention.attended.tolist(),
-            ),
-        ]
 
 
 register(AttentionPoolingGenerator())

@@ -53,25 +53,43 @@ def _feedback(wrong: Sequence[str], first: str) -> str:
     )
 
 
-class _Submission:
-    """A parsed submission and its carried-forward evaluation, shared by the grade and the diagnosis."""
+class _Work:
+    """A candidate's field values and the graph evaluated on them (error carried forward)."""
 
-    __slots__ = ("base", "carried", "carried_values", "flats", "given", "jsons")
+    __slots__ = ("base", "carried", "carried_values", "flats", "given")
 
-    def __init__(self, graph: StepGraph, specs: Mapping[str, FieldSpec], base: Values, submission: object):
-        parsed = parse_submission(specs, submission)
-        self.flats = {name: flat for name, (flat, _) in parsed.items()}
-        self.jsons: dict[str, JsonValue] = {name: json for name, (_, json) in parsed.items()}
-        self.given = {name: as_value(self.flats[name], specs[name]) for name in graph.fields}
+    def __init__(
+        self, graph: StepGraph, specs: Mapping[str, FieldSpec], base: Values, flats: dict[str, list[float]]
+    ):
         self.base = base
+        self.flats = flats
+        self.given = {name: as_value(flats[name], specs[name]) for name in graph.fields}
         self.carried, self.carried_values = graph.evaluate(base, given=self.given, safe=True)
+
+
+def _assess(
+    graph: StepGraph, specs: Mapping[str, FieldSpec], reference: Mapping[str, list[float]], work: _Work
+) -> dict[str, tuple[str, list[bool]]]:
+    """Per field, its status and which entries are accepted (by the reference or carried forward)."""
+    out: dict[str, tuple[str, list[bool]]] = {}
+    for name in graph.ordered_fields:
+        spec = specs[name]
+        got = work.flats[name]
+        by_reference = matches(got, reference[name], spec)
+        if all(by_reference):
+            out[name] = (RIGHT, by_reference)
+            continue
+        by_own = matches(got, _flat(work.carried[name], spec.size), spec)
+        accepted = [a or b for a, b in zip(by_reference, by_own, strict=True)]
+        out[name] = (CARRIED if all(accepted) else WRONG, accepted)
+    return out
 
 
 def _diagnose(
     graph: StepGraph,
     specs: Mapping[str, FieldSpec],
     inputs: Inputs,
-    sub: _Submission,
+    work: _Work,
     statuses: Mapping[str, str],
 ) -> WrongStep | None:
     """The misconception whose wrong root step matches the candidate's value there, if any."""
@@ -79,13 +97,15 @@ def _diagnose(
     found_at = len(graph.steps)
     for misconception in graph.misconceptions:
         at = graph.index[misconception.root]
-        if at >= found_at or not misconception.applies_to(inputs):
+        if at >= found_at:
             continue
         witnesses = graph.witnesses[misconception.id]
         if all(statuses[name] != WRONG for name in witnesses):
             continue  # right at every field that shows the root: not this belief
+        if not misconception.applies_to(inputs):
+            continue
         wrong, _ = graph.evaluate(
-            sub.base, given=sub.given, override=misconception, start=sub.carried_values, safe=True
+            work.base, given=work.given, override=misconception, start=work.carried_values, safe=True
         )
         shown = False
         for name in witnesses:
@@ -93,9 +113,9 @@ def _diagnose(
             expected = _flat(wrong[name], spec.size)
             if expected is None:
                 break
-            if expected == _flat(sub.carried[name], spec.size):
+            if expected == _flat(work.carried[name], spec.size):
                 continue  # this witness does not show the wrong step here
-            if statuses[name] != WRONG or not all(matches(sub.flats[name], expected, spec)):
+            if statuses[name] != WRONG or not all(matches(work.flats[name], expected, spec)):
                 break
             shown = True
         else:
@@ -108,40 +128,34 @@ def grade_graph(
     graph: StepGraph, specs: Mapping[str, FieldSpec], inputs: Inputs, submission: object
 ) -> Grade:
     """Grade ``submission`` by the rules in the module docstring; AnswerFormatError and nothing else."""
+    parsed = parse_submission(specs, submission)
     base = graph.read(inputs)
-    sub = _Submission(graph, specs, base, submission)
-    reference, _ = graph.evaluate(base)
+    work = _Work(graph, specs, base, {name: flat for name, (flat, _) in parsed.items()})
+    reference_values, _ = graph.evaluate(base)
+    reference = {name: flat_floats(reference_values[name]) for name in graph.fields}
+    assessed = _assess(graph, specs, reference, work)
     results: dict[str, FieldResult] = {}
-    statuses: dict[str, str] = {}
     total = earned = 0.0
-    for name in graph.ordered_fields:
+    for name in graph.fields:
         spec = specs[name]
-        got = sub.flats[name]
-        expected = flat_floats(reference[name])
-        by_reference = matches(got, expected, spec)
-        if all(by_reference):
-            status, accepted = RIGHT, by_reference
-        else:
-            by_own = matches(got, _flat(sub.carried[name], spec.size), spec)
-            accepted = [a or b for a, b in zip(by_reference, by_own, strict=True)]
-            status = CARRIED if all(accepted) else WRONG
+        status, accepted = assessed[name]
         credit = sum(accepted) / len(accepted)
+        got, expected = work.flats[name], reference[name]
         error = max((abs(g - e) for g, e in zip(got, expected, strict=True)), default=0.0)
-        statuses[name] = status
         results[name] = FieldResult(
-            status != WRONG, to_jsonable(reference[name]), sub.jsons[name], error, status, credit
+            status != WRONG, to_jsonable(reference_values[name]), parsed[name][1], error, status, credit
         )
         total += spec.score_weight
         earned += spec.score_weight * credit
-    fields = {name: results[name] for name in graph.fields}
-    wrong = [name for name in graph.ordered_fields if statuses[name] == WRONG]
+    wrong = [name for name in graph.ordered_fields if assessed[name][0] == WRONG]
     if not wrong:
-        return Grade(True, 1.0 if total == earned else earned / total, fields, None, "Correct.")
+        return Grade(True, 1.0 if total == earned else earned / total, results, None, "Correct.")
     score = earned / total if total else 0.0
-    named = _diagnose(graph, specs, inputs, sub, statuses)
+    statuses = {name: status for name, (status, _) in assessed.items()}
+    named = _diagnose(graph, specs, inputs, work, statuses)
     if named is not None:
-        return Grade(False, score, fields, named.id, named.feedback, wrong[0])
-    return Grade(False, score, fields, None, _feedback(wrong, wrong[0]), wrong[0])
+        return Grade(False, score, results, named.id, named.feedback, wrong[0])
+    return Grade(False, score, results, None, _feedback(wrong, wrong[0]), wrong[0])
 
 
 def rounded(answer: Mapping[str, Any], specs: Mapping[str, FieldSpec]) -> dict[str, JsonValue]:
@@ -165,9 +179,12 @@ def _reshape(flat: Sequence[float], shape: tuple[int, ...]) -> list[Any]:
 
 def well_separated(graph: StepGraph, specs: Mapping[str, FieldSpec], inputs: Inputs) -> bool:
     """Whether every applicable misconception, written as the prompt asks, is far from the right answer
-    where it shows and is graded as itself: the separation check uses the grading rule."""
+    where it shows and is graded as itself: the separation check uses the grading rule.
+
+    The grading here is :func:`grade_graph`'s without parsing and reporting: the answers are ours."""
     base = graph.read(inputs)
-    reference, values = graph.evaluate(base)
+    reference_values, values = graph.evaluate(base)
+    reference = {name: flat_floats(reference_values[name]) for name in graph.fields}
     for misconception in graph.misconceptions:
         if not misconception.applies_to(inputs):
             continue
@@ -175,7 +192,7 @@ def well_separated(graph: StepGraph, specs: Mapping[str, FieldSpec], inputs: Inp
         apart = False
         for name in graph.witnesses[misconception.id]:
             spec = specs[name]
-            right = flat_floats(reference[name])
+            right = reference[name]
             wrong = _flat(wrong_values[name], spec.size)
             if wrong is None:
                 return False
@@ -188,7 +205,14 @@ def well_separated(graph: StepGraph, specs: Mapping[str, FieldSpec], inputs: Inp
                 break
         if not apart:
             return False
-        grade = grade_graph(graph, specs, inputs, rounded(graph.fields_of(wrong_values), specs))
-        if grade.misconception != misconception.id:
+        flats = {name: _rounded_flat(wrong_values[name], specs[name]) for name in graph.fields}
+        work = _Work(graph, specs, base, flats)
+        statuses = {name: status for name, (status, _) in _assess(graph, specs, reference, work).items()}
+        if _diagnose(graph, specs, inputs, work, statuses) is not misconception:
             return False
     return True
+
+
+def _rounded_flat(value: Any, spec: FieldSpec) -> list[float]:
+    flat = flat_floats(value)
+    return [float(round(v)) for v in flat] if spec.dtype == "int" else [round_figures(v) for v in flat]

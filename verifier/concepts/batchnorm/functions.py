@@ -1,0 +1,346 @@
+"""Batch normalization: training-mode forward and backward, running and population statistics.
+
+Training mode normalizes each feature with the mini-batch mean and the **biased** batch variance (divide by
+m), then scales and shifts: ``y = gamma * x_hat + beta``. Inference uses fixed statistics instead, either
+PyTorch's running estimate (``running = (1 - momentum) * running + momentum * batch``, started from mean 0
+and variance 1, with the **unbiased** batch variance) or the population estimate of the paper (mean of the
+batch means; ``m/(m-1)`` times the mean of the biased batch variances). This is what ``nn.BatchNorm1d``
+computes. Source: Ioffe & Szegedy 2015, https://arxiv.org/abs/1502.03167 (Alg. 1 and 2); DLB 8.7.1.
+
+Answers are graded to 1 % relative with an absolute floor of 0.001: normalized outputs and gradients mix
+terms that nearly cancel, so a person rounding intermediate values by hand is off by about that much near
+zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal, NamedTuple
+
+import numpy as np
+
+from verifier._types import FloatArray
+
+RTOL = 1e-2
+ATOL = 1e-3
+EPS = 1e-5  # PyTorch's default
+MOMENTUM = 0.1  # PyTorch's default
+EPS_CHOICES = (1e-5, 1e-3)
+MOMENTUM_CHOICES = (0.1, 0.2, 0.3)
+MIN_VAR = 0.1  # keeps each feature's batch variance well away from 0, so x_hat is well conditioned
+BATCH, FEATURES = 4, 2  # train_forward and backward: x is (m, d)
+K_RUNNING, K_POPULATION = 2, 2  # batches for running_stats and population_stats, each (m, d)
+TOLERANCE_TEXT = "Answers are checked to 1 % (0.001 absolute near zero)."
+
+
+# --- state types -----------------------------------------------------------------------------------------
+
+
+class BatchNormCache(NamedTuple):
+    """What the backward pass needs from the forward pass, plus the statistics for the worked solution."""
+
+    x_hat: FloatArray  # (m, d) normalized input
+    gamma: FloatArray  # (d,)
+    mean: FloatArray  # (d,) statistics used to normalize
+    var: FloatArray  # (d,)
+    inv_std: FloatArray  # (d,) 1 / sqrt(var + eps)
+
+
+class BatchNormGrads(NamedTuple):
+    """Gradients of the loss with respect to the layer's input and parameters (each has its shape)."""
+
+    dx: FloatArray
+    dgamma: FloatArray
+    dbeta: FloatArray
+
+
+class RunningStats(NamedTuple):
+    """Per-feature statistics used in eval mode: a running estimate or the population estimate."""
+
+    mean: FloatArray
+    var: FloatArray
+
+
+# --- forward / backward ----------------------------------------------------------------------------------
+
+
+def mean_and_variance(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and **biased** variance (divide by n) of one feature's values in one batch.
+
+    Plain Python floats: for the handful of values in an interview-sized batch they are several times
+    faster than NumPy calls, whose per-call overhead dominates at this size.
+    """
+    n = len(values)
+    mean = sum(values) / n
+    return mean, sum([(v - mean) ** 2 for v in values]) / n
+
+
+def batch_moments(x: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Per-feature mean and **biased** variance of the (m, d) batch ``x``."""
+    means, variances = [], []
+    for column in x.T.tolist():
+        mean, var = mean_and_variance(column)
+        means.append(mean)
+        variances.append(var)
+    return np.array(means), np.array(variances)
+
+
+def _normalize(
+    x: FloatArray, gamma: FloatArray, beta: FloatArray, mean: FloatArray, var: FloatArray, eps: float
+) -> tuple[FloatArray, BatchNormCache]:
+    inv_std: FloatArray = 1.0 / np.sqrt(var + eps)
+    x_hat: FloatArray = (x - mean) * inv_std
+    cache = BatchNormCache(x_hat=x_hat, gamma=gamma, mean=mean, var=var, inv_std=inv_std)
+    return gamma * x_hat + beta, cache
+
+
+def batchnorm_forward(
+    x: FloatArray,
+    gamma: FloatArray,
+    beta: FloatArray,
+    *,
+    eps: float = EPS,
+    mode: Literal["train", "eval"] = "train",
+    stats: RunningStats | None = None,
+) -> tuple[FloatArray, BatchNormCache]:
+    """``y = gamma * (x - mean) / sqrt(var + eps) + beta`` for ``x`` of shape (m, d).
+
+    In train mode mean and var are the batch's own (biased variance); in eval mode they come from
+    ``stats`` (required there, a ValueError otherwise), as ``nn.BatchNorm1d.eval()`` uses its running
+    buffers.
+    """
+    if mode == "train":
+        mean, var = batch_moments(x)
+    elif stats is None:
+        raise ValueError("eval mode needs the running or population statistics")
+    else:
+        mean, var = stats
+    return _normalize(x, gamma, beta, mean, var, eps)
+
+
+def batchnorm_backward(dy: FloatArray, cache: BatchNormCache) -> BatchNormGrads:
+    """Gradients of a train-mode forward pass, given the upstream gradient ``dy`` (m, d).
+
+    The batch mean and variance depend on every example, so ``dx`` has three paths: the direct one,
+    the one through the mean (``- sum(dy)``) and the one through the variance (``- x_hat * dgamma``).
+    """
+    dbeta, dgamma = parameter_grads(dy, cache)
+    return BatchNormGrads(dx=_dx(dy, cache, dbeta, dgamma), dgamma=dgamma, dbeta=dbeta)
+
+
+def parameter_grads(dy: FloatArray, cache: BatchNormCache) -> tuple[FloatArray, FloatArray]:
+    """``dbeta = sum(dy)`` and ``dgamma = sum(dy * x_hat)`` over the batch: no path through the statistics."""
+    dbeta: FloatArray = dy.sum(axis=0)
+    dgamma: FloatArray = (dy * cache.x_hat).sum(axis=0)
+    return dbeta, dgamma
+
+
+def _dx(dy: FloatArray, cache: BatchNormCache, dbeta: FloatArray, dgamma: FloatArray) -> FloatArray:
+    m = float(dy.shape[0])
+    dx: FloatArray = (cache.gamma * cache.inv_std * (1.0 / m)) * (m * dy - dbeta - cache.x_hat * dgamma)
+    return dx
+
+
+def ema(running: float, batch: float, *, momentum: float = MOMENTUM) -> float:
+    """PyTorch's running-statistics update: ``(1 - momentum) * running + momentum * batch``."""
+    return (1 - momentum) * running + momentum * batch
+
+
+def _running(
+    batches: FloatArray, *, momentum: float, unbiased: bool = True, start_var: float = 1.0
+) -> RunningStats:
+    return _running_from_moments(
+        feature_moments(batches), batches.shape[1], momentum=momentum, unbiased=unbiased, start_var=start_var
+    )
+
+
+def feature_moments(batches: FloatArray) -> list[list[tuple[float, float]]]:
+    """Per feature, the (mean, biased variance) of each of the (k, m, d) ``batches``, in order."""
+    return [
+        [mean_and_variance(batch) for batch in feature] for feature in batches.transpose(2, 0, 1).tolist()
+    ]
+
+
+def _running_from_moments(
+    moments: list[list[tuple[float, float]]],
+    m: int,
+    *,
+    momentum: float,
+    unbiased: bool = True,
+    start_var: float = 1.0,
+) -> RunningStats:
+    correction = m / (m - 1) if unbiased else 1.0
+    means, variances = [], []
+    for feature in moments:
+        running_mean, running_var = 0.0, start_var
+        for mean, var in feature:
+            running_mean = ema(running_mean, mean, momentum=momentum)
+            running_var = ema(running_var, var * correction, momentum=momentum)
+        means.append(running_mean)
+        variances.append(running_var)
+    return RunningStats(mean=np.array(means), var=np.array(variances))
+
+
+def running_stats(batches: FloatArray, *, momentum: float = MOMENTUM) -> RunningStats:
+    """Running mean and variance after the (k, m, d) ``batches``, as ``nn.BatchNorm1d`` keeps them.
+
+    The buffers start at mean 0 and variance 1, and each batch updates them by :func:`ema` with its
+    mean and its **unbiased** variance (divide by m - 1).
+    """
+    return _running(batches, momentum=momentum)
+
+
+def population_stats(batches: FloatArray) -> RunningStats:
+    """The paper's inference statistics from (k, m, d) ``batches``: E[mu_B] and m/(m-1) E[sigma_B^2]."""
+    k, m = batches.shape[0], batches.shape[1]
+    means, variances = [], []
+    for feature in batches.transpose(2, 0, 1).tolist():  # per feature: its k batches of m values
+        moments = [mean_and_variance(batch) for batch in feature]
+        means.append(sum(mean for mean, _ in moments) / k)
+        variances.append(m / (m - 1) * sum(var for _, var in moments) / k)
+    return RunningStats(mean=np.array(means), var=np.array(variances))
+
+
+def misconception_dx_ignores_mean_path(dy: FloatArray, cache: BatchNormCache) -> BatchNormGrads:
+    """Treats the batch mean as a constant in ``dx`` (drops the ``- sum(dy)`` term).
+
+    Tempting because the mean looks like a fixed shift; it is computed from the very inputs being
+    differentiated.
+    """
+    dbeta, dgamma = parameter_grads(dy, cache)
+    return BatchNormGrads(dx=_dx_ignores_mean_path(dy, cache, dbeta, dgamma), dgamma=dgamma, dbeta=dbeta)
+
+
+def misconception_dx_ignores_variance_path(dy: FloatArray, cache: BatchNormCache) -> BatchNormGrads:
+    """Treats the batch variance as a constant in ``dx`` (drops the ``- x_hat * dgamma`` term).
+
+    Tempting because the variance enters only as a divisor; that divisor still depends on every input.
+    """
+    dbeta, dgamma = parameter_grads(dy, cache)
+    return BatchNormGrads(dx=_dx_ignores_variance_path(dy, cache, dbeta, dgamma), dgamma=dgamma, dbeta=dbeta)
+
+
+def misconception_stats_treated_as_constants(dy: FloatArray, cache: BatchNormCache) -> BatchNormGrads:
+    """Backpropagates as through a fixed affine map: ``dx = gamma * dy / sqrt(var + eps)``.
+
+    Tempting because it is the eval-mode gradient; in training mode both statistics depend on ``x``.
+    """
+    dbeta, dgamma = parameter_grads(dy, cache)
+    return BatchNormGrads(dx=_dx_stats_constant(dy, cache, dbeta, dgamma), dgamma=dgamma, dbeta=dbeta)
+
+
+# The wrong dx of each belief from the parameter gradients, which all share and the generator computes once.
+def _dx_ignores_mean_path(
+    dy: FloatArray,
+    cache: BatchNormCache,
+    dbeta: FloatArray,  # noqa: ARG001 - same arguments as the other dx rules
+    dgamma: FloatArray,
+) -> FloatArray:
+    m = float(dy.shape[0])
+    dx: FloatArray = (cache.gamma * cache.inv_std * (1.0 / m)) * (m * dy - cache.x_hat * dgamma)
+    return dx
+
+
+def _dx_ignores_variance_path(
+    dy: FloatArray,
+    cache: BatchNormCache,
+    dbeta: FloatArray,
+    dgamma: FloatArray,  # noqa: ARG001 - same arguments as the other dx rules
+) -> FloatArray:
+    m = float(dy.shape[0])
+    dx: FloatArray = (cache.gamma * cache.inv_std * (1.0 / m)) * (m * dy - dbeta)
+    return dx
+
+
+def _dx_stats_constant(
+    dy: FloatArray,
+    cache: BatchNormCache,
+    dbeta: FloatArray,  # noqa: ARG001 - same arguments as the other dx rules
+    dgamma: FloatArray,  # noqa: ARG001
+) -> FloatArray:
+    dx: FloatArray = (cache.gamma * cache.inv_std) * dy
+    return dx
+
+
+def misconception_biased_running_variance(batches: FloatArray, *, momentum: float = MOMENTUM) -> RunningStats:
+    """Feeds the biased (divide by m) batch variance into the running estimate.
+
+    Tempting because training mode normalizes with the biased variance; PyTorch's running estimate uses
+    the unbiased one.
+    """
+    return _biased_running_variance(feature_moments(batches), batches.shape[1], momentum)
+
+
+def misconception_momentum_swapped(batches: FloatArray, *, momentum: float = MOMENTUM) -> RunningStats:
+    """Weights the old running value by ``momentum`` and the new batch by ``1 - momentum``.
+
+    Tempting because that is the optimizer sense of momentum (and Keras's BatchNormalization, whose
+    momentum=0.99 weights the old value); PyTorch's momentum is the weight of the new batch.
+    """
+    return _momentum_swapped(feature_moments(batches), batches.shape[1], momentum)
+
+
+def misconception_running_var_starts_at_zero(
+    batches: FloatArray, *, momentum: float = MOMENTUM
+) -> RunningStats:
+    """Starts the running variance at 0, like the running mean.
+
+    Tempting because accumulators usually start empty; PyTorch initializes running_var to ones.
+    """
+    return _running_var_starts_at_zero(feature_moments(batches), batches.shape[1], momentum)
+
+
+# The same wrong updates from the batch moments, which the generator computes once per question.
+def _biased_running_variance(
+    moments: list[list[tuple[float, float]]], m: int, momentum: float
+) -> RunningStats:
+    return _running_from_moments(moments, m, momentum=momentum, unbiased=False)
+
+
+def _momentum_swapped(moments: list[list[tuple[float, float]]], m: int, momentum: float) -> RunningStats:
+    return _running_from_moments(moments, m, momentum=1 - momentum)
+
+
+def _running_var_starts_at_zero(
+    moments: list[list[tuple[float, float]]], m: int, momentum: float
+) -> RunningStats:
+    return _running_from_moments(moments, m, momentum=momentum, start_var=0.0)
+
+
+def misconception_biased_population_variance(batches: FloatArray) -> RunningStats:
+    """Averages the biased batch variances without the m/(m-1) correction.
+
+    Tempting because each batch variance is already an average; the mean of biased estimates is still
+    biased low.
+    """
+    return _uncorrected(population_stats(batches), batches)
+
+
+def misconception_pooled_variance(batches: FloatArray) -> RunningStats:
+    """Takes the unbiased variance of all k*m examples pooled, ignoring the batches.
+
+    Tempting because it is "the variance of the training data"; it adds the spread between batch means,
+    which the network never saw inside a batch.
+    """
+    n = batches.shape[0] * batches.shape[1]
+    mean, var = batch_moments(batches.reshape(n, batches.shape[2]))
+    return RunningStats(mean=mean, var=var * (n / (n - 1)))
+
+
+def misconception_correction_by_batch_count(batches: FloatArray) -> RunningStats:
+    """Applies the Bessel correction with the number of batches, k/(k-1), instead of m/(m-1).
+
+    Tempting because the final average runs over the k batches; the bias comes from each batch's m.
+    """
+    return _corrected_by_batch_count(population_stats(batches), batches)
+
+
+# The two corrections above from the right statistics, which the generator computes once per question.
+def _uncorrected(right: RunningStats, batches: FloatArray) -> RunningStats:
+    m = batches.shape[1]
+    return RunningStats(mean=right.mean, var=right.var * ((m - 1) / m))
+
+
+def _corrected_by_batch_count(right: RunningStats, batches: FloatArray) -> RunningStats:
+    k, m = batches.shape[0], batches.shape[1]
+    return RunningStats(mean=right.mean, var=right.var * (k * (m - 1) / ((k - 1) * m)))
