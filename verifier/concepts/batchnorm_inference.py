@@ -139,8 +139,10 @@ GRAPH = StepGraph(
 )
 
 
-def _tenths(rng: np.random.Generator, shape: tuple[int, ...], limit: int) -> FloatArray:
-    result: FloatArray = rng.integers(-limit, limit + 1, size=shape) / 10.0
+def _tenths(rng: np.random.Generator, shape: tuple[int, ...], limit: int, *, low: int = 0) -> FloatArray:
+    """Multiples of 0.1 with magnitude between low/10 and limit/10 and random signs."""
+    magnitude = rng.integers(low, limit + 1, size=shape)
+    result: FloatArray = np.where(rng.random(shape) < 0.5, -magnitude, magnitude) / 10.0
     return result
 
 
@@ -162,11 +164,11 @@ class EvalFoldGenerator(StepGenerator):
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         return {
             "w": _tenths(rng, (D, D), 10),
-            "b": _tenths(rng, (D,), 10),
+            "b": _tenths(rng, (D,), 10, low=3),
             "x": rng.integers(-4, 5, size=D) / 2.0,
             "gamma": rng.choice(GAMMAS, size=D),
             "beta": _tenths(rng, (D,), 10),
-            "running_mean": _tenths(rng, (D,), 15),
+            "running_mean": _tenths(rng, (D,), 15, low=3),
             "running_var": rng.choice(RUNNING_VARS, size=D),
             "channels": int(rng.choice(CHANNELS)),
         }

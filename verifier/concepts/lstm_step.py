@@ -160,8 +160,10 @@ def lstm_step(inputs: Inputs) -> Values:
     return GRAPH.evaluate(GRAPH.read(inputs))[1]
 
 
-def _tenths(rng: np.random.Generator, shape: tuple[int, ...], limit: int) -> FloatArray:
-    result: FloatArray = rng.integers(-limit, limit + 1, size=shape) / 10.0
+def _tenths(rng: np.random.Generator, shape: tuple[int, ...], limit: int, *, low: int = 0) -> FloatArray:
+    """Multiples of 0.1 with magnitude between low/10 and limit/10 and random signs."""
+    magnitude = rng.integers(low, limit + 1, size=shape)
+    result: FloatArray = np.where(rng.random(shape) < 0.5, -magnitude, magnitude) / 10.0
     return result
 
 
@@ -185,7 +187,7 @@ class LstmStepGenerator(StepGenerator):
         return {
             "x": float(rng.choice([-2.0, -1.0, -0.5, 0.5, 1.0, 2.0])),
             "h": _tenths(rng, (HIDDEN,), STATE_TENTHS),
-            "c": _tenths(rng, (HIDDEN,), 2 * STATE_TENTHS),
+            "c": _tenths(rng, (HIDDEN,), 2 * STATE_TENTHS, low=5),
             "w_ih": _tenths(rng, (4 * HIDDEN, 1), WEIGHT_TENTHS),
             "w_hh": _tenths(rng, (4 * HIDDEN, HIDDEN), WEIGHT_TENTHS),
             "b_ih": _tenths(rng, (4 * HIDDEN,), 5),

@@ -32,8 +32,9 @@ BASE_LRS = (0.1, 0.05, 0.2)
 PER_DEVICE = (16, 32, 64)
 DEVICES = (1, 2, 4, 8)
 ACCUMULATION = (2, 4, 8)
-WARMUPS = (10, 20, 50, 100)
-TOTALS = (500, 1000, 2000)
+WARMUPS = (10, 20, 50, 100, 500)
+TOTAL_OVER_WARMUP = (5, 8, 10)  # warmup 10–20 % of training: shorter warmups hide the t/T slip
+MAX_T_WARM = 8  # (t + 1)/t must stay far from 1 for the off-by-one to show at 3 figures
 
 
 def warmup_cosine_factor(t: int, *, warmup: int, total: int) -> float:
@@ -152,7 +153,7 @@ class WarmupCosineGenerator(StepGenerator):
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         warmup = int(rng.choice(WARMUPS))
-        total = int(rng.choice(TOTALS))
+        total = warmup * int(rng.choice(TOTAL_OVER_WARMUP))
         decay_steps = total - warmup
         return {
             "per_device": int(rng.choice(PER_DEVICE)),
@@ -161,7 +162,7 @@ class WarmupCosineGenerator(StepGenerator):
             "base_lr": float(rng.choice(BASE_LRS)),
             "warmup": warmup,
             "total": total,
-            "t_warm": int(rng.integers(1, warmup // 2 + 1)),
+            "t_warm": int(rng.integers(1, min(warmup // 2, MAX_T_WARM) + 1)),
             "t_decay": warmup + int(rng.integers(1, 9)) * decay_steps // 10,
         }
 
