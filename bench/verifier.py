@@ -48,6 +48,8 @@ from torch.utils.data import DataLoader
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from torch_paths_practice import PRACTICE_TORCH_PATHS  # noqa: E402  (bench/ is the script's directory)
+
 import verifier  # noqa: E402
 from verifier import FieldSpec, Generator  # noqa: E402
 
@@ -310,6 +312,7 @@ TORCH_PATHS: dict[str, TorchPath] = {
     "training.early_stopping": torch_early_stopping,
     "training.steps_per_epoch": torch_steps_per_epoch,
 }
+TORCH_PATHS.update(PRACTICE_TORCH_PATHS)
 
 
 # --- measurement -----------------------------------------------------------------------------------------
