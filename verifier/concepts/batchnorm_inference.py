@@ -92,7 +92,7 @@ GRAPH = StepGraph(
                 f"Buffers: running_mean and running_var ({v['channels']} each) and the scalar "
                 f"num_batches_tracked: ${v['n_buffers']}$."
             ),
-            hint="`bn.buffers()` lists one more (scalar) buffer besides the two running statistics.",
+            hint="List `bn.buffers()`: the running statistics are not the only buffers.",
         ),
     ],
     fields=("y_eval", "w_fold", "b_fold", "n_params", "n_buffers"),

@@ -38,6 +38,11 @@ def leaky_relu_gain(a: float) -> float:
     return math.sqrt(2.0 / (1.0 + a**2))
 
 
+def _signed(value: float) -> str:
+    """A number to subtract: in parentheses when negative."""
+    return f"({num(value)})" if value < 0 else num(value)
+
+
 def _read(inputs: Inputs) -> Values:
     return {
         "fan_in": as_int(inputs["fan_in"]),
@@ -86,7 +91,7 @@ GRAPH = StepGraph(
             "trunc_low_z",
             lambda trunc_bounds, mean, std: (trunc_bounds[0] - mean) / std,
             lambda v: (
-                f"$(a - \\text{{mean}})/\\text{{std}} = ({num(v['trunc_bounds'][0])} - {num(v['mean'])})/"
+                f"$(a - \\text{{mean}})/\\text{{std}} = ({num(v['trunc_bounds'][0])} - {_signed(v['mean'])})/"
                 f"{num(v['std'])} = {num(v['trunc_low_z'])}$."
             ),
         ),
@@ -94,7 +99,7 @@ GRAPH = StepGraph(
             "trunc_high_z",
             lambda trunc_bounds, mean, std: (trunc_bounds[1] - mean) / std,
             lambda v: (
-                f"$(b - \\text{{mean}})/\\text{{std}} = ({num(v['trunc_bounds'][1])} - {num(v['mean'])})/"
+                f"$(b - \\text{{mean}})/\\text{{std}} = ({num(v['trunc_bounds'][1])} - {_signed(v['mean'])})/"
                 f"{num(v['std'])} = {num(v['trunc_high_z'])}$."
             ),
         ),
