@@ -48,6 +48,8 @@ from torch.utils.data import DataLoader
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from torch_paths_practice import PRACTICE_TORCH_PATHS  # noqa: E402  (bench/ is the script's directory)
+
 import verifier  # noqa: E402
 from verifier import FieldSpec, Generator  # noqa: E402
 
@@ -413,6 +415,7 @@ TORCH_PATHS: dict[str, TorchPath] = {
     "activations.prelu": torch_prelu,
     "activations.softmax_temperature": torch_softmax_temperature,
 }
+TORCH_PATHS.update(PRACTICE_TORCH_PATHS)
 
 
 # --- measurement -----------------------------------------------------------------------------------------
