@@ -34,6 +34,9 @@ class QuestionInstance(Base):
     prompt_html: Mapped[str] = mapped_column(Text)
     card_key: Mapped[int | None] = mapped_column(ForeignKey("cards.key"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # How many of the generator's hints have been revealed, in order; a review of a question answered
+    # after a hint is rated at most Hard.
+    hints_used: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Attempt(Base):
