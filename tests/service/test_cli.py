@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 
+from service.auth import service as auth_service
+from service.auth.schemas import UserCreate
+from service.config import Settings
+from service.db import migrate
+from service.db.session import make_engine, make_sessionmaker
+from service.quiz import reports
+from service.quiz import service as quiz_service
+from service.quiz.schemas import ReportCreate
 from tests.factories import CardSpec, DeckSpec, write_decks
 from tests.server import running_server
 
@@ -108,3 +118,47 @@ def test_generators_prints_the_registry() -> None:
 
     for generator in verifier.generators():
         assert generator.id in result.stdout
+
+
+def test_reports_lists_problem_reports_newest_first(
+    backend: str, fresh_database: Callable[[str], str]
+) -> None:
+    """What the author reads: each report with generator, seed and text; --generator filters; --json
+    carries the inputs and the last submission."""
+    url = fresh_database(backend)
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    settings = Settings(password_hash_time_cost=1, password_hash_memory_kib=1024, _env_file=None)
+    now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    with make_sessionmaker(engine)() as session:
+        user = auth_service.register(
+            session, UserCreate(username="reporter", password="password-1"), settings=settings, now=now
+        ).id
+        for minutes, (generator_id, text) in enumerate(
+            [("init.fans", "first: fans look swapped"), ("bagging.bootstrap", "second: rounding")]
+        ):
+            instance = quiz_service.new_instance(session, generator_id, seed=9, now=now, user_id=user)
+            reports.report_question(
+                session,
+                instance.id,
+                ReportCreate(text=text),
+                user_id=user,
+                now=now + timedelta(minutes=minutes),
+            )
+        session.commit()
+    engine.dispose()
+    env = {"DLQUIZ_DATABASE_URL": url, "COLUMNS": "250"}
+
+    listed = dlquiz("reports", env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.index("second: rounding") < listed.stdout.index("first: fans look swapped")
+    assert "reporter" in listed.stdout and "init.fans" in listed.stdout
+
+    only = dlquiz("reports", "--generator", "init.fans", "--json", env=env)
+    assert only.returncode == 0, only.stderr
+    rows = [json.loads(line) for line in only.stdout.splitlines()]
+    assert [row["text"] for row in rows] == ["first: fans look swapped"]
+    assert rows[0]["seed"] == 9 and rows[0]["inputs"] and rows[0]["submission"] is None
+
+    none = dlquiz("reports", "--generator", "no.such", env=env)
+    assert none.returncode == 0 and "no reports for no.such" in none.stdout
