@@ -16,8 +16,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from verifier._types import Answer, Inputs
 
 Values = dict[str, Any]  # the read inputs and the value of each step evaluated so far
@@ -165,7 +163,8 @@ class StepGraph:
         ``given`` replaces the value later steps read for the steps it names (a candidate's fields);
         ``override`` computes its root with the wrong function; ``start``, the values of an earlier
         evaluation, skips every step before the override's root. ``safe`` (candidate values): a step that
-        fails or reads an unavailable value is :data:`UNAVAILABLE` instead of raising.
+        fails or reads an unavailable value is :data:`UNAVAILABLE` instead of raising; callers hold
+        ``np.errstate(all="ignore")`` around it so that NumPy does not warn about a candidate's zero.
         """
         root = override.root if override is not None else None
         first = 0
@@ -176,11 +175,7 @@ class StepGraph:
         else:
             values = dict(base)
         computed: Values = {}
-        if safe:
-            with np.errstate(all="ignore"):  # NumPy then warns of nothing; Python math raises, caught below
-                self._walk(first, values, computed, given, override, safe=True)
-        else:
-            self._walk(first, values, computed, given, override, safe=False)
+        self._walk(first, values, computed, given, override, safe=safe)
         return computed, values
 
     def _walk(

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from verifier._types import Answer, Inputs, InputValue
-from verifier.generator import Generator, Step, as_int
-from verifier.grading import FieldSpec, Misconception
+from verifier._types import Inputs, InputValue
+from verifier.generator import as_int
+from verifier.grading import FieldSpec
 from verifier.latex import num
 from verifier.registry import register
+from verifier.step_generator import StepGenerator
+from verifier.steps import Calc, StepGraph, WrongStep
 
 N_CHOICES = (2, 3, 4, 5, 6, 7, 8, 9, 10)
 
@@ -40,29 +42,62 @@ def misconception_missing_is_limit(n: int) -> float:  # noqa: ARG001 - same argu
     return float(np.exp(-1.0))
 
 
-def _answer(missing: float) -> Answer:
-    return {"missing_fraction": missing, "unique_fraction": 1.0 - missing}
+GRAPH = StepGraph(
+    [
+        Calc(
+            "per_draw_miss",
+            lambda n: 1.0 - 1.0 / n,
+            lambda v: (
+                f"One draw misses a given example with probability $1 - 1/{v['n']} = "
+                f"{num(v['per_draw_miss'])}$."
+            ),
+            hint="Start with one draw: how likely is it to miss a given example?",
+        ),
+        Calc(
+            "missing_fraction",
+            lambda n: missing_fraction(n),
+            lambda v: (
+                f"All {v['n']} independent draws miss it: $(1 - 1/{v['n']})^{{{v['n']}}} = "
+                f"{num(v['missing_fraction'])}$."
+            ),
+            hint="The draws are independent, and all of them must miss the example.",
+        ),
+        Calc(
+            "unique_fraction",
+            lambda missing_fraction: 1.0 - missing_fraction,
+            lambda v: (
+                f"The rest appear at least once: $1 - {num(v['missing_fraction'])} = "
+                f"{num(v['unique_fraction'])}$."
+            ),
+        ),
+    ],
+    fields=("missing_fraction", "unique_fraction"),
+    misconceptions=[
+        WrongStep(
+            id="bagging.one-over-n",
+            feedback="You used 1/n, the chance that a single draw misses an example; all n draws must miss it.",
+            root="missing_fraction",
+            wrong=lambda n: misconception_missing_is_one_over_n(n),
+        ),
+        WrongStep(
+            id="bagging.limit-for-finite-n",
+            feedback="You used the limit 1/e ≈ 0.368; for a finite n the exact share is (1 − 1/n)ⁿ.",
+            root="missing_fraction",
+            wrong=lambda n: misconception_missing_is_limit(n),
+        ),
+    ],
+    read=lambda inputs: {"n": as_int(inputs["n"])},
+)
 
 
-class BootstrapGenerator(Generator):
+class BootstrapGenerator(StepGenerator):
     """``bagging.bootstrap``: the missing and unique shares of a bootstrap sample of size n."""
 
     id = "bagging.bootstrap"
     topic = "dropout"
     title = "Bootstrap sample: share of examples left out"
     answer_fields = {"missing_fraction": FieldSpec(), "unique_fraction": FieldSpec()}
-    misconceptions = (
-        Misconception(
-            id="bagging.one-over-n",
-            feedback="You used 1/n, the chance that a single draw misses an example; all n draws must miss it.",
-            answer=lambda inputs: _answer(misconception_missing_is_one_over_n(as_int(inputs["n"]))),
-        ),
-        Misconception(
-            id="bagging.limit-for-finite-n",
-            feedback="You used the limit 1/e ≈ 0.368; for a finite n the exact share is (1 − 1/n)ⁿ.",
-            answer=lambda inputs: _answer(misconception_missing_is_limit(as_int(inputs["n"]))),
-        ),
-    )
+    graph = GRAPH
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         return {"n": int(rng.choice(N_CHOICES))}
@@ -74,24 +109,6 @@ class BootstrapGenerator(Generator):
             "What fraction of the original examples is expected to be **missing** from the sample "
             "(`missing_fraction`), and what fraction appears at least once (`unique_fraction`)?"
         )
-
-    def solve(self, inputs: Inputs) -> Answer:
-        return _answer(missing_fraction(as_int(inputs["n"])))
-
-    def explain(self, inputs: Inputs) -> list[Step]:
-        n = as_int(inputs["n"])
-        missing = missing_fraction(n)
-        return [
-            Step(
-                "per_draw_miss", f"One draw misses a given example with probability $1 - 1/{n}$.", 1 - 1 / n
-            ),
-            Step(
-                "missing_fraction",
-                f"All {n} independent draws miss it: $(1 - 1/{n})^{{{n}}} = {num(missing)}$.",
-                missing,
-            ),
-            Step("unique_fraction", f"The rest appear at least once: $1 - {num(missing)}$.", 1 - missing),
-        ]
 
 
 register(BootstrapGenerator())

@@ -15,10 +15,12 @@ from typing import Final, Literal, NamedTuple
 
 import numpy as np
 
-from verifier._types import Answer, Inputs, InputValue
-from verifier.generator import Generator, Step, as_int
-from verifier.grading import FieldSpec, Misconception
+from verifier._types import Inputs, InputValue
+from verifier.generator import as_int
+from verifier.grading import FieldSpec
 from verifier.registry import register
+from verifier.step_generator import StepGenerator
+from verifier.steps import Calc, StepGraph, Values, WrongStep
 
 Cell = Literal["rnn", "lstm", "gru"]
 CELLS: Final[tuple[Cell, ...]] = ("rnn", "lstm", "gru")
@@ -51,45 +53,28 @@ def param_count(layer: RecurrentLayer) -> int:
     return first + (layer.num_layers - 1) * layer_param_count(blocks, h, h)
 
 
-def misconception_one_bias_vector(layer: RecurrentLayer) -> int:
-    """Believes each layer has one bias vector per gate block (G·h), as Keras and the equations show.
+def _wrong_count(misconception_id: str, layer: RecurrentLayer) -> int:
+    return int(GRAPH.misconception(misconception_id).answer(layer._asdict())["params"])
 
-    Tempting because the textbook LSTM has one b per gate; PyTorch keeps b_ih and b_hh separately.
-    """
-    blocks, h = GATE_BLOCKS[layer.cell], layer.hidden_size
-    return param_count(layer) - layer.num_layers * blocks * h
+
+def misconception_one_bias_vector(layer: RecurrentLayer) -> int:
+    """The count of ``rnn.one-bias`` / ``rnn.lstm-one-bias`` (see GRAPH)."""
+    return _wrong_count("rnn.one-bias", layer)
 
 
 def misconception_gates_without_candidate(layer: RecurrentLayer) -> int:
-    """Believes only the gates have weights, forgetting the candidate block (LSTM 3 blocks, GRU 2).
-
-    Tempting because the cells are described by their gates (input, forget, output; reset, update); the
-    candidate (cell input g, GRU's new state n) has its own W_ih, W_hh and biases too.
-    """
-    blocks, h = GATE_BLOCKS[layer.cell] - 1, layer.hidden_size
-    return layer_param_count(blocks, layer.input_size, h) + (layer.num_layers - 1) * layer_param_count(
-        blocks, h, h
-    )
+    """The count of ``rnn.gates-without-candidate`` (see GRAPH)."""
+    return _wrong_count("rnn.gates-without-candidate", layer)
 
 
 def misconception_no_recurrent_weights(layer: RecurrentLayer) -> int:
-    """Believes a layer only has input weights and biases, forgetting W_hh (h × h per block).
-
-    Tempting when thinking of the cell as a dense layer on x_t; the recurrence h_{t−1} → h_t has its
-    own weight matrix in every block.
-    """
-    blocks, h = GATE_BLOCKS[layer.cell], layer.hidden_size
-    return param_count(layer) - layer.num_layers * blocks * h * h
+    """The count of ``rnn.no-recurrent-weights`` (see GRAPH)."""
+    return _wrong_count("rnn.no-recurrent-weights", layer)
 
 
 def misconception_upper_layers_take_input_size(layer: RecurrentLayer) -> int:
-    """Believes every layer of a stack reads input_size features.
-
-    Tempting because ``input_size`` is the only input dimension passed; layers above the first read the
-    hidden state of the layer below, hidden_size features.
-    """
-    blocks, h = GATE_BLOCKS[layer.cell], layer.hidden_size
-    return layer.num_layers * layer_param_count(blocks, layer.input_size, h)
+    """The count of ``rnn.upper-layers-take-input-size`` (see GRAPH)."""
+    return _wrong_count("rnn.upper-layers-take-input-size", layer)
 
 
 def read_layer(inputs: Inputs) -> RecurrentLayer:
@@ -106,51 +91,143 @@ def read_layer(inputs: Inputs) -> RecurrentLayer:
     raise ValueError(f"unknown cell {cell!r}; expected one of {', '.join(CELLS)}")
 
 
-class ParamCountGenerator(Generator):
+def _read(inputs: Inputs) -> Values:
+    return read_layer(inputs)._asdict()
+
+
+def _layer_text(v: Values) -> str:
+    g, h, b = v["blocks"], v["hidden_size"], v["bias_vectors"]
+    return (
+        f"Layer 0: $G h \\cdot \\text{{in}} + G h^2 + {b} G h = {g} \\cdot {h} \\cdot {v['input_size']} + "
+        f"{v['recurrent']} + {b} \\cdot {g} \\cdot {h} = {v['layer_0']}$."
+    )
+
+
+def _upper_text(v: Values) -> str:
+    above = v["num_layers"] - 1
+    if above == 0:
+        return "There is no layer above the first: 0."
+    g, h, b = v["blocks"], v["hidden_size"], v["bias_vectors"]
+    each = v["upper_layers"] // above
+    return (
+        f"Each of the {above} layer(s) above reads {v['upper_input']} features: "
+        f"${g} \\cdot {h} \\cdot {v['upper_input']} + {v['recurrent']} + {b} \\cdot {g} \\cdot {h} = {each}$, "
+        f"{v['upper_layers']} in all."
+    )
+
+
+GRAPH = StepGraph(
+    [
+        Calc(
+            "blocks",
+            lambda cell: GATE_BLOCKS[cell],
+            lambda v: (
+                f"`nn.{TORCH_CLASS[v['cell']]}` has $G = {v['blocks']}$ weight block(s) (gates and "
+                "candidate), each with its own W_ih, W_hh, b_ih and b_hh."
+            ),
+            hint="Count the weight blocks: every gate, and the candidate too.",
+        ),
+        Calc(
+            "bias_vectors",
+            lambda: 2,
+            lambda v: "PyTorch keeps two bias vectors per block, b_ih and b_hh.",
+            hint="PyTorch's recurrent layers have two biases per block.",
+        ),
+        Calc(
+            "recurrent",
+            lambda blocks, hidden_size: blocks * hidden_size * hidden_size,
+            lambda v: (
+                f"Recurrent weights W_hh per layer: $G h^2 = {v['blocks']} \\cdot {v['hidden_size']}^2 = "
+                f"{v['recurrent']}$."
+            ),
+            hint="Every layer also has recurrent weights from its previous hidden state.",
+        ),
+        Calc(
+            "upper_input",
+            lambda hidden_size: hidden_size,
+            lambda v: f"Layers above the first read the hidden state below: {v['upper_input']} features.",
+        ),
+        Calc(
+            "layer_0",
+            lambda blocks, hidden_size, input_size, recurrent, bias_vectors: (
+                blocks * hidden_size * input_size + recurrent + bias_vectors * blocks * hidden_size
+            ),
+            _layer_text,
+        ),
+        Calc(
+            "upper_layers",
+            lambda num_layers, blocks, hidden_size, upper_input, recurrent, bias_vectors: (
+                (num_layers - 1)
+                * (blocks * hidden_size * upper_input + recurrent + bias_vectors * blocks * hidden_size)
+            ),
+            _upper_text,
+        ),
+        Calc(
+            "params",
+            lambda layer_0, upper_layers: layer_0 + upper_layers,
+            lambda v: f"Total: ${v['layer_0']} + {v['upper_layers']} = {v['params']}$.",
+        ),
+    ],
+    fields=("params",),
+    misconceptions=[
+        WrongStep(
+            id="rnn.lstm-one-bias",
+            feedback="You counted one bias vector per gate; PyTorch's LSTM has two per layer, b_ih and b_hh "
+            "(4·hidden_size each).",
+            root="bias_vectors",
+            # The textbook LSTM has one b per gate; PyTorch keeps b_ih and b_hh separately.
+            wrong=lambda: 1,
+            applies=lambda inputs: inputs["cell"] == "lstm",
+        ),
+        WrongStep(
+            id="rnn.one-bias",
+            feedback="You counted one bias vector per block; PyTorch's RNN and GRU keep two per layer, "
+            "b_ih and b_hh.",
+            root="bias_vectors",
+            wrong=lambda: 1,
+            applies=lambda inputs: inputs["cell"] != "lstm",
+        ),
+        WrongStep(
+            id="rnn.gates-without-candidate",
+            feedback="You counted only the gates; the candidate (LSTM's cell input g, GRU's new state n) has "
+            "its own weights and biases: 4 blocks for an LSTM, 3 for a GRU.",
+            root="blocks",
+            # The cells are described by their gates; the candidate block has weights too.
+            wrong=lambda cell: GATE_BLOCKS[cell] - 1,
+            applies=lambda inputs: inputs["cell"] != "rnn",
+        ),
+        WrongStep(
+            id="rnn.no-recurrent-weights",
+            feedback="You left out the recurrent weights W_hh (hidden_size × hidden_size per block).",
+            root="recurrent",
+            # The cell seen as a dense layer on x_t; the recurrence has its own weights.
+            wrong=lambda: 0,
+        ),
+        WrongStep(
+            id="rnn.upper-layers-take-input-size",
+            feedback="Layers above the first read the hidden state below them, so their W_ih has "
+            "hidden_size columns, not input_size.",
+            root="upper_input",
+            # input_size is the only input dimension passed to the constructor.
+            wrong=lambda input_size: input_size,
+            applies=lambda inputs: (
+                as_int(inputs["num_layers"]) > 1
+                and as_int(inputs["input_size"]) != as_int(inputs["hidden_size"])
+            ),
+        ),
+    ],
+    read=_read,
+)
+
+
+class ParamCountGenerator(StepGenerator):
     """``rnn.param_count``: parameters of a PyTorch RNN, LSTM or GRU stack."""
 
     id = "rnn.param_count"
     topic = "practice"
     title = "Parameter count of an RNN, LSTM or GRU"
     answer_fields = {"params": FieldSpec(dtype="int")}
-    misconceptions = (
-        Misconception(
-            id="rnn.lstm-one-bias",
-            feedback="You counted one bias vector per gate; PyTorch's LSTM has two per layer, b_ih and b_hh "
-            "(4·hidden_size each).",
-            answer=lambda inputs: {"params": misconception_one_bias_vector(read_layer(inputs))},
-            applies=lambda inputs: inputs["cell"] == "lstm",
-        ),
-        Misconception(
-            id="rnn.one-bias",
-            feedback="You counted one bias vector per block; PyTorch's RNN and GRU keep two per layer, "
-            "b_ih and b_hh.",
-            answer=lambda inputs: {"params": misconception_one_bias_vector(read_layer(inputs))},
-            applies=lambda inputs: inputs["cell"] != "lstm",
-        ),
-        Misconception(
-            id="rnn.gates-without-candidate",
-            feedback="You counted only the gates; the candidate (LSTM's cell input g, GRU's new state n) has "
-            "its own weights and biases: 4 blocks for an LSTM, 3 for a GRU.",
-            answer=lambda inputs: {"params": misconception_gates_without_candidate(read_layer(inputs))},
-            applies=lambda inputs: inputs["cell"] != "rnn",
-        ),
-        Misconception(
-            id="rnn.no-recurrent-weights",
-            feedback="You left out the recurrent weights W_hh (hidden_size × hidden_size per block).",
-            answer=lambda inputs: {"params": misconception_no_recurrent_weights(read_layer(inputs))},
-        ),
-        Misconception(
-            id="rnn.upper-layers-take-input-size",
-            feedback="Layers above the first read the hidden state below them, so their W_ih has "
-            "hidden_size columns, not input_size.",
-            answer=lambda inputs: {"params": misconception_upper_layers_take_input_size(read_layer(inputs))},
-            applies=lambda inputs: (
-                as_int(inputs["num_layers"]) > 1
-                and as_int(inputs["input_size"]) != as_int(inputs["hidden_size"])
-            ),
-        ),
-    )
+    graph = GRAPH
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         draws = rng.random(4).tolist()
@@ -168,41 +245,6 @@ class ParamCountGenerator(Generator):
             f"hidden_size={layer.hidden_size}, num_layers={layer.num_layers})` have (unidirectional, "
             "`bias=True`, PyTorch's count: `sum(p.numel() for p in layer.parameters())`)? Give `params`."
         )
-
-    def solve(self, inputs: Inputs) -> Answer:
-        return {"params": param_count(read_layer(inputs))}
-
-    def explain(self, inputs: Inputs) -> list[Step]:
-        layer = read_layer(inputs)
-        blocks, h = GATE_BLOCKS[layer.cell], layer.hidden_size
-        first = layer_param_count(blocks, layer.input_size, h)
-        upper = layer_param_count(blocks, h, h)
-        steps = [
-            Step(
-                "blocks",
-                f"`nn.{TORCH_CLASS[layer.cell]}` has $G = {blocks}$ weight block(s), each with its own "
-                "W_ih, W_hh, b_ih and b_hh.",
-                blocks,
-            ),
-            Step(
-                "layer_0",
-                f"Layer 0: $G h (\\text{{in}} + h) + 2 G h = {blocks} \\cdot {h} \\cdot ({layer.input_size} + {h})"
-                f" + 2 \\cdot {blocks} \\cdot {h} = {first}$.",
-                first,
-            ),
-        ]
-        if layer.num_layers > 1:
-            steps.append(
-                Step(
-                    "upper_layers",
-                    f"Each of the {layer.num_layers - 1} layer(s) above reads h features: "
-                    f"${blocks} \\cdot {h} \\cdot ({h} + {h}) + 2 \\cdot {blocks} \\cdot {h} = {upper}$.",
-                    upper,
-                )
-            )
-        total = param_count(layer)
-        steps.append(Step("params", f"Total: ${total}$.", total))
-        return steps
 
 
 register(ParamCountGenerator())

@@ -18,10 +18,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from verifier._types import Inputs, JsonValue
 from verifier.grading.legacy import FieldResult, Grade, flat_floats
 from verifier.grading.parse import as_value, parse_submission
-from verifier.grading.spec import FieldSpec, matches, round_figures, tolerances
+from verifier.grading.spec import FIGURES, FieldSpec, matches, round_figures, tolerances
 from verifier.jsonsafe import to_jsonable
 from verifier.steps import UNAVAILABLE, StepGraph, Values, WrongStep
 
@@ -129,6 +131,16 @@ def grade_graph(
 ) -> Grade:
     """Grade ``submission`` by the rules in the module docstring; AnswerFormatError and nothing else."""
     parsed = parse_submission(specs, submission)
+    with np.errstate(all="ignore"):  # a candidate's values may divide by zero: such steps are unavailable
+        return _grade_parsed(graph, specs, inputs, parsed)
+
+
+def _grade_parsed(
+    graph: StepGraph,
+    specs: Mapping[str, FieldSpec],
+    inputs: Inputs,
+    parsed: Mapping[str, tuple[list[float], JsonValue]],
+) -> Grade:
     base = graph.read(inputs)
     work = _Work(graph, specs, base, {name: flat for name, (flat, _) in parsed.items()})
     reference_values, _ = graph.evaluate(base)
@@ -182,6 +194,11 @@ def well_separated(graph: StepGraph, specs: Mapping[str, FieldSpec], inputs: Inp
     where it shows and is graded as itself: the separation check uses the grading rule.
 
     The grading here is :func:`grade_graph`'s without parsing and reporting: the answers are ours."""
+    with np.errstate(all="ignore"):
+        return _separated(graph, specs, inputs)
+
+
+def _separated(graph: StepGraph, specs: Mapping[str, FieldSpec], inputs: Inputs) -> bool:
     base = graph.read(inputs)
     reference_values, values = graph.evaluate(base)
     reference = {name: flat_floats(reference_values[name]) for name in graph.fields}
@@ -214,5 +231,12 @@ def well_separated(graph: StepGraph, specs: Mapping[str, FieldSpec], inputs: Inp
 
 
 def _rounded_flat(value: Any, spec: FieldSpec) -> list[float]:
-    flat = flat_floats(value)
-    return [float(round(v)) for v in flat] if spec.dtype == "int" else [round_figures(v) for v in flat]
+    """A value's entries as written to the stated precision (3 significant figures; integers exact)."""
+    array = np.asarray(value, dtype=np.float64).ravel()
+    if spec.dtype == "int":
+        rounded_ints: list[float] = np.rint(array).tolist()
+        return rounded_ints
+    magnitude = np.floor(np.log10(np.where(array == 0, 1.0, np.abs(array))))
+    unit = 10.0 ** (magnitude - (FIGURES - 1))
+    figures: list[float] = (np.rint(array / unit) * unit).tolist()
+    return figures
