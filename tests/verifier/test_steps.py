@@ -108,6 +108,7 @@ class TestStepGraph:
             del values
 
     def test_fields_from_wrong_earlier_fields_are_carried_forward(self, generator: StepGenerator) -> None:
+        """A wrong field, and every later one worked from it (and from the earlier ones as written)."""
         graph = generator.graph
         for seed in range(0, 100, 5):
             inputs = _inputs(generator, seed)
@@ -116,19 +117,21 @@ class TestStepGraph:
             for name in graph.ordered_fields:
                 if not _read_by_later_field(generator, name):
                     continue
-                spec = generator.answer_fields[name]
-                wrong = rounded({name: _perturbed(right[name], spec, 1.3)}, {name: spec})[name]
-                given = {name: np.asarray(wrong) if spec.shape else wrong}  # as written, then worked from
-                computed, values = graph.evaluate(base, given=given, safe=True)
-                if any(values[field] is UNAVAILABLE for field in graph.fields):
-                    continue
-                submission = {**graph.fields_of(values), name: given[name]}
-                grade = generator.grade(inputs, rounded(submission, generator.answer_fields))
-                assert grade.fields[name].status == WRONG and grade.first_departure == name, (seed, name)
-                for other in graph.fields:
-                    if other != name:
-                        assert grade.fields[other].status in (RIGHT, CARRIED), (seed, name, other)
-                del computed
+                given: dict[str, Any] = {}
+                for field in graph.ordered_fields:  # each field as written, from those written before it
+                    spec = generator.answer_fields[field]
+                    computed, _ = graph.evaluate(base, given=given, safe=True)
+                    value = _perturbed(right[field], spec, 1.3) if field == name else computed[field]
+                    if value is UNAVAILABLE:
+                        break
+                    written = rounded({field: value}, {field: spec})[field]
+                    given[field] = np.asarray(written) if spec.shape else written
+                else:
+                    grade = generator.grade(inputs, {k: np.asarray(v).tolist() for k, v in given.items()})
+                    assert grade.fields[name].status == WRONG and grade.first_departure == name, (seed, name)
+                    for other in graph.fields:
+                        if other != name:
+                            assert grade.fields[other].status in (RIGHT, CARRIED), (seed, name, other)
 
     def test_every_step_explanation_and_hint_renders(self, generator: StepGenerator) -> None:
         for seed in range(30):
@@ -146,4 +149,4 @@ class TestStepGraph:
 
 
 def test_round_figures() -> None:
-    assert round_figures(0.0012345) == 0.00123 and round_figures(-123.45) == -123.0
+    assert round_figures(0.0012345) == pytest.approx(0.00123) and round_figures(-123.45) == -123.0

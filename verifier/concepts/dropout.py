@@ -11,15 +11,17 @@ DLB 7.12.
 
 from __future__ import annotations
 
-from typing import Literal, Protocol
+from typing import Literal
 
 import numpy as np
 
-from verifier._types import Answer, FloatArray, Inputs, InputValue
-from verifier.generator import Generator, Step, as_array, as_float
-from verifier.grading import FieldSpec, Misconception
+from verifier._types import FloatArray, Inputs, InputValue
+from verifier.generator import as_array, as_float
+from verifier.grading import FieldSpec
 from verifier.latex import matrix, num
 from verifier.registry import register
+from verifier.step_generator import StepGenerator
+from verifier.steps import Calc, StepGraph, WrongStep
 
 # Drop probabilities away from 0.5, where p and 1 - p coincide and two misconceptions could not be told apart.
 P_CHOICES = (0.2, 0.25, 0.4, 0.6, 0.75, 0.8)
@@ -54,75 +56,54 @@ def weight_scaling_output(w: FloatArray, x: FloatArray, *, p: float) -> FloatArr
     return out
 
 
-# --- misconceptions --------------------------------------------------------------------------------------
+# --- misconceptions: whole answers from the step graphs below ------------------------------------------
+
+
+def _inverted_wrong(
+    misconception_id: str, x: FloatArray, mask: FloatArray, p: float, mode: Literal["train", "eval"]
+) -> FloatArray:
+    answer = INVERTED.misconception(misconception_id).answer({"x": x, "mask": mask, "p": p})
+    return np.asarray(answer["train_output" if mode == "train" else "test_output"])
 
 
 def misconception_divided_by_drop_prob(
     x: FloatArray, mask: FloatArray, *, p: float, mode: Literal["train", "eval"]
 ) -> FloatArray:
-    """Divides the kept units by the drop probability ``p`` instead of the keep probability ``1 - p``.
-
-    Tempting because ``p`` is the number the layer is configured with (``nn.Dropout(p)``), so it is the
-    one that comes to mind for the rescaling.
-    """
-    if mode == "train":
-        out: FloatArray = x * mask * (1.0 / p)
-        return out
-    return x.copy()
+    """The output of ``dropout.divided-by-drop-prob`` (see INVERTED)."""
+    return _inverted_wrong("dropout.divided-by-drop-prob", x, mask, p, mode)
 
 
 def misconception_scaled_at_test(
     x: FloatArray, mask: FloatArray, *, p: float, mode: Literal["train", "eval"]
 ) -> FloatArray:
-    """Also multiplies by the keep probability ``1 - p`` at test time, as the original dropout does.
-
-    Tempting because the weight scaling rule is the textbook story; with inverted dropout the rescaling
-    already happened in training, so scaling again shrinks every test output.
-    """
-    if mode == "train":
-        return dropout_forward(x, mask, p=p, mode="train")
-    out: FloatArray = (1.0 - p) * x
-    return out
+    """The output of ``dropout.scaled-at-test`` (see INVERTED)."""
+    return _inverted_wrong("dropout.scaled-at-test", x, mask, p, mode)
 
 
 def misconception_mask_marks_dropped(
     x: FloatArray, mask: FloatArray, *, p: float, mode: Literal["train", "eval"]
 ) -> FloatArray:
-    """Reads the mask the other way round (1 = dropped), keeping exactly the units that were dropped.
+    """The output of ``dropout.mask-marks-dropped`` (see INVERTED)."""
+    return _inverted_wrong("dropout.mask-marks-dropped", x, mask, p, mode)
 
-    Tempting because the mask is named after dropping; in PyTorch's and the paper's convention it is
-    the Bernoulli(1 - p) indicator of the units that are kept.
-    """
-    return dropout_forward(x, 1.0 - mask, p=p, mode=mode)
+
+def _scaling_wrong(misconception_id: str, w: FloatArray, x: FloatArray, p: float) -> FloatArray:
+    return np.asarray(SCALING.misconception(misconception_id).answer({"W": w, "x": x, "p": p})["test_output"])
 
 
 def misconception_scaled_by_drop_prob(w: FloatArray, x: FloatArray, *, p: float) -> FloatArray:
-    """Scales the weights by the drop probability ``p`` instead of the keep probability ``1 - p``.
-
-    Tempting because ``p`` is the number given; the expected share of a unit that survives is ``1 - p``.
-    """
-    out: FloatArray = p * (w @ x)
-    return out
+    """The output of ``dropout.scaled-by-drop-prob`` (see SCALING)."""
+    return _scaling_wrong("dropout.scaled-by-drop-prob", w, x, p)
 
 
-def misconception_unscaled_at_test(w: FloatArray, x: FloatArray, *, p: float) -> FloatArray:  # noqa: ARG001
-    """Leaves the weights unscaled at test time.
-
-    Tempting because that is right for inverted dropout, the convention of modern frameworks; a net
-    trained without rescaling then sees inputs 1/(1 - p) times larger than in training.
-    """
-    out: FloatArray = w @ x
-    return out
+def misconception_unscaled_at_test(w: FloatArray, x: FloatArray, *, p: float) -> FloatArray:
+    """The output of ``dropout.unscaled-at-test`` (see SCALING)."""
+    return _scaling_wrong("dropout.unscaled-at-test", w, x, p)
 
 
 def misconception_divided_by_keep_prob(w: FloatArray, x: FloatArray, *, p: float) -> FloatArray:
-    """Divides by the keep probability at test time, applying inverted dropout's training factor.
-
-    Tempting because ``1/(1 - p)`` is the factor everyone remembers from inverted dropout; the weight
-    scaling rule multiplies by ``1 - p``.
-    """
-    out: FloatArray = (w @ x) * (1.0 / (1.0 - p))
-    return out
+    """The output of ``dropout.divided-by-keep-prob`` (see SCALING)."""
+    return _scaling_wrong("dropout.divided-by-keep-prob", w, x, p)
 
 
 # --- generators ------------------------------------------------------------------------------------------
@@ -142,54 +123,77 @@ def _inverted_inputs(inputs: Inputs) -> tuple[FloatArray, FloatArray, float]:
     return as_array(inputs["x"]), as_array(inputs["mask"]), as_float(inputs["p"])
 
 
-class DropoutRule(Protocol):
-    """The signature shared by ``dropout_forward`` and its misconceptions."""
+INVERTED = StepGraph(
+    [
+        Calc(
+            "keep_prob",
+            lambda p: 1.0 - p,
+            lambda v: f"The keep probability is $1 - p = {num(v['keep_prob'])}$.",
+            hint="Inverted dropout rescales by the probability of being **kept**.",
+        ),
+        Calc(
+            "kept",
+            lambda mask: mask,
+            lambda v: f"The mask keeps the units where it is 1: $m = {matrix(v['kept'])}$.",
+        ),
+        Calc(
+            "train_output",
+            lambda x, kept, keep_prob: x * kept * (1.0 / keep_prob),
+            lambda v: (
+                "Training: zero the dropped units and divide the kept ones by $1 - p$: "
+                f"$x \\odot m / {num(v['keep_prob'])} = {matrix(v['train_output'])}$, so the expected output "
+                "equals $x$."
+            ),
+        ),
+        Calc(
+            "test_scale",
+            lambda: 1.0,
+            lambda v: "Test time: no mask, and no scaling (the training outputs were already rescaled).",
+            hint="With inverted dropout, what is left to do at test time?",
+        ),
+        Calc(
+            "test_output",
+            lambda x, test_scale: x * test_scale,
+            lambda v: f"The test output is $x = {matrix(v['test_output'])}$.",
+        ),
+    ],
+    fields=("train_output", "test_output"),
+    misconceptions=[
+        WrongStep(
+            id="dropout.divided-by-drop-prob",
+            feedback="You divided the kept units by p; inverted dropout divides by the keep probability 1 − p.",
+            root="keep_prob",
+            # p is the number the layer is configured with (nn.Dropout(p)).
+            wrong=lambda p: p,
+        ),
+        WrongStep(
+            id="dropout.scaled-at-test",
+            feedback="You scaled the test output by 1 − p; with inverted dropout the rescaling happens in "
+            "training, and at test time the layer passes its input through unchanged.",
+            root="test_scale",
+            # The weight scaling rule is the textbook story; inverted dropout already rescaled in training.
+            wrong=lambda keep_prob: keep_prob,
+        ),
+        WrongStep(
+            id="dropout.mask-marks-dropped",
+            feedback="You kept the units whose mask is 0; the mask is 1 for the units that are kept.",
+            root="kept",
+            # The mask is named after dropping; it is the Bernoulli(1 − p) indicator of kept units.
+            wrong=lambda mask: 1.0 - mask,
+        ),
+    ],
+    read=lambda inputs: dict(zip(("x", "mask", "p"), _inverted_inputs(inputs), strict=True)),
+)
 
-    def __call__(
-        self, x: FloatArray, mask: FloatArray, *, p: float, mode: Literal["train", "eval"]
-    ) -> FloatArray: ...
 
-
-def _inverted_answer(
-    x: FloatArray, mask: FloatArray, p: float, rule: DropoutRule = dropout_forward
-) -> Answer:
-    return {
-        "train_output": rule(x, mask, p=p, mode="train"),
-        "test_output": rule(x, mask, p=p, mode="eval"),
-    }
-
-
-class InvertedDropoutGenerator(Generator):
+class InvertedDropoutGenerator(StepGenerator):
     """``dropout.inverted``: train and test outputs of inverted dropout for a given mask."""
 
     id = "dropout.inverted"
     topic = "dropout"
     title = "Inverted dropout: outputs in training and at test time"
     answer_fields = {"train_output": FieldSpec((UNITS,)), "test_output": FieldSpec((UNITS,))}
-    misconceptions = (
-        Misconception(
-            id="dropout.divided-by-drop-prob",
-            feedback="You divided the kept units by p; inverted dropout divides by the keep probability 1 − p.",
-            answer=lambda inputs: _inverted_answer(
-                *_inverted_inputs(inputs), rule=misconception_divided_by_drop_prob
-            ),
-        ),
-        Misconception(
-            id="dropout.scaled-at-test",
-            feedback="You scaled the test output by 1 − p; with inverted dropout the rescaling happens in "
-            "training, and at test time the layer passes its input through unchanged.",
-            answer=lambda inputs: _inverted_answer(
-                *_inverted_inputs(inputs), rule=misconception_scaled_at_test
-            ),
-        ),
-        Misconception(
-            id="dropout.mask-marks-dropped",
-            feedback="You kept the units whose mask is 0; the mask is 1 for the units that are kept.",
-            answer=lambda inputs: _inverted_answer(
-                *_inverted_inputs(inputs), rule=misconception_mask_marks_dropped
-            ),
-        ),
-    )
+    graph = INVERTED
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         u = rng.random(3 * UNITS + 1)
@@ -214,70 +218,72 @@ class InvertedDropoutGenerator(Generator):
             f"`train_output`, and its output at test time (`model.eval()`), `test_output` ({UNITS} values each)."
         )
 
-    def solve(self, inputs: Inputs) -> Answer:
-        return _inverted_answer(*_inverted_inputs(inputs))
-
-    def explain(self, inputs: Inputs) -> list[Step]:
-        x, mask, p = _inverted_inputs(inputs)
-        train = dropout_forward(x, mask, p=p, mode="train")
-        return [
-            Step("keep_prob", f"The keep probability is $1 - p = {num(1 - p)}$.", 1 - p),
-            Step(
-                "train_output",
-                f"Training: zero the dropped units and divide the kept ones by $1 - p$: "
-                f"$x \\odot m / {num(1 - p)} = {matrix(train)}$, so the expected output equals $x$.",
-                train.tolist(),
-            ),
-            Step(
-                "test_output",
-                f"Test time: no mask and no scaling, the output is $x = {matrix(x)}$.",
-                x.tolist(),
-            ),
-        ]
-
 
 def _scaling_inputs(inputs: Inputs) -> tuple[FloatArray, FloatArray, float]:
     return as_array(inputs["W"]), as_array(inputs["x"]), as_float(inputs["p"])
 
 
-class ScalingRule(Protocol):
-    """The signature shared by ``weight_scaling_output`` and its misconceptions."""
+SCALING = StepGraph(
+    [
+        Calc(
+            "scale",
+            lambda p: 1.0 - p,
+            lambda v: (
+                "Each input was present a fraction $1 - p$ of the time in training: scale the weights "
+                f"by $1 - p = {num(v['scale'])}$."
+            ),
+            hint="At test time every input is present; in training each one was present only part of the time.",
+        ),
+        Calc(
+            "scaled_weights",
+            lambda W, scale: scale * W,  # noqa: N803 - the textbook's W
+            lambda v: f"$(1 - p) W = {matrix(v['scaled_weights'])}$.",
+        ),
+        Calc(
+            "test_output",
+            lambda scaled_weights, x: scaled_weights @ x,
+            lambda v: f"Multiply by the full input: $(1 - p) W x = {matrix(v['test_output'])}$.",
+        ),
+    ],
+    fields=("test_output",),
+    misconceptions=[
+        WrongStep(
+            id="dropout.scaled-by-drop-prob",
+            feedback="You scaled the weights by the drop probability p; they are scaled by the keep "
+            "probability 1 − p, the expected share of each input that was present in training.",
+            root="scale",
+            # p is the number given; the expected share of a unit that survives is 1 − p.
+            wrong=lambda p: p,
+        ),
+        WrongStep(
+            id="dropout.unscaled-at-test",
+            feedback="You left the weights unscaled; that is right for inverted dropout, but this network "
+            "was trained without rescaling, so its test-time weights are multiplied by 1 − p.",
+            root="scale",
+            # Right for inverted dropout, the convention of modern frameworks.
+            wrong=lambda: 1.0,
+        ),
+        WrongStep(
+            id="dropout.divided-by-keep-prob",
+            feedback="You divided by the keep probability, which is inverted dropout's training-time "
+            "factor; the weight scaling rule multiplies the weights by 1 − p at test time.",
+            root="scale",
+            # 1/(1 − p) is the factor everyone remembers from inverted dropout.
+            wrong=lambda p: 1.0 / (1.0 - p),
+        ),
+    ],
+    read=lambda inputs: dict(zip(("W", "x", "p"), _scaling_inputs(inputs), strict=True)),
+)
 
-    def __call__(self, w: FloatArray, x: FloatArray, *, p: float) -> FloatArray: ...
 
-
-def _scaling_answer(inputs: Inputs, rule: ScalingRule = weight_scaling_output) -> Answer:
-    w, x, p = _scaling_inputs(inputs)
-    return {"test_output": rule(w, x, p=p)}
-
-
-class WeightScalingGenerator(Generator):
+class WeightScalingGenerator(StepGenerator):
     """``dropout.weight_scaling``: test output of a layer trained with non-inverted dropout on its inputs."""
 
     id = "dropout.weight_scaling"
     topic = "dropout"
     title = "Weight scaling inference rule (non-inverted dropout)"
     answer_fields = {"test_output": FieldSpec((OUT,))}
-    misconceptions = (
-        Misconception(
-            id="dropout.scaled-by-drop-prob",
-            feedback="You scaled the weights by the drop probability p; they are scaled by the keep "
-            "probability 1 − p, the expected share of each input that was present in training.",
-            answer=lambda inputs: _scaling_answer(inputs, misconception_scaled_by_drop_prob),
-        ),
-        Misconception(
-            id="dropout.unscaled-at-test",
-            feedback="You left the weights unscaled; that is right for inverted dropout, but this network "
-            "was trained without rescaling, so its test-time weights are multiplied by 1 − p.",
-            answer=lambda inputs: _scaling_answer(inputs, misconception_unscaled_at_test),
-        ),
-        Misconception(
-            id="dropout.divided-by-keep-prob",
-            feedback="You divided by the keep probability, which is inverted dropout's training-time "
-            "factor; the weight scaling rule multiplies the weights by 1 − p at test time.",
-            answer=lambda inputs: _scaling_answer(inputs, misconception_divided_by_keep_prob),
-        ),
-    )
+    graph = SCALING
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         u = rng.random(2 * (OUT * IN + IN) + 1)
@@ -303,23 +309,6 @@ class WeightScalingGenerator(Generator):
             f"With $W = {matrix(w)}$ and the test input $x = {matrix(x)}$, give the test-time output "
             f"`test_output` ({OUT} values)."
         )
-
-    def solve(self, inputs: Inputs) -> Answer:
-        return _scaling_answer(inputs)
-
-    def explain(self, inputs: Inputs) -> list[Step]:
-        w, x, p = _scaling_inputs(inputs)
-        scaled = (1.0 - p) * w
-        out = weight_scaling_output(w, x, p=p)
-        return [
-            Step(
-                "scaled_weights",
-                "Each input was present a fraction $1 - p$ of the time in training, so scale the "
-                f"weights by $1 - p = {num(1 - p)}$: $(1 - p) W = {matrix(scaled)}$.",
-                scaled.tolist(),
-            ),
-            Step("test_output", f"Multiply by the full input: $(1 - p) W x = {matrix(out)}$.", out.tolist()),
-        ]
 
 
 register(InvertedDropoutGenerator())

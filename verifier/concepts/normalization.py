@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from verifier._types import Answer, FloatArray, Inputs, InputValue
-from verifier.generator import Generator, Step, as_array
-from verifier.grading import AnswerStream, FieldSpec, Misconception
+from verifier._types import FloatArray, Inputs, InputValue
+from verifier.generator import as_array
+from verifier.grading import FieldSpec
 from verifier.latex import matrix
 from verifier.registry import register
+from verifier.step_generator import StepGenerator
+from verifier.steps import Calc, StepGraph, WrongStep
 
 RTOL = 1e-2
 ATOL = 1e-3
@@ -69,110 +71,124 @@ def standardize_split(train: FloatArray, test: FloatArray) -> tuple[Standardizer
     return scaler, standardize(test, scaler)
 
 
-# --- misconceptions --------------------------------------------------------------------------------------
+# --- the step graph and its misconceptions -----------------------------------------------------------
+
+
+def _wrong_split(
+    misconception_id: str, train: FloatArray, test: FloatArray
+) -> tuple[Standardizer, FloatArray]:
+    answer = GRAPH.misconception(misconception_id).answer({"train": train, "test": test})
+    return Standardizer(np.asarray(answer["mean"]), np.asarray(answer["std"])), np.asarray(
+        answer["test_standardized"]
+    )
 
 
 def misconception_test_own_statistics(train: FloatArray, test: FloatArray) -> tuple[Standardizer, FloatArray]:
-    """Standardizes the test set with its own mean and standard deviation.
-
-    Tempting because every set then has mean 0 and variance 1; but the model was fitted to the training
-    scale, and a test batch's own statistics shift with its composition (and leak test information).
-    """
-    return _test_own_statistics(fit_standardizer(train), train, test)
+    """The answer of ``normalization.test-own-statistics`` (see GRAPH)."""
+    return _wrong_split("normalization.test-own-statistics", train, test)
 
 
 def misconception_sample_std(train: FloatArray, test: FloatArray) -> tuple[Standardizer, FloatArray]:
-    """Uses the sample standard deviation (divide by m - 1) instead of the population one.
-
-    Tempting because it is the default of ``torch.std``, ``pandas.Series.std`` and most calculators;
-    standardization uses the population standard deviation (``np.std``, ``StandardScaler``).
-    """
-    return _sample_std(fit_standardizer(train), train, test)
+    """The answer of ``normalization.sample-std`` (see GRAPH)."""
+    return _wrong_split("normalization.sample-std", train, test)
 
 
 def misconception_divided_by_variance(train: FloatArray, test: FloatArray) -> tuple[Standardizer, FloatArray]:
-    """Divides the centered test values by the variance instead of the standard deviation.
-
-    Tempting because "unit variance" suggests dividing by the variance; dividing by the standard
-    deviation is what makes the variance 1.
-    """
-    return _divided_by_variance(fit_standardizer(train), train, test)
+    """The answer of ``normalization.divided-by-variance`` (see GRAPH)."""
+    return _wrong_split("normalization.divided-by-variance", train, test)
 
 
-# The same wrong steps from the training set's fitted statistics, which the generator fits once.
-def _test_own_statistics(
-    scaler: Standardizer,
-    train: FloatArray,  # noqa: ARG001 - same arguments as the other steps
-    test: FloatArray,
-) -> tuple[Standardizer, FloatArray]:
-    return scaler, standardize(test, fit_standardizer(test))
+def _std(train: FloatArray, mean: Any, *, ddof: int = 0) -> FloatArray:
+    """Per-feature root mean squared deviation from ``mean``, dividing by m − ddof."""
+    out: FloatArray = np.sqrt(((train - mean) ** 2).sum(axis=0) / (train.shape[0] - ddof))
+    return out
 
 
-def _sample_std(scaler: Standardizer, train: FloatArray, test: FloatArray) -> tuple[Standardizer, FloatArray]:
-    m = train.shape[0]
-    sample = Standardizer(mean=scaler.mean, std=scaler.std * np.sqrt(m / (m - 1)))
-    return sample, standardize(test, sample)
+GRAPH = StepGraph(
+    [
+        Calc(
+            "mean",
+            lambda train: train.mean(axis=0),
+            lambda v: f"Average each training column: $\\mu = {matrix(v['mean'])}$.",
+            hint="The statistics come from the training set only.",
+        ),
+        Calc(
+            "std",
+            lambda train, mean: _std(train, mean),
+            lambda v: (
+                "Root of the mean squared deviation from $\\mu$, dividing by "
+                f"$m = {v['train'].shape[0]}$: $\\sigma = {matrix(v['std'])}$."
+            ),
+            hint="The population standard deviation divides by $m$, not $m - 1$.",
+        ),
+        Calc(
+            "applied",
+            lambda mean, std: (mean, std),
+            lambda v: (
+                "The test rows are standardized with the **training** statistics $\\mu$ and "
+                "$\\sigma$, the scale the model was trained on."
+            ),
+            hint="Which statistics does the model expect its test inputs to be scaled with?",
+        ),
+        Calc(
+            "divisor",
+            lambda applied: applied[1],
+            lambda v: (
+                f"Divide by the standard deviation $\\sigma = {matrix(v['divisor'])}$ (not the variance)."
+            ),
+        ),
+        Calc(
+            "test_standardized",
+            lambda test, applied, divisor: (test - applied[0]) / divisor,
+            lambda v: (
+                "Apply them to the test rows: "
+                f"$(X_\\text{{test}} - \\mu)/\\sigma = {matrix(v['test_standardized'])}$."
+            ),
+        ),
+    ],
+    fields=("mean", "std", "test_standardized"),
+    misconceptions=[
+        WrongStep(
+            id="normalization.test-own-statistics",
+            feedback="You standardized the test set with its own statistics; it must use the training "
+            "set's mean and standard deviation, the scale the model was trained on.",
+            root="applied",
+            # Every set then has mean 0 and variance 1; but the model was fitted to the training scale.
+            wrong=lambda test: (test.mean(axis=0), _std(test, test.mean(axis=0))),
+        ),
+        WrongStep(
+            id="normalization.sample-std",
+            feedback="You used the sample standard deviation (divide by m − 1); standardization uses the "
+            "population standard deviation (divide by m).",
+            root="std",
+            # The default of torch.std, pandas and most calculators.
+            wrong=lambda train, mean: _std(train, mean, ddof=1),
+        ),
+        WrongStep(
+            id="normalization.divided-by-variance",
+            feedback="You divided by the variance; dividing by the standard deviation is what gives unit "
+            "variance.",
+            root="divisor",
+            # "Unit variance" suggests dividing by the variance.
+            wrong=lambda applied: np.asarray(applied[1]) ** 2,
+        ),
+    ],
+    read=lambda inputs: {"train": as_array(inputs["train"]), "test": as_array(inputs["test"])},
+)
 
 
-def _divided_by_variance(
-    scaler: Standardizer,
-    train: FloatArray,  # noqa: ARG001 - same arguments as the other steps
-    test: FloatArray,
-) -> tuple[Standardizer, FloatArray]:
-    return scaler, standardize(test, Standardizer(mean=scaler.mean, std=scaler.std * scaler.std))
-
-
-# --- generator -------------------------------------------------------------------------------------------
-
-
-class SplitRule(Protocol):
-    """The signature shared by ``standardize_split`` and its misconceptions."""
-
-    def __call__(self, train: FloatArray, test: FloatArray) -> tuple[Standardizer, FloatArray]: ...
-
-
-def _split_answer(scaler: Standardizer, test_standardized: FloatArray) -> Answer:
-    return {"mean": scaler.mean, "std": scaler.std, "test_standardized": test_standardized}
-
-
-def _answer(inputs: Inputs, rule: SplitRule = standardize_split) -> Answer:
-    return _split_answer(*rule(as_array(inputs["train"]), as_array(inputs["test"])))
-
-
-class StandardizeGenerator(Generator):
+class StandardizeGenerator(StepGenerator):
     """``normalization.standardize``: fit standardization on a training set and apply it to a test set."""
 
     id = "normalization.standardize"
     topic = "practice"
     title = "Input standardization with training-set statistics"
     answer_fields = {
-        "mean": FieldSpec((FEATURES,), rtol=RTOL, atol=ATOL),
-        "std": FieldSpec((FEATURES,), rtol=RTOL, atol=ATOL),
-        "test_standardized": FieldSpec((TEST_ROWS, FEATURES), rtol=RTOL, atol=ATOL),
+        "mean": FieldSpec((FEATURES,), atol=ATOL),
+        "std": FieldSpec((FEATURES,), atol=ATOL),
+        "test_standardized": FieldSpec((TEST_ROWS, FEATURES), atol=ATOL),
     }
-    misconceptions = (
-        Misconception(
-            id="normalization.test-own-statistics",
-            feedback="You standardized the test set with its own statistics; it must use the training "
-            "set's mean and standard deviation, the scale the model was trained on.",
-            answer=lambda inputs: _answer(inputs, misconception_test_own_statistics),
-            changes=("test_standardized",),
-        ),
-        Misconception(
-            id="normalization.sample-std",
-            feedback="You used the sample standard deviation (divide by m − 1); standardization uses the "
-            "population standard deviation (divide by m).",
-            answer=lambda inputs: _answer(inputs, misconception_sample_std),
-            changes=("std", "test_standardized"),
-        ),
-        Misconception(
-            id="normalization.divided-by-variance",
-            feedback="You divided by the variance; dividing by the standard deviation is what gives unit "
-            "variance.",
-            answer=lambda inputs: _answer(inputs, misconception_divided_by_variance),
-            changes=("test_standardized",),
-        ),
-    )
+    graph = GRAPH
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         # Each feature gets its own whole-number offset in [-5, 5], so the columns sit on different scales.
@@ -202,42 +218,8 @@ class StandardizeGenerator(Generator):
             "training set's per-feature mean `mean` and **population** standard deviation `std` (divide "
             f"by $m$; {FEATURES} values each), and the test set as the model receives it, "
             "`test_standardized` (a "
-            f"${TEST_ROWS} \\times {FEATURES}$ matrix). Answers are checked to 1 % (0.001 absolute near zero)."
+            f"${TEST_ROWS} \\times {FEATURES}$ matrix)."
         )
-
-    def solve(self, inputs: Inputs) -> Answer:
-        return _answer(inputs)
-
-    def answers(self, inputs: Inputs) -> AnswerStream:
-        # The training statistics once; each misconception is a different step after fitting them.
-        train, test = as_array(inputs["train"]), as_array(inputs["test"])
-        scaler = fit_standardizer(train)
-        explaining = yield None, _split_answer(scaler, standardize(test, scaler))
-        steps = (_test_own_statistics, _sample_std, _divided_by_variance)
-        for misconception, step in zip(self.misconceptions, steps, strict=True):
-            if misconception.applies_to(inputs) and misconception.could_explain(explaining):
-                yield misconception, _split_answer(*step(scaler, train, test))
-
-    def explain(self, inputs: Inputs) -> list[Step]:
-        train, test = as_array(inputs["train"]), as_array(inputs["test"])
-        scaler, test_standardized = standardize_split(train, test)
-        m = train.shape[0]
-        return [
-            Step(
-                "mean", f"Average each training column: $\\mu = {matrix(scaler.mean)}$.", scaler.mean.tolist()
-            ),
-            Step(
-                "std",
-                f"Root of the mean squared deviation, dividing by $m = {m}$: $\\sigma = {matrix(scaler.std)}$.",
-                scaler.std.tolist(),
-            ),
-            Step(
-                "test_standardized",
-                "Apply the training statistics to the test rows: "
-                f"$(X_\\text{{test}} - \\mu)/\\sigma = {matrix(test_standardized)}$.",
-                test_standardized.tolist(),
-            ),
-        ]
 
 
 register(StandardizeGenerator())

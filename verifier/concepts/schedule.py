@@ -22,11 +22,13 @@ from typing import Final, Literal, NamedTuple
 
 import numpy as np
 
-from verifier._types import Answer, Inputs, InputValue
-from verifier.generator import Generator, Step, as_float, as_int
-from verifier.grading import FieldSpec, Misconception
+from verifier._types import Inputs, InputValue
+from verifier.generator import as_float, as_int
+from verifier.grading import FieldSpec
 from verifier.latex import num
 from verifier.registry import register
+from verifier.step_generator import StepGenerator
+from verifier.steps import Calc, StepGraph, Values, WrongStep
 
 ScheduleKind = Literal["step", "exponential", "cosine"]
 KINDS: Final[tuple[ScheduleKind, ...]] = ("step", "exponential", "cosine")
@@ -138,18 +140,6 @@ def read_schedule(inputs: Inputs) -> tuple[Schedule, int]:
     return schedule, as_int(inputs["epoch"])
 
 
-def _misconception(
-    id: str, feedback: str, wrong: Callable[[Schedule, int], float], kinds: frozenset[str]
-) -> Misconception:
-    def answer(inputs: Inputs) -> Answer:
-        return {"lr": wrong(*read_schedule(inputs))}
-
-    def applies(inputs: Inputs) -> bool:
-        return inputs["kind"] in kinds
-
-    return Misconception(id=id, feedback=feedback, answer=answer, applies=applies)
-
-
 def _boundary_only(shift: int) -> Callable[[Inputs], bool]:
     """For StepLR an off-by-one only shows at a decay boundary: when epoch + shift is a multiple."""
 
@@ -162,55 +152,119 @@ def _boundary_only(shift: int) -> Callable[[Inputs], bool]:
     return applies
 
 
-class LearningRateGenerator(Generator):
+def _lr_text(v: Values) -> str:
+    schedule, epoch, lr = v["schedule"], v["epoch_reached"], v["lr"]
+    lr0 = num(schedule.lr0)
+    if schedule.kind == "step":
+        decays = epoch // schedule.step_size
+        return (
+            f"γ is applied at every positive multiple of {schedule.step_size} up to {epoch}, "
+            f"$\\lfloor {epoch}/{schedule.step_size} \\rfloor = {decays}$ times: "
+            f"$\\eta = {lr0} \\cdot {num(schedule.gamma)}^{{{decays}}} = {num(lr, decimals=8)}$."
+        )
+    if schedule.kind == "exponential":
+        return f"γ once per call: $\\eta = {lr0} \\cdot {num(schedule.gamma)}^{{{epoch}}} = {num(lr, decimals=8)}$."
+    phase = math.pi * epoch / schedule.T_max
+    past = " (past $T_{max}$ the cosine keeps going)" if epoch > schedule.T_max else ""
+    return (
+        f"Phase $\\pi e / T_{{max}} = \\pi \\cdot {epoch}/{schedule.T_max} = {num(phase)}${past}: "
+        f"$\\eta = \\tfrac{{1}}{{2}} \\cdot {lr0} \\cdot (1 + \\cos({num(phase)})) = {num(lr, decimals=8)}$."
+    )
+
+
+def _kind(*kinds: str) -> Callable[[Inputs], bool]:
+    return lambda inputs: inputs["kind"] in kinds
+
+
+GRAPH = StepGraph(
+    [
+        Calc(
+            "epoch_reached",
+            lambda epoch: epoch,
+            lambda v: (
+                f"The constructor set epoch 0 and each `step()` call moves one epoch on: after "
+                f"{v['epoch']} calls the scheduler is at epoch {v['epoch_reached']}."
+            ),
+            hint="The scheduler's constructor already takes the first step, to epoch 0.",
+        ),
+        Calc(
+            "lr",
+            lambda schedule, epoch_reached: learning_rate(schedule, epoch_reached),
+            _lr_text,
+            hint=lambda v: {
+                "step": "StepLR multiplies by γ only every `step_size` epochs.",
+                "exponential": "ExponentialLR multiplies by γ at every step.",
+                "cosine": "Cosine annealing follows half a cosine wave from η₀ down to η_min, and beyond.",
+            }[v["schedule"].kind],
+        ),
+    ],
+    fields=("lr",),
+    misconceptions=[
+        WrongStep(
+            id="schedule.one-step-behind",
+            feedback="You are one epoch behind: the constructor already set epoch 0, so after e calls of "
+            "step() the scheduler is at epoch e.",
+            root="epoch_reached",
+            wrong=lambda epoch: epoch - 1,
+            applies=_boundary_only(-1),
+        ),
+        WrongStep(
+            id="schedule.one-step-ahead",
+            feedback="You are one epoch ahead: after e calls of step() the scheduler is at epoch e "
+            "(0-based), not e + 1.",
+            root="epoch_reached",
+            wrong=lambda epoch: epoch + 1,
+            applies=_boundary_only(1),
+        ),
+        WrongStep(
+            id="schedule.step-decays-every-epoch",
+            feedback="You decayed at every epoch; StepLR multiplies by γ only every step_size epochs: "
+            "lr0·γ^⌊e/step_size⌋.",
+            root="lr",
+            wrong=lambda schedule, epoch_reached: misconception_step_decays_every_epoch(
+                schedule, epoch_reached
+            ),
+            applies=_kind("step"),
+        ),
+        WrongStep(
+            id="schedule.exponential-as-exp-decay",
+            feedback="You computed lr0·e^(−γe); ExponentialLR's γ is the factor per epoch: lr0·γ^e.",
+            root="lr",
+            wrong=lambda schedule, epoch_reached: misconception_exponential_as_exp_decay(
+                schedule, epoch_reached
+            ),
+            applies=_kind("exponential"),
+        ),
+        WrongStep(
+            id="schedule.cosine-quarter-wave",
+            feedback="You used a quarter cosine lr0·cos(πe/(2T_max)); cosine annealing is "
+            "½·lr0·(1 + cos(πe/T_max)).",
+            root="lr",
+            wrong=lambda schedule, epoch_reached: misconception_cosine_quarter_wave(schedule, epoch_reached),
+            applies=_kind("cosine"),
+        ),
+        WrongStep(
+            id="schedule.cosine-stays-at-min",
+            feedback="You kept the rate at η_min after T_max; PyTorch's cosine keeps going and rises again.",
+            root="lr",
+            wrong=lambda schedule, epoch_reached: misconception_cosine_stays_at_min(schedule, epoch_reached),
+            applies=lambda inputs: (
+                inputs["kind"] == "cosine" and as_int(inputs["epoch"]) > as_int(inputs["T_max"])
+            ),
+        ),
+    ],
+    read=lambda inputs: dict(zip(("schedule", "epoch"), read_schedule(inputs), strict=True)),
+)
+
+
+class LearningRateGenerator(StepGenerator):
     """``schedule.lr``: a scheduler's learning rate after a number of ``step()`` calls."""
 
     id = "schedule.lr"
     topic = "practice"
     title = "Learning-rate schedules: StepLR, ExponentialLR, CosineAnnealingLR"
     answer_fields = {"lr": FieldSpec()}
-    misconceptions = (
-        Misconception(
-            id="schedule.one-step-behind",
-            feedback="You are one epoch behind: the constructor already set epoch 0, so after e calls of "
-            "step() the scheduler is at epoch e.",
-            answer=lambda inputs: {"lr": misconception_one_step_behind(*read_schedule(inputs))},
-            applies=_boundary_only(-1),
-        ),
-        Misconception(
-            id="schedule.one-step-ahead",
-            feedback="You are one epoch ahead: after e calls of step() the scheduler is at epoch e "
-            "(0-based), not e + 1.",
-            answer=lambda inputs: {"lr": misconception_one_step_ahead(*read_schedule(inputs))},
-            applies=_boundary_only(1),
-        ),
-        _misconception(
-            "schedule.step-decays-every-epoch",
-            "You decayed at every epoch; StepLR multiplies by γ only every step_size epochs: lr0·γ^⌊e/step_size⌋.",
-            misconception_step_decays_every_epoch,
-            frozenset({"step"}),
-        ),
-        _misconception(
-            "schedule.exponential-as-exp-decay",
-            "You computed lr0·e^(−γe); ExponentialLR's γ is the factor per epoch: lr0·γ^e.",
-            misconception_exponential_as_exp_decay,
-            frozenset({"exponential"}),
-        ),
-        _misconception(
-            "schedule.cosine-quarter-wave",
-            "You used a quarter cosine lr0·cos(πe/(2T_max)); cosine annealing is ½·lr0·(1 + cos(πe/T_max)).",
-            misconception_cosine_quarter_wave,
-            frozenset({"cosine"}),
-        ),
-        Misconception(
-            id="schedule.cosine-stays-at-min",
-            feedback="You kept the rate at η_min after T_max; PyTorch's cosine keeps going and rises again.",
-            answer=lambda inputs: {"lr": misconception_cosine_stays_at_min(*read_schedule(inputs))},
-            applies=lambda inputs: (
-                inputs["kind"] == "cosine" and as_int(inputs["epoch"]) > as_int(inputs["T_max"])
-            ),
-        ),
-    )
+    graph = GRAPH
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         draws = rng.random(6).tolist()
@@ -242,51 +296,6 @@ class LearningRateGenerator(Generator):
             f"`scheduler.step()` is called once at the end of every epoch. What learning rate does the "
             f"optimizer use after $e = {epoch}$ calls, i.e. during epoch {epoch} counting from 0 (`lr`)?"
         )
-
-    def solve(self, inputs: Inputs) -> Answer:
-        return {"lr": learning_rate(*read_schedule(inputs))}
-
-    def explain(self, inputs: Inputs) -> list[Step]:
-        schedule, epoch = read_schedule(inputs)
-        lr = learning_rate(schedule, epoch)
-        lr0 = num(schedule.lr0)
-        if schedule.kind == "step":
-            decays = epoch // schedule.step_size
-            return [
-                Step(
-                    "decays",
-                    f"γ is applied at every positive multiple of {schedule.step_size} up to {epoch}: "
-                    f"$\\lfloor {epoch}/{schedule.step_size} \\rfloor = {decays}$ times.",
-                    decays,
-                ),
-                Step(
-                    "lr",
-                    f"$\\eta = {lr0} \\cdot {num(schedule.gamma)}^{{{decays}}} = {num(lr, decimals=8)}$.",
-                    lr,
-                ),
-            ]
-        if schedule.kind == "exponential":
-            return [
-                Step(
-                    "lr",
-                    f"γ once per call: $\\eta = {lr0} \\cdot {num(schedule.gamma)}^{{{epoch}}} = {num(lr, decimals=8)}$.",
-                    lr,
-                )
-            ]
-        phase = math.pi * epoch / schedule.T_max
-        return [
-            Step(
-                "phase",
-                f"$\\pi e / T_{{max}} = \\pi \\cdot {epoch}/{schedule.T_max}$"
-                + (" (past $T_{max}$ the cosine keeps going)." if epoch > schedule.T_max else "."),
-                phase,
-            ),
-            Step(
-                "lr",
-                f"$\\eta = \\tfrac{{1}}{{2}} \\cdot {lr0} \\cdot (1 + \\cos({num(phase)})) = {num(lr, decimals=8)}$.",
-                lr,
-            ),
-        ]
 
 
 register(LearningRateGenerator())

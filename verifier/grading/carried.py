@@ -23,7 +23,7 @@ import numpy as np
 from verifier._types import Inputs, JsonValue
 from verifier.grading.legacy import FieldResult, Grade, flat_floats
 from verifier.grading.parse import as_value, parse_submission
-from verifier.grading.spec import FIGURES, FieldSpec, matches, round_figures, tolerances
+from verifier.grading.spec import FIGURES, FieldSpec, matches, tolerances
 from verifier.jsonsafe import to_jsonable
 from verifier.steps import UNAVAILABLE, StepGraph, Values, WrongStep
 
@@ -174,10 +174,9 @@ def rounded(answer: Mapping[str, Any], specs: Mapping[str, FieldSpec]) -> dict[s
     """An answer as a candidate following the prompt writes it: floats to the stated figures."""
     out: dict[str, JsonValue] = {}
     for name, spec in specs.items():
-        flat = flat_floats(answer[name])
-        values: list[float] | list[int] = (
-            [round(v) for v in flat] if spec.dtype == "int" else [round_figures(v) for v in flat]
-        )
+        values: list[float] | list[int] = _rounded_flat(answer[name], spec)
+        if spec.dtype == "int":
+            values = [int(v) for v in values]
         out[name] = values[0] if not spec.shape else to_jsonable(_reshape(values, spec.shape))
     return out
 

@@ -15,7 +15,12 @@ zero.
 from verifier.concepts.batchnorm import backward as _backward  # noqa: F401  (registers)
 from verifier.concepts.batchnorm import forward as _forward  # noqa: F401  (registers)
 from verifier.concepts.batchnorm import stats as _stats  # noqa: F401  (registers)
-from verifier.concepts.batchnorm.backward import _backward_inputs  # noqa: F401
+from verifier.concepts.batchnorm.backward import (  # noqa: F401
+    _backward_inputs,
+    misconception_dx_ignores_mean_path,
+    misconception_dx_ignores_variance_path,
+    misconception_stats_treated_as_constants,
+)
 from verifier.concepts.batchnorm.forward import *  # noqa: F403
 from verifier.concepts.batchnorm.functions import *  # noqa: F403
 from verifier.concepts.batchnorm.inputs import _forward_inputs  # noqa: F401

@@ -201,67 +201,6 @@ def population_stats(batches: FloatArray) -> RunningStats:
     return RunningStats(mean=np.array(means), var=np.array(variances))
 
 
-def misconception_dx_ignores_mean_path(dy: FloatArray, cache: BatchNormCache) -> BatchNormGrads:
-    """Treats the batch mean as a constant in ``dx`` (drops the ``- sum(dy)`` term).
-
-    Tempting because the mean looks like a fixed shift; it is computed from the very inputs being
-    differentiated.
-    """
-    dbeta, dgamma = parameter_grads(dy, cache)
-    return BatchNormGrads(dx=_dx_ignores_mean_path(dy, cache, dbeta, dgamma), dgamma=dgamma, dbeta=dbeta)
-
-
-def misconception_dx_ignores_variance_path(dy: FloatArray, cache: BatchNormCache) -> BatchNormGrads:
-    """Treats the batch variance as a constant in ``dx`` (drops the ``- x_hat * dgamma`` term).
-
-    Tempting because the variance enters only as a divisor; that divisor still depends on every input.
-    """
-    dbeta, dgamma = parameter_grads(dy, cache)
-    return BatchNormGrads(dx=_dx_ignores_variance_path(dy, cache, dbeta, dgamma), dgamma=dgamma, dbeta=dbeta)
-
-
-def misconception_stats_treated_as_constants(dy: FloatArray, cache: BatchNormCache) -> BatchNormGrads:
-    """Backpropagates as through a fixed affine map: ``dx = gamma * dy / sqrt(var + eps)``.
-
-    Tempting because it is the eval-mode gradient; in training mode both statistics depend on ``x``.
-    """
-    dbeta, dgamma = parameter_grads(dy, cache)
-    return BatchNormGrads(dx=_dx_stats_constant(dy, cache, dbeta, dgamma), dgamma=dgamma, dbeta=dbeta)
-
-
-# The wrong dx of each belief from the parameter gradients, which all share and the generator computes once.
-def _dx_ignores_mean_path(
-    dy: FloatArray,
-    cache: BatchNormCache,
-    dbeta: FloatArray,  # noqa: ARG001 - same arguments as the other dx rules
-    dgamma: FloatArray,
-) -> FloatArray:
-    m = float(dy.shape[0])
-    dx: FloatArray = (cache.gamma * cache.inv_std * (1.0 / m)) * (m * dy - cache.x_hat * dgamma)
-    return dx
-
-
-def _dx_ignores_variance_path(
-    dy: FloatArray,
-    cache: BatchNormCache,
-    dbeta: FloatArray,
-    dgamma: FloatArray,  # noqa: ARG001 - same arguments as the other dx rules
-) -> FloatArray:
-    m = float(dy.shape[0])
-    dx: FloatArray = (cache.gamma * cache.inv_std * (1.0 / m)) * (m * dy - dbeta)
-    return dx
-
-
-def _dx_stats_constant(
-    dy: FloatArray,
-    cache: BatchNormCache,
-    dbeta: FloatArray,  # noqa: ARG001 - same arguments as the other dx rules
-    dgamma: FloatArray,  # noqa: ARG001
-) -> FloatArray:
-    dx: FloatArray = (cache.gamma * cache.inv_std) * dy
-    return dx
-
-
 def misconception_biased_running_variance(batches: FloatArray, *, momentum: float = MOMENTUM) -> RunningStats:
     """Feeds the biased (divide by m) batch variance into the running estimate.
 
