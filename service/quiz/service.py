@@ -257,8 +257,9 @@ def answer_question(
     """Grade an answer to the caller's question and return the grade with the worked solution.
 
     The first graded answer to a question the study queue generated for a numeric card is also that
-    card's review, rated by :func:`reviews.rating_for_grade` (at most Hard after a hint). Runs under the user's study lock, so
-    concurrent answers get distinct attempt numbers and a retry with the same key replays.
+    card's review, rated by :func:`reviews.rating_for_grade` (at most Hard after a hint). Runs under
+    the user's study lock, so concurrent answers get distinct attempt numbers and a retry with the same
+    key replays.
     """
     study_repository.lock_user(session, user_id)
 

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Body, Path
 
 from service.api.deps import ClockDep, CurrentWriterDep, WriteSessionDep
 from service.api.errors import AUTH_RESPONSES, ERROR_RESPONSES
+from service.api.json_body import JsonBodyRoute
 from service.quiz import service
 from service.quiz.schemas import GeneratorsPage, QuestionCreate, QuestionRead
 
-router = APIRouter(prefix="/generators", tags=["questions"])
+router = APIRouter(prefix="/generators", tags=["questions"], route_class=JsonBodyRoute)
 
 
 @router.get("", response_model=GeneratorsPage)

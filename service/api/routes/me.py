@@ -6,12 +6,13 @@ from fastapi import APIRouter
 
 from service.api.deps import ClockDep, CurrentUserDep, CurrentWriterDep, SessionDep, WriteSessionDep
 from service.api.errors import AUTH_RESPONSES
+from service.api.json_body import JsonBodyRoute
 from service.auth import service as auth_service
 from service.auth.schemas import UserRead
 from service.study import settings as study_settings
 from service.study.schemas import SettingsRead, SettingsUpdate
 
-router = APIRouter(prefix="/me", tags=["auth"])
+router = APIRouter(prefix="/me", tags=["auth"], route_class=JsonBodyRoute)
 
 
 @router.get("", response_model=UserRead, responses=AUTH_RESPONSES)

@@ -14,11 +14,12 @@ from service.api.deps import (
     WriteSessionDep,
 )
 from service.api.errors import AUTH_RESPONSES, CONFLICT_RESPONSES, ERROR_RESPONSES
+from service.api.json_body import JsonBodyRoute
 from service.study import reviews, service
 from service.study.queue_schemas import ReviewAndNextRead
 from service.study.schemas import ReviewCreate, ReviewRead
 
-router = APIRouter(prefix="/reviews", tags=["study"])
+router = APIRouter(prefix="/reviews", tags=["study"], route_class=JsonBodyRoute)
 
 
 @router.post(

@@ -27,7 +27,9 @@ from tests.service.study.conftest import T0, sync
 from tests.service.study.test_reviews import assert_matches_replay
 
 HINTED = "init.fans"  # a generator with hints (4 of them)
-UNHINTED = "bagging.bootstrap"  # one without
+OTHER = "bagging.bootstrap"
+# Generators not yet declared as step graphs have no hints (none once every generator is ported).
+UNHINTED = [g.id for g in verifier.generators() if not g.hints(g.generate(1).inputs)]
 
 
 def _question(session: Session, user_id: int, generator_id: str = HINTED, **kwargs: Any) -> QuestionInstance:
@@ -80,10 +82,11 @@ class TestRevealHint:
         self, db_session: Session, settings: Settings, make_user: Callable[[], int]
     ) -> None:
         user = make_user()
-        instance = _question(db_session, user, UNHINTED)
-        with pytest.raises(Conflict, match="this question has no hints"):
-            _hint(db_session, settings, user, instance.id)
-        assert instance.hints_used == 0
+        for generator_id in UNHINTED:
+            instance = _question(db_session, user, generator_id)
+            with pytest.raises(Conflict, match="this question has no hints"):
+                _hint(db_session, settings, user, instance.id)
+            assert instance.hints_used == 0
 
     def test_someone_elses_question_is_not_found(
         self, db_session: Session, settings: Settings, make_user: Callable[[], int]
@@ -248,7 +251,7 @@ class TestReports:
     ) -> None:
         user = make_user()
         made = []
-        for minutes, generator_id in enumerate([HINTED, UNHINTED, HINTED]):
+        for minutes, generator_id in enumerate([HINTED, OTHER, HINTED]):
             instance = _question(db_session, user, generator_id)
             made.append(
                 reports.report_question(

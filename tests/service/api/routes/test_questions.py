@@ -51,6 +51,14 @@ class TestCreateQuestion:
         response = user_client.post("/api/v1/generators/no.such/questions", json={})
         assert response.status_code == 404 and "no.such" in response.json()["detail"]
 
+    def test_a_5000_digit_seed_is_422_naming_seed(self, user_client: httpx.Client) -> None:
+        response = user_client.post(
+            "/api/v1/generators/bagging.bootstrap/questions",
+            content='{"seed": ' + "9" * 5000 + "}",
+            headers={"Content-Type": "application/json"},
+        )
+        assert response.status_code == 422 and "seed" in response.json()["detail"]
+
     def test_negative_seed_is_422_naming_seed(self, user_client: httpx.Client) -> None:
         response = user_client.post("/api/v1/generators/bagging.bootstrap/questions", json={"seed": -1})
         assert response.status_code == 422 and "seed" in response.json()["detail"]
@@ -181,10 +189,13 @@ class TestHints:
         assert [hint["markdown"] for hint in again["hints"]] == list(texts)
 
     def test_a_question_without_hints_is_409(self, user_client: httpx.Client) -> None:
-        question = _create(user_client, "bagging.bootstrap", seed=1)
-        assert question["hints_total"] == 0
-        response = user_client.post(f"/api/v1/questions/{question['id']}/hints")
-        assert response.status_code == 409 and response.json()["detail"] == "this question has no hints"
+        # Generators not yet declared as step graphs have none (none is left once all are ported).
+        for generator in verifier.generators():
+            question = _create(user_client, generator.id, seed=1)
+            if question["hints_total"]:
+                continue
+            response = user_client.post(f"/api/v1/questions/{question['id']}/hints")
+            assert response.status_code == 409 and response.json()["detail"] == "this question has no hints"
 
     def test_the_worked_solution_comes_only_with_an_answer(self, user_client: httpx.Client) -> None:
         question = _create(user_client, "init.fans", seed=6)
