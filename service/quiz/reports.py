@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.db.models import Attempt, QuestionReport, User
+from service.db.models import QuestionReport
+from service.quiz import repository
 from service.quiz.schemas import ReportCreate, ReportRead, ReportsPage
 from service.quiz.service import own_instance
 
@@ -38,9 +38,7 @@ def report_question(
 ) -> ReportRead:
     """Store the caller's report on their question, with its reproduction and their last submission."""
     instance = own_instance(session, instance_id, user_id=user_id)
-    last = session.scalars(
-        select(Attempt).where(Attempt.instance_id == instance.id).order_by(Attempt.number.desc()).limit(1)
-    ).first()
+    last = repository.last_attempt(session, instance.id)
     report = QuestionReport(
         user_id=user_id,
         instance_id=instance.id,
@@ -49,20 +47,17 @@ def report_question(
         inputs=instance.inputs,
         attempt_number=last.number if last is not None else None,
         submission=last.submission if last is not None else None,
-        text=body.text,
+        text=body.text.strip(),
         created_at=now,
     )
     session.add(report)
     session.flush()
-    username = session.scalar(select(User.username).where(User.id == user_id)) or ""
-    return _report_read(report, username=username)
+    return _report_read(report, username=repository.username(session, user_id))
 
 
 def list_reports(session: Session, *, generator_id: str | None = None, limit: int = 100) -> ReportsPage:
     """Reports newest first (the author's inbox), all of them or one generator's."""
-    query = select(QuestionReport, User.username).join(User, User.id == QuestionReport.user_id)
-    if generator_id is not None:
-        query = query.where(QuestionReport.generator_id == generator_id)
-    query = query.order_by(QuestionReport.created_at.desc(), QuestionReport.id.desc())
-    rows = session.execute(query.limit(max(1, min(limit, MAX_LISTED)))).all()
+    rows = repository.reports_newest_first(
+        session, generator_id=generator_id, limit=max(1, min(limit, MAX_LISTED))
+    )
     return ReportsPage(items=[_report_read(report, username=username) for report, username in rows])

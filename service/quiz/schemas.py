@@ -139,9 +139,9 @@ class AttemptRead(BaseModel):
 
 REPORT_MAX_LENGTH = 1000
 
-ReportText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=REPORT_MAX_LENGTH)
-]
+# Not stripped before the length check, so the published schema tells the whole rule: 3 to 1,000
+# characters, at least one of them not blank. The service stores the text stripped.
+ReportText = Annotated[str, StringConstraints(min_length=3, max_length=REPORT_MAX_LENGTH, pattern=r"\S")]
 
 
 class ReportCreate(BaseModel):

@@ -222,7 +222,7 @@ class TestReports:
         assert report["submission"] == answer and report["attempt_number"] == 1
         assert report["text"] == "The expected value looks off."
 
-    @pytest.mark.parametrize("text", ["", "  ", "ok", "x" * 1001])
+    @pytest.mark.parametrize("text", ["", "  ", "ok", "   \n ", "x" * 1001])
     def test_text_length_is_validated(self, user_client: httpx.Client, text: str) -> None:
         question = _create(user_client, "bagging.bootstrap", seed=3)
         response = user_client.post(f"/api/v1/questions/{question['id']}/reports", json={"text": text})
