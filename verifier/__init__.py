@@ -16,11 +16,14 @@ from verifier.grading import (
 )
 from verifier.jsonsafe import to_jsonable
 from verifier.registry import UnknownGeneratorError, generators, get
+from verifier.step_generator import StepGenerator
+from verifier.steps import Calc, StepGraph, WrongStep
 
 __all__ = [
     "ATOL",
     "RTOL",
     "AnswerFormatError",
+    "Calc",
     "FieldResult",
     "FieldSpec",
     "GenerationError",
@@ -29,7 +32,10 @@ __all__ = [
     "Misconception",
     "Question",
     "Step",
+    "StepGenerator",
+    "StepGraph",
     "UnknownGeneratorError",
+    "WrongStep",
     "as_array",
     "as_float",
     "as_int",

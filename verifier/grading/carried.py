@@ -93,11 +93,15 @@ def _diagnose(
     inputs: Inputs,
     work: _Work,
     statuses: Mapping[str, str],
+    candidates: Sequence[WrongStep] | None = None,
 ) -> WrongStep | None:
-    """The misconception whose wrong root step matches the candidate's value there, if any."""
+    """The misconception whose wrong root step matches the candidate's value there, if any.
+
+    ``candidates`` (in declaration order) limits the search; None: every misconception.
+    """
     found: WrongStep | None = None
     found_at = len(graph.steps)
-    for misconception in graph.misconceptions:
+    for misconception in graph.misconceptions if candidates is None else candidates:
         at = graph.index[misconception.root]
         if at >= found_at:
             continue
@@ -201,7 +205,7 @@ def _separated(graph: StepGraph, specs: Mapping[str, FieldSpec], inputs: Inputs)
     base = graph.read(inputs)
     reference_values, values = graph.evaluate(base)
     reference = {name: flat_floats(reference_values[name]) for name in graph.fields}
-    for misconception in graph.misconceptions:
+    for position, misconception in enumerate(graph.misconceptions):
         if not misconception.applies_to(inputs):
             continue
         _, wrong_values = graph.evaluate(base, override=misconception, start=values)
@@ -224,7 +228,14 @@ def _separated(graph: StepGraph, specs: Mapping[str, FieldSpec], inputs: Inputs)
         flats = {name: _rounded_flat(wrong_values[name], specs[name]) for name in graph.fields}
         work = _Work(graph, specs, base, flats)
         statuses = {name: status for name, (status, _) in _assess(graph, specs, reference, work).items()}
-        if _diagnose(graph, specs, inputs, work, statuses) is not misconception:
+        # Only a misconception rooted no later (declared no later at the same root) can be named instead.
+        at = graph.index[misconception.root]
+        rivals = [
+            other
+            for number, other in enumerate(graph.misconceptions)
+            if graph.index[other.root] < at or (graph.index[other.root] == at and number <= position)
+        ]
+        if _diagnose(graph, specs, inputs, work, statuses, rivals) is not misconception:
             return False
     return True
 

@@ -3,13 +3,12 @@ k·(i·o + o) parameters per layer."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
-from verifier._types import Answer, FloatArray, Inputs, InputValue
+from verifier._types import FloatArray, Inputs, InputValue
 from verifier.concepts.activations.functions import (
     MAXOUT_INPUTS,
     MAXOUT_OUTPUTS,
@@ -17,10 +16,12 @@ from verifier.concepts.activations.functions import (
     TIE_MARGIN,
     _grid,
 )
-from verifier.generator import Generator, Step, as_array
-from verifier.grading import AnswerStream, FieldSpec, Misconception
+from verifier.generator import as_array
+from verifier.grading import FieldSpec
 from verifier.latex import matrix
 from verifier.registry import register
+from verifier.step_generator import StepGenerator
+from verifier.steps import Calc, StepGraph, WrongStep
 
 # --- maxout -----------------------------------------------------------------------------------------------
 
@@ -70,20 +71,23 @@ def maxout_param_count(*, inputs: int, outputs: int, pieces: int) -> int:
     return pieces * (inputs * outputs + outputs)
 
 
+def _wrong_count(misconception_id: str, inputs: int, outputs: int, pieces: int) -> int:
+    layer = {
+        "x": np.zeros(inputs),
+        "W": np.zeros((pieces, inputs, outputs)),
+        "b": np.zeros((pieces, outputs)),
+    }
+    return int(GRAPH.misconception(misconception_id).answer(layer)["params"])
+
+
 def misconception_maxout_params_without_bias(*, inputs: int, outputs: int, pieces: int) -> int:
-    """Counts only the weights, ``k i o``.
-
-    Tempting because the weight tensor ``W`` (k, i, o) is the visible part of the layer.
-    """
-    return pieces * inputs * outputs
+    """The count of ``activations.maxout-params-without-bias`` (see GRAPH)."""
+    return _wrong_count("activations.maxout-params-without-bias", inputs, outputs, pieces)
 
 
-def misconception_maxout_params_one_piece(*, inputs: int, outputs: int, pieces: int) -> int:  # noqa: ARG001
-    """Counts one dense layer, ``i o + o``, as if the ``k`` pieces shared their parameters.
-
-    Tempting because the layer has only ``o`` outputs, like a dense layer of the same width.
-    """
-    return inputs * outputs + outputs
+def misconception_maxout_params_one_piece(*, inputs: int, outputs: int, pieces: int) -> int:
+    """The count of ``activations.maxout-params-one-piece`` (see GRAPH)."""
+    return _wrong_count("activations.maxout-params-one-piece", inputs, outputs, pieces)
 
 
 # --- generator: activations.maxout ------------------------------------------------------------------------
@@ -93,39 +97,70 @@ def _maxout_inputs(inputs: Inputs) -> tuple[FloatArray, FloatArray, FloatArray]:
     return as_array(inputs["x"]), as_array(inputs["W"]), as_array(inputs["b"])
 
 
-def _maxout_answer(inputs: Inputs, count: Callable[..., int]) -> Answer:
-    x, w, b = _maxout_inputs(inputs)
-    pieces, n_in, n_out = w.shape
-    output, _cache = maxout_forward(x, w, b)
-    return {"output": output, "params": count(inputs=n_in, outputs=n_out, pieces=pieces)}
-
-
-_MAXOUT_WITHOUT_BIAS = Misconception(
-    id="activations.maxout-params-without-bias",
-    feedback="You counted only the weights; each of the k pieces also has a bias per output unit.",
-    answer=lambda inputs: _maxout_answer(inputs, misconception_maxout_params_without_bias),
-    changes=("params",),
+GRAPH = StepGraph(
+    [
+        Calc(
+            "pieces",
+            lambda x, W, b: maxout_pieces(x, W, b),  # noqa: N803 - the textbook's W
+            lambda v: (
+                f"Each piece's affine output $x^\\top W_k + b_k$, one row per piece: ${matrix(v['pieces'])}$."
+            ),
+            hint="Compute every piece's affine output first, then compare them output by output.",
+        ),
+        Calc(
+            "output",
+            lambda pieces: pieces.max(axis=0),
+            lambda v: f"Take the maximum over the pieces in each column: $h = {matrix(v['output'])}$.",
+        ),
+        Calc(
+            "per_piece",
+            lambda W: W.shape[1] * W.shape[2] + W.shape[2],  # noqa: N803
+            lambda v: (
+                f"One piece is a dense layer: $i o + o = {v['W'].shape[1]} \\cdot {v['W'].shape[2]} + "
+                f"{v['W'].shape[2]} = {v['per_piece']}$ weights and biases."
+            ),
+            hint="Each piece is a full dense layer, biases included.",
+        ),
+        Calc(
+            "piece_count",
+            lambda W: W.shape[0],  # noqa: N803
+            lambda v: f"There are $k = {v['piece_count']}$ pieces, each with its own parameters.",
+        ),
+        Calc(
+            "params",
+            lambda piece_count, per_piece: piece_count * per_piece,
+            lambda v: f"$k (i o + o) = {v['piece_count']} \\cdot {v['per_piece']} = {v['params']}$.",
+        ),
+    ],
+    fields=("output", "params"),
+    misconceptions=[
+        WrongStep(
+            id="activations.maxout-params-without-bias",
+            feedback="You counted only the weights; each of the k pieces also has a bias per output unit.",
+            root="per_piece",
+            # The weight tensor W (k, i, o) is the visible part of the layer.
+            wrong=lambda W: W.shape[1] * W.shape[2],  # noqa: N803
+        ),
+        WrongStep(
+            id="activations.maxout-params-one-piece",
+            feedback="You counted one dense layer; every one of the k pieces has its own weights and biases.",
+            root="piece_count",
+            # The layer has only o outputs, like a dense layer of the same width.
+            wrong=lambda: 1,
+        ),
+    ],
+    read=lambda inputs: dict(zip(("x", "W", "b"), _maxout_inputs(inputs), strict=True)),
 )
-_MAXOUT_ONE_PIECE = Misconception(
-    id="activations.maxout-params-one-piece",
-    feedback="You counted one dense layer; every one of the k pieces has its own weights and biases.",
-    answer=lambda inputs: _maxout_answer(inputs, misconception_maxout_params_one_piece),
-    changes=("params",),
-)
-_MAXOUT_COUNTS: tuple[tuple[Misconception, Callable[..., int]], ...] = (
-    (_MAXOUT_WITHOUT_BIAS, misconception_maxout_params_without_bias),
-    (_MAXOUT_ONE_PIECE, misconception_maxout_params_one_piece),
-)
 
 
-class MaxoutGenerator(Generator):
+class MaxoutGenerator(StepGenerator):
     """``activations.maxout``: a maxout layer's output and its parameter count."""
 
     id = "activations.maxout"
     topic = "activations"
     title = "Maxout: output and parameter count"
     answer_fields = {"output": FieldSpec(shape=(MAXOUT_OUTPUTS,)), "params": FieldSpec(dtype="int")}
-    misconceptions = (_MAXOUT_WITHOUT_BIAS, _MAXOUT_ONE_PIECE)
+    graph = GRAPH
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         shape = rng.random(2)
@@ -154,49 +189,6 @@ class MaxoutGenerator(Generator):
             f"For $x = {matrix(x)}$ compute the output $h$ (`output`) and the number of trainable "
             "parameters of the layer (`params`, an integer)."
         )
-
-    def solve(self, inputs: Inputs) -> Answer:
-        return _maxout_answer(inputs, maxout_param_count)
-
-    def answers(self, inputs: Inputs) -> AnswerStream:
-        # One forward pass: the misconceptions only miscount the parameters.
-        x, w, b = _maxout_inputs(inputs)
-        pieces, n_in, n_out = w.shape
-        output, _cache = maxout_forward(x, w, b)
-        explaining = yield (
-            None,
-            {"output": output, "params": maxout_param_count(inputs=n_in, outputs=n_out, pieces=pieces)},
-        )
-        for misconception, count in _MAXOUT_COUNTS:
-            if misconception.applies_to(inputs) and misconception.could_explain(explaining):
-                yield (
-                    misconception,
-                    {"output": output, "params": count(inputs=n_in, outputs=n_out, pieces=pieces)},
-                )
-
-    def explain(self, inputs: Inputs) -> list[Step]:
-        x, w, b = _maxout_inputs(inputs)
-        pieces, n_in, n_out = w.shape
-        values = maxout_pieces(x, w, b)
-        output, _cache = maxout_forward(x, w, b)
-        params = maxout_param_count(inputs=n_in, outputs=n_out, pieces=pieces)
-        return [
-            Step(
-                "pieces",
-                f"Each piece's affine output $x^\\top W_k + b_k$, one row per piece: ${matrix(values)}$.",
-                values.tolist(),
-            ),
-            Step(
-                "output",
-                f"Take the maximum over the pieces in each column: $h = {matrix(output)}$.",
-                output.tolist(),
-            ),
-            Step(
-                "params",
-                f"$k (i o + o) = {pieces} \\cdot ({n_in} \\cdot {n_out} + {n_out}) = {params}$: $k$ dense layers' worth.",
-                params,
-            ),
-        ]
 
 
 register(MaxoutGenerator())

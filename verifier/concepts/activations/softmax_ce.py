@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from verifier._types import Answer, FloatArray, Inputs, InputValue
+from verifier._types import FloatArray, Inputs, InputValue
 from verifier.concepts.activations.functions import (
     N_CLASSES,
     _grid,
 )
-from verifier.generator import Generator, Step, as_array
-from verifier.grading import AnswerStream, FieldSpec, Misconception
+from verifier.generator import as_array
+from verifier.grading import FieldSpec
 from verifier.latex import matrix, num
 from verifier.registry import register
+from verifier.step_generator import StepGenerator
+from verifier.steps import Calc, StepGraph, WrongStep
 
 # --- softmax and cross-entropy ----------------------------------------------------------------------------
 
@@ -85,49 +87,24 @@ def softmax_cross_entropy(z: FloatArray, y: FloatArray) -> SoftmaxCE:
     return SoftmaxCE(p=cache.p, loss=loss, grad=softmax_ce_backward(cache))
 
 
-# Each wrong belief keeps p and the loss and changes the gradient; ``wrong_grad_*`` derives it from the
-# right result, and ``misconception_*`` (same arguments as ``softmax_cross_entropy``) applies it.
-WrongGrad = Callable[[SoftmaxCE, FloatArray], SoftmaxCE]
-
-
-def wrong_grad_without_y(right: SoftmaxCE, y: FloatArray) -> SoftmaxCE:  # noqa: ARG001
-    """The gradient given as ``p``."""
-    return right._replace(grad=right.p)
-
-
-def wrong_grad_sign_flipped(right: SoftmaxCE, y: FloatArray) -> SoftmaxCE:  # noqa: ARG001
-    """The gradient given as ``y − p``."""
-    return right._replace(grad=-right.grad)
-
-
-def wrong_grad_jacobian_diagonal(right: SoftmaxCE, y: FloatArray) -> SoftmaxCE:
-    """The gradient given as ``y * (p − 1)``."""
-    return right._replace(grad=y * (right.p - 1.0))
+def _wrong(misconception_id: str, z: FloatArray, y: FloatArray) -> SoftmaxCE:
+    answer = GRAPH.misconception(misconception_id).answer({"z": z, "y": y})
+    return SoftmaxCE(np.asarray(answer["p"]), float(answer["loss"]), np.asarray(answer["grad"]))
 
 
 def misconception_softmax_grad_without_y(z: FloatArray, y: FloatArray) -> SoftmaxCE:
-    """Gives the gradient as ``p``, forgetting to subtract the target.
-
-    Tempting because the forward pass ends at ``p`` and "the gradient of softmax is softmax" sounds right.
-    """
-    return wrong_grad_without_y(softmax_cross_entropy(z, y), y)
+    """The answer of ``activations.softmax-grad-without-y`` (see GRAPH)."""
+    return _wrong("activations.softmax-grad-without-y", z, y)
 
 
 def misconception_softmax_grad_sign_flipped(z: FloatArray, y: FloatArray) -> SoftmaxCE:
-    """Gives ``y − p``, the direction that *decreases* the loss, instead of the gradient ``p − y``.
-
-    Tempting because the update ``z ← z + lr * (y − p)`` is often written down first.
-    """
-    return wrong_grad_sign_flipped(softmax_cross_entropy(z, y), y)
+    """The answer of ``activations.softmax-grad-sign-flipped`` (see GRAPH)."""
+    return _wrong("activations.softmax-grad-sign-flipped", z, y)
 
 
 def misconception_softmax_jacobian_diagonal(z: FloatArray, y: FloatArray) -> SoftmaxCE:
-    """Treats softmax as elementwise, ``dp_i/dz_i = p_i(1 − p_i)`` and no cross terms: ``y * (p − 1)``.
-
-    Tempting because that is sigmoid's derivative; but every ``p_i`` depends on every ``z_j``, so the
-    wrong classes get gradient ``p_j`` too.
-    """
-    return wrong_grad_jacobian_diagonal(softmax_cross_entropy(z, y), y)
+    """The answer of ``activations.softmax-jacobian-diagonal`` (see GRAPH)."""
+    return _wrong("activations.softmax-jacobian-diagonal", z, y)
 
 
 # --- generator: activations.softmax_ce --------------------------------------------------------------------
@@ -137,45 +114,75 @@ def _softmax_ce_inputs(inputs: Inputs) -> tuple[FloatArray, FloatArray]:
     return as_array(inputs["z"]), as_array(inputs["y"])
 
 
-def _softmax_ce_answer(result: SoftmaxCE) -> Answer:
-    return {"p": result.p, "loss": result.loss, "grad": result.grad}
+def _loss(p: Any, y: FloatArray) -> float:
+    """``−Σ y log p`` from the probabilities (a candidate's own, when carried forward)."""
+    return float(-(y * np.log(np.asarray(p, dtype=np.float64))).sum())
 
 
-def _softmax_ce_misconception(
-    misconception_id: str, feedback: str, wrong: WrongGrad
-) -> tuple[Misconception, WrongGrad]:
-    """A misconception whose answer is ``wrong`` applied to the right result, paired with ``wrong``."""
-
-    def answer(inputs: Inputs) -> Answer:
-        z, y = _softmax_ce_inputs(inputs)
-        return _softmax_ce_answer(wrong(softmax_cross_entropy(z, y), y))
-
-    return Misconception(id=misconception_id, feedback=feedback, answer=answer, changes=("grad",)), wrong
-
-
-_SOFTMAX_CE_MISCONCEPTIONS = (
-    _softmax_ce_misconception(
-        "activations.softmax-grad-without-y",
-        "Your gradient is p; the cross-entropy gradient with respect to the logits is p − y.",
-        wrong_grad_without_y,
-    ),
-    _softmax_ce_misconception(
-        "activations.softmax-grad-sign-flipped",
-        "Your gradient has the wrong sign: y − p is the descent direction; the gradient is p − y.",
-        wrong_grad_sign_flipped,
-    ),
-    _softmax_ce_misconception(
-        "activations.softmax-jacobian-diagonal",
-        (
-            "You treated softmax as elementwise (only ∂pᵢ/∂zᵢ); every pⱼ depends on every logit, "
-            "so each wrong class j gets gradient pⱼ too."
+GRAPH = StepGraph(
+    [
+        Calc(
+            "exp",
+            lambda z: np.exp(z - z.max()),
+            lambda v: (
+                f"Shift by the largest logit and exponentiate: $e^{{z - {num(float(v['z'].max()))}}} = "
+                f"{matrix(v['exp'])}$."
+            ),
+            hint="Subtracting the largest logit changes nothing in the softmax and keeps the numbers small.",
         ),
-        wrong_grad_jacobian_diagonal,
-    ),
+        Calc(
+            "p",
+            lambda exp: exp / exp.sum(),
+            lambda v: f"Normalize by the sum ${num(float(v['exp'].sum()))}$: $p = {matrix(v['p'])}$.",
+        ),
+        Calc(
+            "loss",
+            _loss,
+            lambda v: (
+                f"Only the true class (index {int(v['y'].argmax())}) counts: "
+                f"$L = -\\log p_{{{int(v['y'].argmax())}}} = {num(v['loss'])}$."
+            ),
+            hint="With a one-hot target only one term of the sum survives.",
+        ),
+        Calc(
+            "grad",
+            lambda p, y: np.asarray(p, dtype=np.float64) - y,
+            lambda v: f"$\\partial L / \\partial z = p - y = {matrix(v['grad'])}$; the entries sum to 0.",
+            hint="Softmax's Jacobian and the log's derivative combine into something simple.",
+        ),
+    ],
+    fields=("p", "loss", "grad"),
+    misconceptions=[
+        WrongStep(
+            id="activations.softmax-grad-without-y",
+            feedback="Your gradient is p; the cross-entropy gradient with respect to the logits is p − y.",
+            root="grad",
+            # The forward pass ends at p, and "the gradient of softmax is softmax" sounds right.
+            wrong=lambda p: np.asarray(p, dtype=np.float64),
+        ),
+        WrongStep(
+            id="activations.softmax-grad-sign-flipped",
+            feedback="Your gradient has the wrong sign: y − p is the descent direction; the gradient is p − y.",
+            root="grad",
+            # The update z ← z + lr·(y − p) is often written down first.
+            wrong=lambda p, y: y - np.asarray(p, dtype=np.float64),
+        ),
+        WrongStep(
+            id="activations.softmax-jacobian-diagonal",
+            feedback=(
+                "You treated softmax as elementwise (only ∂pᵢ/∂zᵢ); every pⱼ depends on every logit, "
+                "so each wrong class j gets gradient pⱼ too."
+            ),
+            root="grad",
+            # Sigmoid's derivative p(1 − p) applied to each class alone, without the cross terms.
+            wrong=lambda p, y: y * (np.asarray(p, dtype=np.float64) - 1.0),
+        ),
+    ],
+    read=lambda inputs: dict(zip(("z", "y"), _softmax_ce_inputs(inputs), strict=True)),
 )
 
 
-class SoftmaxCEGenerator(Generator):
+class SoftmaxCEGenerator(StepGenerator):
     """``activations.softmax_ce``: softmax probabilities, cross-entropy loss and its gradient."""
 
     id = "activations.softmax_ce"
@@ -186,7 +193,7 @@ class SoftmaxCEGenerator(Generator):
         "loss": FieldSpec(),
         "grad": FieldSpec(shape=(N_CLASSES,)),
     }
-    misconceptions = tuple(misconception for misconception, _ in _SOFTMAX_CE_MISCONCEPTIONS)
+    graph = GRAPH
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         u = rng.random(N_CLASSES + 1)
@@ -202,46 +209,6 @@ class SoftmaxCEGenerator(Generator):
             r"loss $L = -\sum_i y_i \log p_i$ with the natural log (`loss`), and the gradient "
             r"$\partial L / \partial z$ with respect to the logits (`grad`)."
         )
-
-    def solve(self, inputs: Inputs) -> Answer:
-        return _softmax_ce_answer(softmax_cross_entropy(*_softmax_ce_inputs(inputs)))
-
-    def answers(self, inputs: Inputs) -> AnswerStream:
-        # One forward and backward pass; each misconception changes only the gradient.
-        z, y = _softmax_ce_inputs(inputs)
-        right = softmax_cross_entropy(z, y)
-        explaining = yield None, _softmax_ce_answer(right)
-        for misconception, wrong in _SOFTMAX_CE_MISCONCEPTIONS:
-            if misconception.applies_to(inputs) and misconception.could_explain(explaining):
-                yield misconception, _softmax_ce_answer(wrong(right, y))
-
-    def explain(self, inputs: Inputs) -> list[Step]:
-        z, y = _softmax_ce_inputs(inputs)
-        result = softmax_cross_entropy(z, y)
-        target = int(y.argmax())
-        e = np.exp(z - z.max())
-        return [
-            Step(
-                "exp",
-                f"Shift by the largest logit and exponentiate: $e^{{z - {num(float(z.max()))}}} = {matrix(e)}$.",
-                e.tolist(),
-            ),
-            Step(
-                "p",
-                f"Normalize by the sum ${num(float(e.sum()))}$: $p = {matrix(result.p)}$.",
-                result.p.tolist(),
-            ),
-            Step(
-                "loss",
-                f"Only the true class (index {target}) counts: $L = -\\log p_{{{target}}} = {num(result.loss)}$.",
-                result.loss,
-            ),
-            Step(
-                "grad",
-                f"$\\partial L / \\partial z = p - y = {matrix(result.grad)}$; the entries sum to 0.",
-                result.grad.tolist(),
-            ),
-        ]
 
 
 register(SoftmaxCEGenerator())

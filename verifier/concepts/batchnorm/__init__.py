@@ -24,3 +24,11 @@ from verifier.concepts.batchnorm.backward import (  # noqa: F401
 from verifier.concepts.batchnorm.forward import *  # noqa: F403
 from verifier.concepts.batchnorm.functions import *  # noqa: F403
 from verifier.concepts.batchnorm.inputs import _forward_inputs  # noqa: F401
+from verifier.concepts.batchnorm.stats import (  # noqa: F401
+    misconception_biased_population_variance,
+    misconception_biased_running_variance,
+    misconception_correction_by_batch_count,
+    misconception_momentum_swapped,
+    misconception_pooled_variance,
+    misconception_running_var_starts_at_zero,
+)

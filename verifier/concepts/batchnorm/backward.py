@@ -1,8 +1,8 @@
 """``batchnorm.backward`` as a step graph, staged as it is derived by hand (cs231n's staged backward):
 
 forward statistics → ``dbeta``, ``dgamma`` → ``dx_hat`` = γ·dy → ``dvar`` (the path through σ²) → ``dmean``
-(the path through μ) → ``stat_paths`` → ``dx``. The compact form ``batchnorm_backward`` is the reference the
-oracle tests check against PyTorch; a contract test checks the staged graph gives the same answer.
+(the path through μ) → ``stat_paths`` → ``dx``. The compact form ``batchnorm_backward`` stays the public
+reference; the oracle tests check both it and this graph's ``solve`` against PyTorch's autograd.
 Each misconception drops one path: its root is ``dmean``, ``dvar`` or both (``stat_paths``).
 """
 

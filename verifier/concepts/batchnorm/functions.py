@@ -30,7 +30,6 @@ MOMENTUM_CHOICES = (0.1, 0.2, 0.3)
 MIN_VAR = 0.1  # keeps each feature's batch variance well away from 0, so x_hat is well conditioned
 BATCH, FEATURES = 4, 2  # train_forward and backward: x is (m, d)
 K_RUNNING, K_POPULATION = 2, 2  # batches for running_stats and population_stats, each (m, d)
-TOLERANCE_TEXT = "Answers are checked to 1 % (0.001 absolute near zero)."
 
 
 # --- state types -----------------------------------------------------------------------------------------
@@ -199,87 +198,3 @@ def population_stats(batches: FloatArray) -> RunningStats:
         means.append(sum(mean for mean, _ in moments) / k)
         variances.append(m / (m - 1) * sum(var for _, var in moments) / k)
     return RunningStats(mean=np.array(means), var=np.array(variances))
-
-
-def misconception_biased_running_variance(batches: FloatArray, *, momentum: float = MOMENTUM) -> RunningStats:
-    """Feeds the biased (divide by m) batch variance into the running estimate.
-
-    Tempting because training mode normalizes with the biased variance; PyTorch's running estimate uses
-    the unbiased one.
-    """
-    return _biased_running_variance(feature_moments(batches), batches.shape[1], momentum)
-
-
-def misconception_momentum_swapped(batches: FloatArray, *, momentum: float = MOMENTUM) -> RunningStats:
-    """Weights the old running value by ``momentum`` and the new batch by ``1 - momentum``.
-
-    Tempting because that is the optimizer sense of momentum (and Keras's BatchNormalization, whose
-    momentum=0.99 weights the old value); PyTorch's momentum is the weight of the new batch.
-    """
-    return _momentum_swapped(feature_moments(batches), batches.shape[1], momentum)
-
-
-def misconception_running_var_starts_at_zero(
-    batches: FloatArray, *, momentum: float = MOMENTUM
-) -> RunningStats:
-    """Starts the running variance at 0, like the running mean.
-
-    Tempting because accumulators usually start empty; PyTorch initializes running_var to ones.
-    """
-    return _running_var_starts_at_zero(feature_moments(batches), batches.shape[1], momentum)
-
-
-# The same wrong updates from the batch moments, which the generator computes once per question.
-def _biased_running_variance(
-    moments: list[list[tuple[float, float]]], m: int, momentum: float
-) -> RunningStats:
-    return _running_from_moments(moments, m, momentum=momentum, unbiased=False)
-
-
-def _momentum_swapped(moments: list[list[tuple[float, float]]], m: int, momentum: float) -> RunningStats:
-    return _running_from_moments(moments, m, momentum=1 - momentum)
-
-
-def _running_var_starts_at_zero(
-    moments: list[list[tuple[float, float]]], m: int, momentum: float
-) -> RunningStats:
-    return _running_from_moments(moments, m, momentum=momentum, start_var=0.0)
-
-
-def misconception_biased_population_variance(batches: FloatArray) -> RunningStats:
-    """Averages the biased batch variances without the m/(m-1) correction.
-
-    Tempting because each batch variance is already an average; the mean of biased estimates is still
-    biased low.
-    """
-    return _uncorrected(population_stats(batches), batches)
-
-
-def misconception_pooled_variance(batches: FloatArray) -> RunningStats:
-    """Takes the unbiased variance of all k*m examples pooled, ignoring the batches.
-
-    Tempting because it is "the variance of the training data"; it adds the spread between batch means,
-    which the network never saw inside a batch.
-    """
-    n = batches.shape[0] * batches.shape[1]
-    mean, var = batch_moments(batches.reshape(n, batches.shape[2]))
-    return RunningStats(mean=mean, var=var * (n / (n - 1)))
-
-
-def misconception_correction_by_batch_count(batches: FloatArray) -> RunningStats:
-    """Applies the Bessel correction with the number of batches, k/(k-1), instead of m/(m-1).
-
-    Tempting because the final average runs over the k batches; the bias comes from each batch's m.
-    """
-    return _corrected_by_batch_count(population_stats(batches), batches)
-
-
-# The two corrections above from the right statistics, which the generator computes once per question.
-def _uncorrected(right: RunningStats, batches: FloatArray) -> RunningStats:
-    m = batches.shape[1]
-    return RunningStats(mean=right.mean, var=right.var * ((m - 1) / m))
-
-
-def _corrected_by_batch_count(right: RunningStats, batches: FloatArray) -> RunningStats:
-    k, m = batches.shape[0], batches.shape[1]
-    return RunningStats(mean=right.mean, var=right.var * (k * (m - 1) / ((k - 1) * m)))

@@ -1,45 +1,35 @@
-"""batchnorm.running_stats and batchnorm.population_stats: the statistics eval mode uses."""
+"""``batchnorm.running_stats`` and ``batchnorm.population_stats`` as step graphs: the statistics eval mode uses.
+
+Both start from the batches' means and biased variances; the Bessel factor m/(m − 1), PyTorch's momentum
+and the running variance's starting value are steps of their own, so each misconception is rooted at the
+one it gets wrong. ``running_stats`` and ``population_stats`` (functions.py) are the compact references the
+oracle tests check against PyTorch.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from verifier._types import Answer, FloatArray, Inputs, InputValue
+from verifier._types import FloatArray, Inputs, InputValue
 from verifier.concepts.batchnorm.functions import (
     ATOL,
     BATCH,
     FEATURES,
     K_POPULATION,
     K_RUNNING,
+    MOMENTUM,
     MOMENTUM_CHOICES,
-    RTOL,
-    TOLERANCE_TEXT,
     RunningStats,
-    _biased_running_variance,
-    _corrected_by_batch_count,
-    _momentum_swapped,
-    _running_from_moments,
-    _running_var_starts_at_zero,
-    _uncorrected,
-    batch_moments,
-    feature_moments,
-    misconception_biased_population_variance,
-    misconception_biased_running_variance,
-    misconception_correction_by_batch_count,
-    misconception_momentum_swapped,
-    misconception_pooled_variance,
-    misconception_running_var_starts_at_zero,
-    population_stats,
-    running_stats,
 )
-from verifier.concepts.batchnorm.inputs import (
-    _momentum,
-    _spread_enough,
-)
-from verifier.generator import Generator, Step, as_array
-from verifier.grading import AnswerStream, FieldSpec, Misconception
+from verifier.concepts.batchnorm.inputs import _momentum, _spread_enough
+from verifier.generator import as_array
+from verifier.grading import FieldSpec
 from verifier.latex import matrix, num
 from verifier.registry import register
+from verifier.step_generator import StepGenerator
+from verifier.steps import Calc, StepGraph, Values, WrongStep
 
 
 def _batches(inputs: Inputs) -> FloatArray:
@@ -63,52 +53,163 @@ def _batches_acceptable(batches: FloatArray) -> bool:
     return all(_spread_enough(batch) for batch in batches)
 
 
-def _running_answer(stats: RunningStats) -> Answer:
-    return {"running_mean": stats.mean, "running_var": stats.var}
+def _ema(start: Any, values: FloatArray, momentum: float) -> FloatArray:
+    """PyTorch's update ``(1 − momentum)·running + momentum·batch`` over the rows of ``values``."""
+    running = np.full(values.shape[1], start, dtype=np.float64)
+    for row in values:
+        running = (1.0 - momentum) * running + momentum * row
+    return running
 
 
-# In the order of RunningStatsGenerator.misconceptions.
-_RUNNING_FROM_MOMENTS = (_biased_running_variance, _momentum_swapped, _running_var_starts_at_zero)
+def _stats(values: Values, mean: str, var: str) -> RunningStats:
+    return RunningStats(np.asarray(values[mean]), np.asarray(values[var]))
 
 
-class RunningStatsGenerator(Generator):
+def _running_wrong(misconception_id: str, batches: FloatArray, momentum: float) -> RunningStats:
+    answer = RUNNING.misconception(misconception_id).answer({"batches": batches, "momentum": momentum})
+    return _stats(answer, "running_mean", "running_var")
+
+
+def misconception_biased_running_variance(batches: FloatArray, *, momentum: float = MOMENTUM) -> RunningStats:
+    """The buffers of ``batchnorm.biased-running-variance`` (see RUNNING)."""
+    return _running_wrong("batchnorm.biased-running-variance", batches, momentum)
+
+
+def misconception_momentum_swapped(batches: FloatArray, *, momentum: float = MOMENTUM) -> RunningStats:
+    """The buffers of ``batchnorm.momentum-swapped`` (see RUNNING)."""
+    return _running_wrong("batchnorm.momentum-swapped", batches, momentum)
+
+
+def misconception_running_var_starts_at_zero(
+    batches: FloatArray, *, momentum: float = MOMENTUM
+) -> RunningStats:
+    """The buffers of ``batchnorm.running-var-starts-at-zero`` (see RUNNING)."""
+    return _running_wrong("batchnorm.running-var-starts-at-zero", batches, momentum)
+
+
+def _population_wrong(misconception_id: str, batches: FloatArray) -> RunningStats:
+    return _stats(POPULATION.misconception(misconception_id).answer({"batches": batches}), "mean", "var")
+
+
+def misconception_biased_population_variance(batches: FloatArray) -> RunningStats:
+    """The statistics of ``batchnorm.biased-population-variance`` (see POPULATION)."""
+    return _population_wrong("batchnorm.biased-population-variance", batches)
+
+
+def misconception_pooled_variance(batches: FloatArray) -> RunningStats:
+    """The statistics of ``batchnorm.pooled-variance`` (see POPULATION)."""
+    return _population_wrong("batchnorm.pooled-variance", batches)
+
+
+def misconception_correction_by_batch_count(batches: FloatArray) -> RunningStats:
+    """The statistics of ``batchnorm.correction-by-batch-count`` (see POPULATION)."""
+    return _population_wrong("batchnorm.correction-by-batch-count", batches)
+
+
+def _moment_steps() -> list[Calc]:
+    return [
+        Calc(
+            "batch_means",
+            lambda batches: batches.mean(axis=1),
+            lambda v: f"Batch means (one row per batch): ${matrix(v['batch_means'])}$.",
+        ),
+        Calc(
+            "batch_variances",
+            lambda batches, batch_means: ((batches - batch_means[:, None, :]) ** 2).mean(axis=1),
+            lambda v: (
+                f"Biased batch variances (divide by $m = {v['batches'].shape[1]}$): "
+                f"${matrix(v['batch_variances'])}$."
+            ),
+        ),
+        Calc(
+            "correction",
+            lambda batches: batches.shape[1] / (batches.shape[1] - 1),
+            lambda v: (
+                f"Bessel's factor for a batch of $m = {v['batches'].shape[1]}$: "
+                f"$m/(m-1) = {num(v['correction'])}$."
+            ),
+            hint="Each batch variance divides by $m$; an unbiased estimate needs $m/(m-1)$ of it.",
+        ),
+    ]
+
+
+RUNNING = StepGraph(
+    [
+        *_moment_steps(),
+        Calc(
+            "momentum_used",
+            lambda momentum: momentum,
+            lambda v: (
+                f"PyTorch's momentum {num(v['momentum_used'])} is the weight of the **new** batch: "
+                f"$(1 - {num(v['momentum_used'])})\\,\\text{{running}} + {num(v['momentum_used'])}\\cdot"
+                "\\text{batch}$."
+            ),
+            hint="In PyTorch, `momentum` weighs the new batch, not the old running value.",
+        ),
+        Calc(
+            "start_var",
+            lambda: 1.0,
+            lambda v: "The buffers start at running mean 0 and running variance 1.",
+            hint="What are `running_mean` and `running_var` in a freshly created layer?",
+        ),
+        Calc(
+            "running_mean",
+            lambda batch_means, momentum_used: _ema(0.0, batch_means, momentum_used),
+            lambda v: f"Running mean after each batch's update: ${matrix(v['running_mean'])}$.",
+        ),
+        Calc(
+            "running_var",
+            lambda batch_variances, correction, momentum_used, start_var: _ema(
+                start_var, batch_variances * correction, momentum_used
+            ),
+            lambda v: (
+                "Running variance, updated with each batch's **unbiased** variance "
+                f"${matrix(v['batch_variances'] * v['correction'])}$: ${matrix(v['running_var'])}$."
+            ),
+        ),
+    ],
+    fields=("running_mean", "running_var"),
+    misconceptions=[
+        WrongStep(
+            id="batchnorm.biased-running-variance",
+            feedback="You fed the biased batch variance into the running estimate; PyTorch updates "
+            "running_var with the unbiased one (divide by m − 1).",
+            root="correction",
+            # Training mode normalizes with the biased variance; the running estimate uses the unbiased one.
+            wrong=lambda: 1.0,
+        ),
+        WrongStep(
+            id="batchnorm.momentum-swapped",
+            feedback="You weighted the old running value by the momentum; in PyTorch the momentum is the "
+            "weight of the new batch: (1 − momentum)·running + momentum·batch.",
+            root="momentum_used",
+            # The optimizer sense of momentum (and Keras's, whose 0.99 weighs the old value).
+            wrong=lambda momentum: 1.0 - momentum,
+        ),
+        WrongStep(
+            id="batchnorm.running-var-starts-at-zero",
+            feedback="You started the running variance at 0; PyTorch starts running_var at 1 (and "
+            "running_mean at 0).",
+            root="start_var",
+            # Accumulators usually start empty; PyTorch initializes running_var to ones.
+            wrong=lambda: 0.0,
+        ),
+    ],
+    read=lambda inputs: {"batches": _batches(inputs), "momentum": _momentum(inputs)},
+)
+
+
+class RunningStatsGenerator(StepGenerator):
     """``batchnorm.running_stats``: PyTorch's running mean and variance after k training batches."""
 
     id = "batchnorm.running_stats"
     topic = "batchnorm"
     title = "Batch norm running statistics (PyTorch's momentum update)"
     answer_fields = {
-        "running_mean": FieldSpec((FEATURES,), rtol=RTOL, atol=ATOL),
-        "running_var": FieldSpec((FEATURES,), rtol=RTOL, atol=ATOL),
+        "running_mean": FieldSpec((FEATURES,), atol=ATOL),
+        "running_var": FieldSpec((FEATURES,), atol=ATOL),
     }
-    misconceptions = (
-        Misconception(
-            id="batchnorm.biased-running-variance",
-            feedback="You fed the biased batch variance into the running estimate; PyTorch updates "
-            "running_var with the unbiased one (divide by m − 1).",
-            answer=lambda inputs: _running_answer(
-                misconception_biased_running_variance(_batches(inputs), momentum=_momentum(inputs))
-            ),
-            changes=("running_var",),
-        ),
-        Misconception(
-            id="batchnorm.momentum-swapped",
-            feedback="You weighted the old running value by the momentum; in PyTorch the momentum is the "
-            "weight of the new batch: (1 − momentum)·running + momentum·batch.",
-            answer=lambda inputs: _running_answer(
-                misconception_momentum_swapped(_batches(inputs), momentum=_momentum(inputs))
-            ),
-        ),
-        Misconception(
-            id="batchnorm.running-var-starts-at-zero",
-            feedback="You started the running variance at 0; PyTorch starts running_var at 1 (and "
-            "running_mean at 0).",
-            answer=lambda inputs: _running_answer(
-                misconception_running_var_starts_at_zero(_batches(inputs), momentum=_momentum(inputs))
-            ),
-            changes=("running_var",),
-        ),
-    )
+    graph = RUNNING
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         return {
@@ -126,84 +227,77 @@ class RunningStatsGenerator(Generator):
             f"A freshly created `nn.BatchNorm1d({FEATURES}, momentum={num(momentum)})` in PyTorch sees "
             f"{K_RUNNING} training-mode mini-batches ($m = {BATCH}$ examples as rows, {FEATURES} features "
             f"as columns), in this order: {_batches_tex(batches)}. Give its buffers `running_mean` and "
-            f"`running_var` ({FEATURES} values each) after the last batch, exactly as PyTorch updates them. "
-            f"{TOLERANCE_TEXT}"
+            f"`running_var` ({FEATURES} values each) after the last batch, exactly as PyTorch updates them."
         )
 
-    def solve(self, inputs: Inputs) -> Answer:
-        return _running_answer(running_stats(_batches(inputs), momentum=_momentum(inputs)))
 
-    def answers(self, inputs: Inputs) -> AnswerStream:
-        # The inputs read once for all four updates.
-        batches, momentum = _batches(inputs), _momentum(inputs)
-        moments, m = feature_moments(batches), batches.shape[1]
-        explaining = yield None, _running_answer(_running_from_moments(moments, m, momentum=momentum))
-        for misconception, rule in zip(self.misconceptions, _RUNNING_FROM_MOMENTS, strict=True):
-            if misconception.applies_to(inputs) and misconception.could_explain(explaining):
-                yield misconception, _running_answer(rule(moments, m, momentum))
-
-    def explain(self, inputs: Inputs) -> list[Step]:
-        batches = _batches(inputs)
-        momentum = _momentum(inputs)
-        m = batches.shape[1]
-        steps = [Step("start", "Running mean 0 and running variance 1 per feature.", None)]
-        for j, batch in enumerate(batches, start=1):
-            mean, var = batch_moments(batch)
-            stats = running_stats(batches[:j], momentum=momentum)
-            steps.append(
-                Step(
-                    f"batch_{j}",
-                    f"Batch {j}: $\\mu_B = {matrix(mean)}$, unbiased variance "
-                    f"${matrix(var * (m / (m - 1)))}$; after the update "
-                    f"$(1 - {num(momentum)})\\,\\text{{running}} + {num(momentum)}\\cdot\\text{{batch}}$: "
-                    f"running mean ${matrix(stats.mean)}$, "
-                    f"running variance ${matrix(stats.var)}$.",
-                    {"running_mean": stats.mean.tolist(), "running_var": stats.var.tolist()},
-                )
-            )
-        return steps
+def _pooled_variance(batches: FloatArray) -> FloatArray:
+    """The unbiased variance of all k·m examples together."""
+    pooled = batches.reshape(-1, batches.shape[2])
+    out: FloatArray = pooled.var(axis=0, ddof=1)
+    return out
 
 
-def _population_answer(stats: RunningStats) -> Answer:
-    return {"mean": stats.mean, "var": stats.var}
+POPULATION = StepGraph(
+    [
+        *_moment_steps(),
+        Calc(
+            "mean",
+            lambda batch_means: batch_means.mean(axis=0),
+            lambda v: f"Average the batch means: $\\mathrm{{E}}[x] = {matrix(v['mean'])}$.",
+        ),
+        Calc(
+            "var",
+            lambda batch_variances, correction: correction * batch_variances.mean(axis=0),
+            lambda v: (
+                f"Average the batch variances and multiply by $m/(m-1)$: "
+                f"$\\mathrm{{Var}}[x] = {matrix(v['var'])}$."
+            ),
+            hint="Average the variances *within* each batch; the spread between batches is not what a batch sees.",
+        ),
+    ],
+    fields=("mean", "var"),
+    misconceptions=[
+        WrongStep(
+            id="batchnorm.biased-population-variance",
+            feedback="You averaged the biased batch variances without the m/(m − 1) correction; the "
+            "average of biased estimates is still biased low.",
+            root="correction",
+            # Each batch variance is already an average; the mean of biased estimates is still biased low.
+            wrong=lambda: 1.0,
+        ),
+        WrongStep(
+            id="batchnorm.pooled-variance",
+            feedback="You took the variance of all examples pooled together; the population estimate "
+            "averages the variances within each batch and corrects by m/(m − 1).",
+            root="var",
+            # "The variance of the training data" adds the spread between batch means.
+            wrong=lambda batches: _pooled_variance(batches),
+        ),
+        WrongStep(
+            id="batchnorm.correction-by-batch-count",
+            feedback="You corrected by k/(k − 1) with the number of batches; the bias comes from each "
+            "batch's own size, so the factor is m/(m − 1).",
+            root="correction",
+            # The final average runs over the k batches; the bias comes from each batch's m.
+            wrong=lambda batches: batches.shape[0] / (batches.shape[0] - 1),
+        ),
+    ],
+    read=lambda inputs: {"batches": _batches(inputs)},
+)
 
 
-class PopulationStatsGenerator(Generator):
+class PopulationStatsGenerator(StepGenerator):
     """``batchnorm.population_stats``: the paper's inference mean and variance from k training batches."""
 
     id = "batchnorm.population_stats"
     topic = "batchnorm"
     title = "Batch norm population statistics for inference"
     answer_fields = {
-        "mean": FieldSpec((FEATURES,), rtol=RTOL, atol=ATOL),
-        "var": FieldSpec((FEATURES,), rtol=RTOL, atol=ATOL),
+        "mean": FieldSpec((FEATURES,), atol=ATOL),
+        "var": FieldSpec((FEATURES,), atol=ATOL),
     }
-    misconceptions = (
-        Misconception(
-            id="batchnorm.biased-population-variance",
-            feedback="You averaged the biased batch variances without the m/(m − 1) correction; the "
-            "average of biased estimates is still biased low.",
-            answer=lambda inputs: _population_answer(
-                misconception_biased_population_variance(_batches(inputs))
-            ),
-            changes=("var",),
-        ),
-        Misconception(
-            id="batchnorm.pooled-variance",
-            feedback="You took the variance of all examples pooled together; the population estimate "
-            "averages the variances within each batch and corrects by m/(m − 1).",
-            answer=lambda inputs: _population_answer(misconception_pooled_variance(_batches(inputs))),
-        ),
-        Misconception(
-            id="batchnorm.correction-by-batch-count",
-            feedback="You corrected by k/(k − 1) with the number of batches; the bias comes from each "
-            "batch's own size, so the factor is m/(m − 1).",
-            answer=lambda inputs: _population_answer(
-                misconception_correction_by_batch_count(_batches(inputs))
-            ),
-            changes=("var",),
-        ),
-    )
+    graph = POPULATION
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         return {"batches": _sample_batches(rng, K_POPULATION)}
@@ -218,51 +312,8 @@ class PopulationStatsGenerator(Generator):
             f"{K_POPULATION} training mini-batches ($m = {BATCH}$ examples as rows, {FEATURES} features as "
             f"columns): {_batches_tex(batches)}. Estimate them as Ioffe & Szegedy's Algorithm 2 does: the "
             "population mean `mean` from the batch means, and the population variance `var` as the "
-            f"**unbiased** estimate built from the batch variances ({FEATURES} values each). {TOLERANCE_TEXT}"
+            f"**unbiased** estimate built from the batch variances ({FEATURES} values each)."
         )
-
-    def solve(self, inputs: Inputs) -> Answer:
-        return _population_answer(population_stats(_batches(inputs)))
-
-    def answers(self, inputs: Inputs) -> AnswerStream:
-        # The right statistics once: two misconceptions only rescale their variance.
-        batches = _batches(inputs)
-        right = population_stats(batches)
-        explaining = yield None, _population_answer(right)
-        uncorrected, pooled, by_batch_count = self.misconceptions
-        if uncorrected.could_explain(explaining):
-            yield uncorrected, _population_answer(_uncorrected(right, batches))
-        if pooled.could_explain(explaining):
-            yield pooled, _population_answer(misconception_pooled_variance(batches))
-        if by_batch_count.could_explain(explaining):
-            yield by_batch_count, _population_answer(_corrected_by_batch_count(right, batches))
-
-    def explain(self, inputs: Inputs) -> list[Step]:
-        batches = _batches(inputs)
-        m = batches.shape[1]
-        moments = [batch_moments(batch) for batch in batches]
-        means = np.array([mean for mean, _ in moments])
-        variances = np.array([var for _, var in moments])
-        stats = population_stats(batches)
-        return [
-            Step("batch_means", f"Batch means (one row per batch): ${matrix(means)}$.", means.tolist()),
-            Step(
-                "batch_variances",
-                f"Biased batch variances (divide by $m = {m}$): ${matrix(variances)}$.",
-                variances.tolist(),
-            ),
-            Step(
-                "mean",
-                f"Average the batch means: $\\mathrm{{E}}[x] = {matrix(stats.mean)}$.",
-                stats.mean.tolist(),
-            ),
-            Step(
-                "var",
-                f"Average the batch variances and multiply by $m/(m-1) = {m}/{m - 1}$: "
-                f"$\\mathrm{{Var}}[x] = {matrix(stats.var)}$.",
-                stats.var.tolist(),
-            ),
-        ]
 
 
 register(RunningStatsGenerator())
