@@ -11,11 +11,16 @@ limit, and opens ``/#/study`` in a cold browser context already holding the toke
   fetch, POST /reviews?next=true, which answers with the next card too; from request start to
   response end in Resource Timing; any API fetch in that span counts).
 
-Frames are timed in the page: an init script records each keydown's timestamp and, when the study page
-marks a new card (``data-shown`` on the stage), the next requestAnimationFrame. Numeric cards met on
-the way are answered and skipped, not counted.
+- numeric answers on the drills page, cycling through every generator: the time from the Enter that
+  checks a right answer to the first frame that shows the graded screen (per-field verdicts and the
+  worked solution), median and p95 (target: median ≤ 50 ms), and the time spent waiting for
+  POST /questions/{id}/answers.
 
-    .venv/bin/python bench/web.py [--reviews 50]
+Frames are timed in the page: an init script records each keydown's timestamp and, when the study page
+marks a new card (``data-shown`` on the stage) or a grade appears, the next requestAnimationFrame.
+Numeric cards met in the study session are answered and skipped, not counted.
+
+    .venv/bin/python bench/web.py [--reviews 50] [--answers 44]
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from playwright.sync_api import Page, sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import verifier  # noqa: E402
 from service.db import migrate  # noqa: E402
 from service.db.session import make_engine  # noqa: E402
 from tests.server import running_server  # noqa: E402
@@ -42,18 +48,24 @@ from tests.web.chromium import CHROMIUM, launch_chromium  # noqa: E402
 
 TARGET_FIRST_LOAD_KB = 150
 TARGET_NEXT_CARD_MEDIAN_MS = 50
+TARGET_GRADED_MEDIAN_MS = 50
 PASSWORD = "bench password 1"
 
 # Installed before the app's own scripts: timestamps of key presses and of the frames showing a card.
 PROBE = """
 performance.setResourceTimingBufferSize(10000);
-window.__bench = { keys: [], frames: [] };
+window.__bench = { keys: [], frames: [], graded: [] };
 document.addEventListener("keydown", (event) => window.__bench.keys.push(event.timeStamp), true);
 new MutationObserver((records) => {
   if (records.some((record) => record.attributeName === "data-shown")) {
     requestAnimationFrame((frameTime) => window.__bench.frames.push(frameTime));
   }
 }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-shown"] });
+new MutationObserver((records) => {
+  const graded = records.some((record) =>
+    [...record.addedNodes].some((node) => node instanceof Element && (node.matches(".grade") || node.querySelector(".grade"))));
+  if (graded) requestAnimationFrame((frameTime) => window.__bench.graded.push(frameTime));
+}).observe(document, { subtree: true, childList: true });
 """
 
 RESOURCES = """() => [performance.getEntriesByType("navigation")[0], ...performance.getEntriesByType("resource")]
@@ -114,7 +126,38 @@ def api_time(resources: list[dict[str, Any]], start: float, end: float) -> float
     return busy
 
 
-def measure(base: str, token: str, username: str, reviews: int) -> None:
+def flat_entries(value: Any) -> list[Any]:
+    return [item for part in value for item in flat_entries(part)] if isinstance(value, list) else [value]
+
+
+def measure_answers(page: Page, api: httpx.Client, answers: int) -> list[Review]:
+    """Right answers on the drills page, one fresh question each, cycling through the generators."""
+    catalog = verifier.generators()
+    measured: list[Review] = []
+    for number in range(answers):
+        generator = catalog[number % len(catalog)]
+        page.goto(f"/#/drills?generator={generator.id}&n={number}")
+        form = page.locator("form.answer-form")
+        form.wait_for()
+        question = api.get(f"/questions/{form.get_attribute('data-question-id')}").json()
+        right = verifier.to_jsonable(generator.solve(question["inputs"]))
+        assert isinstance(right, dict)
+        for name, value in right.items():
+            cells = page.locator(f'.answer-cell[data-field="{name}"]')
+            for index, entry in enumerate(flat_entries(value)):
+                cells.nth(index).fill(repr(entry))
+        keys_before = page.evaluate("window.__bench.keys.length")
+        graded_before = page.evaluate("window.__bench.graded.length")
+        page.locator(".answer-cell").last.press("Enter")
+        page.wait_for_function("n => window.__bench.graded.length > n", arg=graded_before)
+        key_time = page.evaluate("n => window.__bench.keys[n]", keys_before)
+        frame_time = page.evaluate("n => window.__bench.graded[n]", graded_before)
+        spent = api_time(page.evaluate(RESOURCES), key_time, frame_time)
+        measured.append(Review(total_ms=frame_time - key_time, api_ms=spent))
+    return measured
+
+
+def measure(base: str, token: str, username: str, reviews: int, answers: int) -> None:
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         context = browser.new_context(base_url=base, viewport={"width": 1100, "height": 900})
@@ -166,6 +209,10 @@ def measure(base: str, token: str, username: str, reviews: int) -> None:
             frame_time = page.evaluate("n => window.__bench.frames[n]", frames_before)
             spent = api_time(page.evaluate(RESOURCES), key_time, frame_time)
             measured.append(Review(total_ms=frame_time - key_time, api_ms=spent))
+        with httpx.Client(
+            base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=30
+        ) as api:
+            graded = measure_answers(page, api, answers) if answers else []
         browser.close()
 
     totals = [review.total_ms for review in measured]
@@ -180,6 +227,23 @@ def measure(base: str, token: str, username: str, reviews: int) -> None:
         f"  waiting on the API (POST /reviews?next=true): median {statistics.median(r.api_ms for r in measured):.1f} ms, "
         f"{statistics.median(shares):.0%} of each round trip (median share; the rest is the page's own work and the frame)"
     )
+    if not graded:
+        return
+    times = [answer.total_ms for answer in graded]
+    median = statistics.median(times)
+    verdict = "PASS" if median <= TARGET_GRADED_MEDIAN_MS else "FAIL"
+    print(
+        f"Numeric answer (Enter) → graded screen, {len(graded)} right answers on the drills page "
+        f"({min(len(graded), len(verifier.generators()))} generators)"
+    )
+    print(
+        f"  median {median:.1f} ms (target ≤ {TARGET_GRADED_MEDIAN_MS} ms: {verdict}), "
+        f"p95 {percentile(times, 0.95):.1f} ms, min {min(times):.1f} ms, max {max(times):.1f} ms"
+    )
+    print(
+        f"  waiting on the API (POST /questions/{{id}}/answers): "
+        f"median {statistics.median(answer.api_ms for answer in graded):.1f} ms"
+    )
 
 
 def main() -> None:
@@ -187,6 +251,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--reviews", type=int, default=50)
+    parser.add_argument("--answers", type=int, default=2 * len(verifier.generators()))
     args = parser.parse_args()
     if not CHROMIUM.exists():
         sys.exit(f"{CHROMIUM} is missing: `make bench` installs it (apt-get install chromium)")
@@ -209,7 +274,7 @@ def main() -> None:
                 client.patch(
                     "/me/settings", json={"new_cards_per_day": 1000}, headers=headers
                 ).raise_for_status()
-            measure(base, token, username, args.reviews)
+            measure(base, token, username, args.reviews, args.answers)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ Every command reads the same settings (``DLQUIZ_*`` environment variables or ``.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -29,6 +30,7 @@ from service.db.session import make_engine, make_sessionmaker, sync_lock_session
 from service.db.types import utcnow
 from service.errors import BackupError, ContentError
 from service.interop.cli import export_app, import_app
+from service.quiz.reports import list_reports
 
 app = typer.Typer(
     help="dlquiz: deep-learning interview flashcards and computed quizzes.", no_args_is_help=True
@@ -243,6 +245,49 @@ def list_generators() -> None:
             generator.title,
             fields,
             ", ".join(m.id for m in generator.misconceptions),
+        )
+    out.print(table)
+
+
+@app.command("reports")
+def show_reports(
+    generator: Annotated[str | None, typer.Option(help="Only this generator's reports.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many, newest first.")] = 50,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per line, with inputs and submission.")
+    ] = False,
+) -> None:
+    """List the problems candidates reported on numeric questions, newest first.
+
+    Each comes with the generator and seed (regenerate it with `verifier.get(id).generate(seed)`) and
+    the candidate's last submission.
+    """
+    engine = make_engine(get_settings().resolved_database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            page = list_reports(session, generator_id=generator, limit=limit)
+    finally:
+        engine.dispose()
+    if as_json:
+        for item in page.items:
+            out.print(json.dumps(item.model_dump(mode="json")), markup=False, highlight=False, soft_wrap=True)
+        return
+    if not page.items:
+        out.print("no reports" + (f" for {generator}" if generator else ""))
+        return
+    table = Table(
+        "when (UTC)", "user", "generator", "seed", "question", "attempt", "report", "last submission"
+    )
+    for item in page.items:
+        table.add_row(
+            item.created_at.strftime("%Y-%m-%d %H:%M"),
+            item.username,
+            item.generator_id,
+            str(item.seed),
+            item.question_id,
+            "-" if item.attempt_number is None else str(item.attempt_number),
+            item.text,
+            "-" if item.submission is None else json.dumps(item.submission),
         )
     out.print(table)
 

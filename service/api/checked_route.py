@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
@@ -25,6 +24,7 @@ from fastapi.routing import APIRoute
 from fastapi.security.utils import get_authorization_scheme_param
 
 from service.api.deps import bearer_scheme
+from service.api.json_body import LenientJsonRequest, loads
 from service.auth.service import MISSING_TOKEN
 from service.errors import Unauthorized
 
@@ -75,7 +75,7 @@ async def _unstorable_inputs(request: Request) -> list[tuple[str | int, ...]]:
     body = await request.body()  # cached on the request: FastAPI reads the same bytes afterwards
     if "json" in content_type and _SUSPECT_JSON.search(body):
         try:
-            decoded = json.loads(body)
+            decoded = loads(body)
         except ValueError:
             return locations  # FastAPI reports the malformed JSON itself
         locations += _bad_strings(decoded, ("body",))
@@ -96,7 +96,9 @@ class CheckedRoute(APIRoute):
         handler = super().get_route_handler()
         needs_token = _uses_bearer(self.dependant)
 
-        async def checked_handler(request: Request) -> Response:
+        async def checked_handler(incoming: Request) -> Response:
+            # Integers too long for Python to parse become a 422 downstream, not a 400 (json_body.py).
+            request = LenientJsonRequest(incoming.scope, incoming.receive)
             if needs_token:
                 scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
                 if scheme.lower() != "bearer" or not token:

@@ -2,7 +2,9 @@
 
 The service reaches the verifier only through its public registry (``verifier.get``/``generators``).
 A malformed answer is refused as :class:`InvalidSubmission` before anything is stored, so it never
-counts as an attempt. Instances belong to the user they were made for; anyone else gets a 404.
+counts as an attempt. Instances belong to the user they were made for; anyone else gets a 404. Hints
+are revealed one at a time and counted on the instance; a study review answered after a hint is rated
+at most Hard (:func:`reviews.rating_for_grade`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import verifier
 from service.config import Settings
 from service.content.render import render_markdown
 from service.db.models import Attempt, QuestionInstance
-from service.errors import InvalidSubmission, NotFound
+from service.errors import Conflict, InvalidSubmission, NotFound
 from service.quiz import repository
 from service.quiz.schemas import (
     AnswerFieldRead,
@@ -28,6 +30,8 @@ from service.quiz.schemas import (
     GeneratorRead,
     GeneratorsPage,
     GradeRead,
+    HintRead,
+    HintsRead,
     Prompt,
     QuestionRead,
     StepRead,
@@ -76,16 +80,29 @@ def render(text: str) -> str:
     return result.html
 
 
+def revealed_hints(generator: verifier.Generator, instance: QuestionInstance) -> tuple[list[HintRead], int]:
+    """The hints revealed so far (rendered) and how many the question has in all."""
+    texts = generator.hints(instance.inputs)
+    shown = texts[: instance.hints_used]
+    hints = [HintRead(number=n, markdown=text, html=render(text)) for n, text in enumerate(shown, start=1)]
+    return hints, len(texts)
+
+
 def question_read(instance: QuestionInstance, *, attempts: int) -> QuestionRead:
+    generator = _generator(instance.generator_id)
+    hints, total = revealed_hints(generator, instance)
     return QuestionRead(
         id=instance.id,
-        generator=generator_read(_generator(instance.generator_id)),
+        generator=generator_read(generator),
         seed=instance.seed,
         inputs=instance.inputs,
         prompt=Prompt(markdown=instance.prompt_md, html=instance.prompt_html),
         calculator=instance.calculator,
         created_at=instance.created_at,
         attempts=attempts,
+        precision_note=generator.precision_note(instance.inputs),
+        hints=hints,
+        hints_total=total,
     )
 
 
@@ -118,6 +135,7 @@ def new_instance(
         card_key=card_key,
         calculator=question.calculator,
         created_at=now,
+        hints_used=0,
     )
     session.add(instance)
     session.flush()
@@ -142,7 +160,7 @@ def create_question(
     return question_read(instance, attempts=0)
 
 
-def _own_instance(session: Session, instance_id: str, *, user_id: int) -> QuestionInstance:
+def own_instance(session: Session, instance_id: str, *, user_id: int) -> QuestionInstance:
     # Someone else's question is "not found", exactly like a question that does not exist.
     instance = repository.get_instance(session, instance_id)
     if instance is None or instance.user_id != user_id:
@@ -151,7 +169,7 @@ def _own_instance(session: Session, instance_id: str, *, user_id: int) -> Questi
 
 
 def get_question(session: Session, instance_id: str, *, user_id: int) -> QuestionRead:
-    instance = _own_instance(session, instance_id, user_id=user_id)
+    instance = own_instance(session, instance_id, user_id=user_id)
     return question_read(instance, attempts=repository.count_attempts(session, instance_id))
 
 
@@ -174,16 +192,29 @@ def grade_answer(
         raise InvalidSubmission(f"answer not accepted: {exc}") from None
 
 
-def grade_read(grade: verifier.Grade) -> GradeRead:
+def _field_read(result: verifier.FieldResult, spec: verifier.FieldSpec) -> FieldResultRead:
+    entries = spec.size
+    return FieldResultRead(
+        correct=result.correct,
+        expected=result.expected,
+        got=result.got,
+        error=result.error,
+        status=result.status,
+        credit=result.credit,
+        entries=entries,
+        entries_right=round(result.credit * entries),
+    )
+
+
+def grade_read(grade: verifier.Grade, generator: verifier.Generator) -> GradeRead:
+    specs = generator.answer_fields
     return GradeRead(
         correct=grade.correct,
         score=grade.score,
-        fields={
-            name: FieldResultRead(correct=r.correct, expected=r.expected, got=r.got, error=r.error)
-            for name, r in grade.fields.items()
-        },
+        fields={name: _field_read(r, specs[name]) for name, r in grade.fields.items()},
         misconception=grade.misconception,
         feedback=grade.feedback,
+        first_departure=grade.first_departure,
     )
 
 
@@ -202,7 +233,14 @@ def record_attempt(
         misconception=grade.misconception,
         feedback=grade.feedback,
         fields={
-            name: {"correct": r.correct, "expected": r.expected, "got": r.got, "error": r.error}
+            name: {
+                "correct": r.correct,
+                "expected": r.expected,
+                "got": r.got,
+                "error": r.error,
+                "status": r.status,
+                "credit": r.credit,
+            }
             for name, r in grade.fields.items()
         },
         created_at=now,
@@ -215,11 +253,12 @@ def record_attempt(
 def attempt_read(
     attempt: Attempt, grade: verifier.Grade, instance: QuestionInstance, *, review: ReviewRead | None = None
 ) -> AttemptRead:
+    generator = _generator(instance.generator_id)
     return AttemptRead(
         question_id=instance.id,
         number=attempt.number,
-        grade=grade_read(grade),
-        solution=solution_steps(_generator(instance.generator_id), instance.inputs),
+        grade=grade_read(grade, generator),
+        solution=solution_steps(generator, instance.inputs),
         created_at=attempt.created_at,
         review=review,
     )
@@ -238,13 +277,14 @@ def answer_question(
     """Grade an answer to the caller's question and return the grade with the worked solution.
 
     The first graded answer to a question the study queue generated for a numeric card is also that
-    card's review, rated by :func:`reviews.rating_for_grade`. Runs under the user's study lock, so
-    concurrent answers get distinct attempt numbers and a retry with the same key replays.
+    card's review, rated by :func:`reviews.rating_for_grade` (at most Hard after a hint). Runs under
+    the user's study lock, so concurrent answers get distinct attempt numbers and a retry with the same
+    key replays.
     """
     study_repository.lock_user(session, user_id)
 
     def answer_once() -> AttemptRead:
-        instance = _own_instance(session, instance_id, user_id=user_id)
+        instance = own_instance(session, instance_id, user_id=user_id)
         attempt, grade = record_attempt(session, instance, answer, now=now)
         review = None
         card = study_repository.card_by_key(session, instance.card_key) if instance.card_key else None
@@ -253,13 +293,16 @@ def answer_question(
                 session,
                 user_id=user_id,
                 card=card,
-                rating=reviews.rating_for_grade(correct=grade.correct, score=grade.score),
+                rating=reviews.rating_for_grade(
+                    correct=grade.correct, score=grade.score, hints_used=instance.hints_used
+                ),
                 now=now,
                 grade=reviews.GradeInfo(
                     question_id=instance.id,
                     score=grade.score,
                     correct=grade.correct,
                     misconception=grade.misconception,
+                    hints_used=instance.hints_used,
                 ),
             )
             review = reviews.review_read(log, card_id=card.id)
@@ -275,4 +318,47 @@ def answer_question(
         now=now,
         ttl=timedelta(hours=settings.idempotency_key_ttl_hours),
         action=answer_once,
+    )
+
+
+def reveal_hint(
+    session: Session,
+    instance_id: str,
+    *,
+    user_id: int,
+    idempotency_key: str | None,
+    settings: Settings,
+    now: datetime,
+) -> HintsRead:
+    """Reveal the caller's question's next hint and count it; every hint revealed so far comes back.
+
+    A question with no hint left (or none at all) is a Conflict. Runs under the user's study lock, like
+    answers, so a hint and an answer sent together are counted in one order: the review of a numeric
+    card sees every hint revealed before its answer.
+    """
+    study_repository.lock_user(session, user_id)
+
+    def reveal() -> HintsRead:
+        instance = own_instance(session, instance_id, user_id=user_id)
+        generator = _generator(instance.generator_id)
+        total = len(generator.hints(instance.inputs))
+        if total == 0:
+            raise Conflict("this question has no hints")
+        if instance.hints_used >= total:
+            raise Conflict(f"no hints left: all {total} hints of this question are shown")
+        instance.hints_used += 1
+        session.flush()
+        hints, total = revealed_hints(generator, instance)
+        return HintsRead(question_id=instance.id, hints=hints, total=total)
+
+    return idempotency.run_once(
+        session,
+        user_id=user_id,
+        key=idempotency_key,
+        fingerprint=idempotency.request_hash(f"POST /questions/{instance_id}/hints", None),
+        status_code=200,
+        model=HintsRead,
+        now=now,
+        ttl=timedelta(hours=settings.idempotency_key_ttl_hours),
+        action=reveal,
     )

@@ -24,9 +24,30 @@ from service.study import repository
 Model = TypeVar("Model", bound=BaseModel)
 
 
+# Python prints no int of more than 4,300 decimal digits (``sys.get_int_max_str_digits``); a body may
+# hold one (an answer with a 5,000-digit number, refused later as malformed), so such ints are hashed
+# in hexadecimal, which has no limit. Below this many bits every int prints in decimal.
+_DECIMAL_BITS = 13_000
+
+
+def _printable(value: Any) -> Any:
+    if isinstance(value, int) and value.bit_length() > _DECIMAL_BITS:
+        return {"int": hex(value)}
+    if isinstance(value, dict):
+        return {key: _printable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_printable(item) for item in value]
+    return value
+
+
 def request_hash(operation: str, body: Any) -> str:
     """A fingerprint of the request: the operation and its canonical JSON body."""
-    canonical = json.dumps([operation, body], sort_keys=True, separators=(",", ":"), default=str)
+    try:
+        canonical = json.dumps([operation, body], sort_keys=True, separators=(",", ":"), default=str)
+    except ValueError:  # an int too long to print in decimal (see _DECIMAL_BITS)
+        canonical = json.dumps(
+            [operation, _printable(body)], sort_keys=True, separators=(",", ":"), default=str
+        )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

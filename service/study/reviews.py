@@ -42,13 +42,14 @@ class GradeInfo:
     score: float
     correct: bool
     misconception: str | None
+    hints_used: int = 0
 
 
-def rating_for_grade(*, correct: bool, score: float) -> Rating:
-    """The documented rule: all correct -> Good, partial credit -> Hard, nothing right -> Again."""
-    if correct:
-        return Rating.GOOD
-    return Rating.HARD if score > 0 else Rating.AGAIN
+def rating_for_grade(*, correct: bool, score: float, hints_used: int = 0) -> Rating:
+    """The documented rule: all correct -> Good, partial credit -> Hard, nothing right -> Again; after
+    a hint at most Hard (Again stays Again): the card was not recalled unaided."""
+    rating = Rating.GOOD if correct else Rating.HARD if score > 0 else Rating.AGAIN
+    return min(rating, Rating.HARD) if hints_used > 0 else rating
 
 
 def snapshot_of(row: CardState | None) -> Snapshot:
@@ -110,6 +111,7 @@ def review_read(log: ReviewLog, *, card_id: str) -> ReviewRead:
         state_before=state_read(_before_of(log)),
         state_after=state_read(_after_of(log)),
         question_id=log.question_id,
+        hints_used=log.hints_used,
         undone=log.undone,
     )
 
@@ -196,6 +198,7 @@ def record_review(
         score=grade.score if grade is not None else None,
         correct=grade.correct if grade is not None else None,
         misconception=grade.misconception if grade is not None else None,
+        hints_used=grade.hints_used if grade is not None else None,
         undone=False,
     )
     session.add(log)

@@ -104,6 +104,9 @@ class ReviewRead(BaseModel):
     state_before: CardStateRead
     state_after: CardStateRead
     question_id: str | None
+    hints_used: int | None = Field(
+        default=None, description="Numeric reviews: hints revealed before the answer (rating at most Hard)."
+    )
     undone: bool
 
 

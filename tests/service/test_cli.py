@@ -8,15 +8,21 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 
+import verifier
 from service.auth import service as auth_service
 from service.auth.schemas import UserCreate
 from service.config import Settings
+from service.db import migrate
 from service.db.session import make_engine, make_sessionmaker, transaction
 from service.db.types import utcnow
+from service.quiz import reports
+from service.quiz import service as quiz_service
+from service.quiz.schemas import ReportCreate
 from tests.anki_client import export_package, import_package, new_collection, study_deck
 from tests.factories import CardSpec, DeckSpec, write_decks
 from tests.server import running_server
@@ -92,13 +98,22 @@ def test_check_prints_warnings_with_file_and_line_but_still_passes(tmp_path: Pat
                 CardSpec("a-one", front="What is the dead ReLU problem?", source="the internet"),
                 CardSpec("a-two", front="What is a dead ReLU problem?", back=" ".join(["word"] * 120)),
             ],
-        )
+        ),
+        # Every generator needs a card (an error otherwise): one each, with questions far apart.
+        DeckSpec(
+            "beta",
+            cards=[
+                CardSpec(f"g-{index}", front=f"{generator.id}?", generator=generator.id)
+                for index, generator in enumerate(verifier.generators())
+            ],
+        ),
     ]
+    cards = 2 + len(verifier.generators())
     directory = write_decks(tmp_path / "content", decks)
     deck = next(directory.glob("01-*.md"))
     result = dlquiz("content", "check", env={"DLQUIZ_CONTENT_DIR": str(directory)})
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("ok: 1 decks, 2 cards, 3 warning(s)")
+    assert result.stdout.startswith(f"ok: 2 decks, {cards} cards, every generator has a card, 3 warning(s)")
     # deck_markdown: front matter is lines 1-6, the first heading is line 8, the second line 13
     assert f"{deck}:8: warning: 'a-one': source 'the internet'" in result.stderr
     assert f"{deck}:13: warning: 'a-two': the spoken answer has 120 words" in result.stderr
@@ -196,3 +211,49 @@ def test_export_for_anki_and_import_the_reviews_back(
     assert imported.stdout.startswith(f"imported {answered} reviews on ")
     unknown = dlquiz("import", "anki", str(tmp_path / "studied.apkg"), "--user", "bob", env=env)
     assert unknown.returncode == 1 and "no user named 'bob'" in unknown.stderr
+
+
+def test_reports_lists_problem_reports_newest_first(
+    backend: str, fresh_database: Callable[[str], str]
+) -> None:
+    """What the author reads: each report with generator, seed and text; --generator filters; --json
+    carries the inputs and the last submission."""
+    url = fresh_database(backend)
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    settings = Settings(password_hash_time_cost=1, password_hash_memory_kib=1024, _env_file=None)
+    now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    with make_sessionmaker(engine)() as session:
+        user = auth_service.register(
+            session, UserCreate(username="reporter", password="password-1"), settings=settings, now=now
+        ).id
+        for minutes, (generator_id, text) in enumerate(
+            [("init.fans", "first: fans look swapped"), ("bagging.bootstrap", "second: rounding")]
+        ):
+            instance = quiz_service.new_instance(
+                session, generator_id, seed=9, now=now, user_id=user, calculator=True
+            )
+            reports.report_question(
+                session,
+                instance.id,
+                ReportCreate(text=text),
+                user_id=user,
+                now=now + timedelta(minutes=minutes),
+            )
+        session.commit()
+    engine.dispose()
+    env = {"DLQUIZ_DATABASE_URL": url, "COLUMNS": "250"}
+
+    listed = dlquiz("reports", env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.index("second: rounding") < listed.stdout.index("first: fans look swapped")
+    assert "reporter" in listed.stdout and "init.fans" in listed.stdout
+
+    only = dlquiz("reports", "--generator", "init.fans", "--json", env=env)
+    assert only.returncode == 0, only.stderr
+    rows = [json.loads(line) for line in only.stdout.splitlines()]
+    assert [row["text"] for row in rows] == ["first: fans look swapped"]
+    assert rows[0]["seed"] == 9 and rows[0]["inputs"] and rows[0]["submission"] is None
+
+    none = dlquiz("reports", "--generator", "no.such", env=env)
+    assert none.returncode == 0 and "no reports for no.such" in none.stdout

@@ -1,4 +1,4 @@
-"""Question instances and graded answers; each instance is visible to its owner only."""
+"""Question instances, graded answers, hints and problem reports; each instance is visible to its owner only."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from service.api.deps import (
     SettingsDep,
     WriteSessionDep,
 )
-from service.api.errors import AUTH_RESPONSES, CONFLICT_RESPONSES, ERROR_RESPONSES
-from service.quiz import service
-from service.quiz.schemas import AnswerCreate, AttemptRead, QuestionRead
+from service.api.errors import AUTH_RESPONSES, CONFLICT_RESPONSES, ERROR_RESPONSES, ErrorRead
+from service.quiz import reports, service
+from service.quiz.schemas import AnswerCreate, AttemptRead, HintsRead, QuestionRead, ReportCreate, ReportRead
 from service.study import service as study_service
 from service.study.queue_schemas import AttemptAndNextRead
 
@@ -69,3 +69,53 @@ def answer_question(
         settings=settings,
         now=clock(),
     )
+
+
+@router.post(
+    "/{question_id}/hints",
+    response_model=HintsRead,
+    responses={
+        **AUTH_RESPONSES,
+        **ERROR_RESPONSES,
+        409: {"model": ErrorRead, "description": "No hint left, or a reused Idempotency-Key"},
+    },
+)
+def reveal_hint(
+    session: WriteSessionDep,
+    principal: CurrentWriterDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    question_id: InstanceId,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> HintsRead:
+    """Reveal the next hint and return every hint revealed so far; 409 when none is left.
+
+    The worked solution still comes only with a graded answer. A study card whose question used a hint
+    is rated at most Hard by its answer (Again stays Again).
+    """
+    return service.reveal_hint(
+        session,
+        question_id,
+        user_id=principal.user_id,
+        idempotency_key=idempotency_key,
+        settings=settings,
+        now=clock(),
+    )
+
+
+@router.post(
+    "/{question_id}/reports",
+    status_code=201,
+    response_model=ReportRead,
+    responses={**AUTH_RESPONSES, **ERROR_RESPONSES},
+)
+def report_question(
+    session: WriteSessionDep,
+    principal: CurrentWriterDep,
+    clock: ClockDep,
+    question_id: InstanceId,
+    body: ReportCreate,
+) -> ReportRead:
+    """Report a problem with a question (3-1000 characters); stored with its generator, seed, inputs
+    and your last submission for the author (`dlquiz reports`)."""
+    return reports.report_question(session, question_id, body, user_id=principal.user_id, now=clock())

@@ -2,6 +2,7 @@
 
 from service.db.models.attempt import Attempt, QuestionInstance
 from service.db.models.card import Card, CardTag, ContentState, Deck
+from service.db.models.report import QuestionReport
 from service.db.models.review import CardState, DeckProgress, IdempotencyKey, ReviewLog
 from service.db.models.throttle import AuthThrottle
 from service.db.models.user import AccessToken, SchedulerConfig, User, UserSettings
@@ -18,6 +19,7 @@ __all__ = [
     "DeckProgress",
     "IdempotencyKey",
     "QuestionInstance",
+    "QuestionReport",
     "ReviewLog",
     "SchedulerConfig",
     "User",

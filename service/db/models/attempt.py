@@ -36,6 +36,9 @@ class QuestionInstance(Base):
     # The mode that made the question: False is whiteboard mode (hand-workable numbers, "you may use").
     calculator: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # How many of the generator's hints have been revealed, in order; a review of a question answered
+    # after a hint is rated at most Hard.
+    hints_used: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Attempt(Base):

@@ -115,6 +115,9 @@ class ReviewLog(Base):
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     correct: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     misconception: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # Hints revealed before a numeric review's answer; with any, ``rating`` is already capped at Hard,
+    # so a replay of ``rating`` reproduces the state, and this says why the rating is not the grade's.
+    hints_used: Mapped[int | None] = mapped_column(Integer, nullable=True)
     undone: Mapped[bool] = mapped_column(Boolean, default=False)
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Anki's revlog id (ms since the epoch) of a review imported from Anki; NULL for dlquiz's own.

@@ -1,10 +1,12 @@
 // A numeric question: the prompt (the API's HTML with MathML), the given inputs as tables, one input
-// per answer field laid out by the field's shape, and after grading each field right or wrong with
-// the expected value, the misconception's feedback and the worked solution, step by step.
+// per answer field laid out by the field's shape, hints revealed one at a time (key h), and after
+// grading each field right, right given the person's own earlier values, or wrong (with the share of
+// entries right and the expected value), the precision asked for, the misconception's feedback and the
+// worked solution, step by step. A "Report a problem" form sends a note to the author.
 // Grading is the API's: the page only checks that each entry is a number before sending it.
 
 import { ApiError, describeError, idempotencyKey, post } from "./api.js";
-import { announce, h, insertApiHtml, scrollBox, uniqueId } from "./dom.js";
+import { announce, formField, h, insertApiHtml, scrollBox, setFieldMessage, uniqueId } from "./dom.js";
 import { describeShape, formatNumber, shapeOf } from "./format.js";
 
 // A plain decimal or scientific number: "-0.5", ".5", "1e-3", "+2.", with an optional sign.
@@ -137,20 +139,24 @@ function misconceptionName(id) {
   return id.replace(/^[^.]*\./, "").replace(/[-_]/g, " ");
 }
 
-function gradeView(attempt) {
+function recordedText(review) {
+  const text = `Recorded as ${RATING_NAMES[review.rating]} for this card`;
+  return review.hints_used ? `${text} (after a hint a review counts at most Hard).` : `${text}.`;
+}
+
+function gradeView(attempt, precisionNote) {
   const { grade } = attempt;
   const verdict = grade.correct ? "Correct" : grade.score > 0 ? "Partly correct" : "Not correct";
   return h("section", { class: `grade ${grade.correct ? "is-correct" : "is-wrong"}`, "aria-label": "Result" },
     h("h3", { text: `${verdict} (${Math.round(grade.score * 100)} %)` }),
+    precisionNote ? h("p", { class: "precision-note" }, h("strong", { text: "Precision: " }), precisionNote) : null,
     grade.misconception
       ? h("div", { class: "misconception" },
           h("p", { class: "misconception-name" }, "Misconception: ", h("strong", { text: misconceptionName(grade.misconception) })),
           h("p", { class: "feedback", text: grade.feedback }),
         )
       : h("p", { class: "feedback", text: grade.feedback }),
-    attempt.review
-      ? h("p", { class: "recorded", text: `Recorded as ${RATING_NAMES[attempt.review.rating]} for this card.` })
-      : null,
+    attempt.review ? h("p", { class: "recorded", text: recordedText(attempt.review) }) : null,
   );
 }
 
@@ -163,19 +169,126 @@ function solutionView(steps) {
   );
 }
 
+// A field's verdict: `status` from the API (older answers only say `correct`).
+const VERDICTS = {
+  right: { text: "✓ Right", classes: ["is-correct"] },
+  right_given_your_values: { text: "✓ Right given your values", classes: ["is-correct", "is-carried"] },
+  wrong: { text: "✗ Wrong", classes: ["is-wrong"] },
+};
+
 function markFields(fieldViews, grade) {
   for (const view of fieldViews) {
     const result = grade.fields[view.field.name];
     if (!result) continue;
+    const status = result.status ?? (result.correct ? "right" : "wrong");
+    const verdict = VERDICTS[status] ?? VERDICTS.wrong;
     const slot = view.container.querySelector(".field-result");
-    view.container.classList.add(result.correct ? "is-correct" : "is-wrong");
+    view.container.classList.add(...verdict.classes);
+    view.container.dataset.status = status;
     slot.hidden = false;
-    slot.append(h("p", { class: "field-verdict", text: result.correct ? "✓ Right" : "✗ Wrong" }));
-    if (!result.correct) {
-      slot.append(h("div", { class: "expected" }, h("span", { text: "Expected: " }), valueView(result.expected, { label: `expected ${view.field.name}` })));
+    slot.append(h("p", { class: "field-verdict", text: verdict.text }));
+    if (status === "right_given_your_values") {
+      slot.append(h("p", { class: "field-note", text: "Computed correctly from your own earlier values, so the earlier slip costs only once." }));
+    }
+    if (status === "wrong" && result.entries > 1) {
+      slot.append(h("p", { class: "field-credit", text: `${result.entries_right} of ${result.entries} entries right` }));
+    }
+    if (status !== "right") {
+      const label = status === "wrong" ? "Expected: " : "Reference (from the right earlier values): ";
+      slot.append(h("div", { class: "expected" }, h("span", { text: label }), valueView(result.expected, { label: `expected ${view.field.name}` })));
     }
     for (const input of view.inputs) input.readOnly = true;
   }
+}
+
+/** The hints revealed so far, and a button for the next one (key h) while there is one. */
+function hintsView(question) {
+  const list = h("ol", { class: "hint-list" });
+  const message = h("p", { class: "form-message hints-message", role: "alert" });
+  const section = h("section", { class: "hints", "aria-label": "Hints" },
+    h("h3", { text: "Hints" }),
+    list,
+    message,
+  );
+  const count = h("span", { class: "hints-left" });
+  const button = h("button", { type: "button", class: "hint-button", "aria-keyshortcuts": "h" }, "Hint ", count, " ", h("kbd", { "aria-hidden": "true", text: "h" }));
+  let shown = 0;
+  let key = idempotencyKey(); // kept until a reveal succeeds, so a retried click reveals one hint
+
+  function show(hints, total) {
+    for (const hint of hints.slice(shown)) {
+      list.append(h("li", { dataset: { number: hint.number } }, insertApiHtml(h("div", { class: "api-html" }), hint.html)));
+    }
+    shown = hints.length;
+    section.hidden = shown === 0;
+    const left = total - shown;
+    count.textContent = `(${left} left)`;
+    button.disabled = left <= 0;
+    button.title = left > 0 ? `Reveal hint ${shown + 1} of ${total} (key h)` : "Every hint is shown";
+  }
+  show(question.hints ?? [], question.hints_total ?? 0);
+  button.hidden = !question.hints_total;
+
+  async function reveal() {
+    if (button.hidden || button.disabled) return;
+    button.disabled = true;
+    message.textContent = "";
+    try {
+      const result = await post(`/questions/${encodeURIComponent(question.id)}/hints`, { idempotencyKey: key });
+      key = idempotencyKey();
+      show(result.hints, result.total);
+      announce(`Hint ${result.hints.length} of ${result.total}: ${list.lastElementChild?.textContent ?? ""}`);
+    } catch (error) {
+      button.disabled = false;
+      if (error instanceof ApiError && error.status === 409) {
+        key = idempotencyKey();
+        button.disabled = true;
+      }
+      message.textContent = describeError(error);
+      section.hidden = false;
+    }
+  }
+  button.addEventListener("click", reveal);
+  return { section, button, reveal };
+}
+
+/** A "Report a problem" disclosure: a short note to the author about this question. */
+function reportView(question) {
+  const text = h("textarea", { rows: "3", maxlength: "1000", required: true });
+  const send = h("button", { type: "submit", text: "Send report" });
+  const formMessage = h("p", { class: "form-message", role: "alert" });
+  const details = h("details", { class: "report" }, h("summary", { text: "Report a problem with this question" }));
+
+  async function onSubmit(event) {
+    event.preventDefault();
+    const note = text.value.trim();
+    if (note.length < 3) {
+      setFieldMessage(text, "Say in a few words what is wrong (at least 3 characters).");
+      text.focus();
+      return;
+    }
+    setFieldMessage(text, "");
+    formMessage.textContent = "";
+    send.disabled = true;
+    try {
+      await post(`/questions/${encodeURIComponent(question.id)}/reports`, { json: { text: note } });
+      const thanks = h("p", { class: "report-sent", role: "status", tabindex: "-1", text: "Thank you: your report was sent to the author." });
+      form.replaceWith(thanks);
+      thanks.focus();
+    } catch (error) {
+      send.disabled = false;
+      if (error instanceof ApiError && error.field === "text") setFieldMessage(text, error.fieldMessage);
+      else formMessage.textContent = describeError(error);
+    }
+  }
+
+  const form = h("form", { class: "report-form stack", novalidate: true, on: { submit: onSubmit } },
+    formField({ label: "What is wrong?", control: text, help: "Your last answer, the question's inputs and its seed are sent with it." }),
+    formMessage,
+    send,
+  );
+  details.append(form);
+  return details;
 }
 
 /**
@@ -190,7 +303,8 @@ export function renderQuestion(container, question, { onGraded } = {}) {
   const submit = h("button", { type: "submit", class: "primary", text: "Check answer" });
   const formMessage = h("p", { class: "form-message", role: "alert" });
   const results = h("div", { class: "results" });
-  const actions = h("div", { class: "actions" }, submit, h("span", { class: "hint", text: "Enter checks the answer" }));
+  const hints = hintsView(question);
+  const actions = h("div", { class: "actions" }, submit, hints.button, h("span", { class: "hint", text: question.hints_total ? "Enter checks the answer · h shows a hint" : "Enter checks the answer" }));
   const key = idempotencyKey(); // one per question shown, so a resent answer is graded once
   let graded = false;
 
@@ -210,7 +324,7 @@ export function renderQuestion(container, question, { onGraded } = {}) {
       graded = true;
       markFields(fieldViews, attempt.grade);
       actions.hidden = true;
-      results.append(gradeView(attempt), solutionView(attempt.solution));
+      results.append(gradeView(attempt, question.precision_note), solutionView(attempt.solution));
       announce(attempt.grade.correct ? "Correct." : `Not correct. ${attempt.grade.feedback}`);
       onGraded?.(attempt);
     } catch (error) {
@@ -221,7 +335,15 @@ export function renderQuestion(container, question, { onGraded } = {}) {
     }
   }
 
-  const form = h("form", { class: "answer-form", novalidate: true, dataset: { questionId: question.id }, on: { submit: onSubmit } },
+  // h never belongs in a number, so in an answer box it asks for a hint instead of typing a letter.
+  function onFormKey(event) {
+    if ((event.key === "h" || event.key === "H") && !event.ctrlKey && !event.metaKey && !event.altKey && !graded) {
+      event.preventDefault();
+      hints.reveal();
+    }
+  }
+
+  const form = h("form", { class: "answer-form", novalidate: true, dataset: { questionId: question.id }, on: { submit: onSubmit, keydown: onFormKey } },
     h("h3", { text: "Your answer" }),
     fieldViews.map((view) => view.container),
     formMessage,
@@ -232,12 +354,16 @@ export function renderQuestion(container, question, { onGraded } = {}) {
       h("p", { class: "question-title" }, h("span", { class: "tag", text: question.generator.topic }), ` ${question.generator.title}`),
       insertApiHtml(h("div", { class: "prompt api-html" }), question.prompt.html),
       inputsView(question.inputs),
+      hints.section,
       form,
       results,
+      reportView(question),
     ),
   );
   return {
     focus: () => fieldViews[0]?.inputs[0]?.focus(),
+    /** Reveal the next hint (the page's h key); nothing once the answer is graded. */
+    revealHint: () => (graded ? undefined : hints.reveal()),
     get graded() {
       return graded;
     },

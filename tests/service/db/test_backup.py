@@ -126,7 +126,7 @@ def populate(engine: Engine, settings: Settings, content_dir: Path) -> list[int]
     with transaction(factory) as session:
         numeric = session.scalars(select(Card).where(Card.id == "a-num")).one()
         instance = quiz_service.new_instance(
-            session, NUMERIC_GENERATOR, seed=11, now=T0, user_id=ada, card_key=numeric.key
+            session, NUMERIC_GENERATOR, seed=11, now=T0, user_id=ada, card_key=numeric.key, calculator=True
         )
         right = verifier.to_jsonable(generator.solve(instance.inputs))
         assert isinstance(right, dict)

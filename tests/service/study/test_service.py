@@ -208,7 +208,11 @@ class TestStudyCounts:
 
 
 class TestNumericReview:
-    @pytest.mark.parametrize(("answer_kind", "rating"), [("right", 3), ("misconception", 1), ("partial", 2)])
+    # A misconception's whole answer earns partial credit where later fields are right given its wrong
+    # step (error carried forward), so it rates Hard; only an answer with nothing right rates Again.
+    @pytest.mark.parametrize(
+        ("answer_kind", "rating"), [("right", 3), ("misconception", 2), ("partial", 2), ("nothing", 1)]
+    )
     def test_answer_records_a_review_rated_from_the_grade(
         self,
         db_session: Session,
@@ -231,6 +235,11 @@ class TestNumericReview:
         elif answer_kind == "misconception":
             misconception = next(m for m in generator.misconceptions if m.applies_to(inputs))
             answer = verifier.to_jsonable(misconception.answer(inputs))
+        elif answer_kind == "nothing":
+            answer = {
+                name: -1.0 if not isinstance(value, list) else [-1.0] * len(value)
+                for name, value in right.items()
+            }
         else:
             answer = dict(right)
             first = next(iter(answer))

@@ -1,8 +1,8 @@
 // Numeric drills: free practice on the question generators, outside the study schedule: pick one, answer a
-// fresh instance, read the worked solution, ask for another.
+// fresh instance (h reveals a hint), read the worked solution, ask for another.
 
 import { describeError, get, post } from "../api.js";
-import { h, replace } from "../dom.js";
+import { h, isTyping, replace } from "../dom.js";
 import { renderQuestion } from "../numeric.js";
 import { href, navigate } from "../router.js";
 
@@ -47,6 +47,15 @@ export async function render(view, params) {
       },
     });
     rendered.focus();
+    // h anywhere on the page asks for a hint (in an answer box the question handles it itself).
+    const onKey = (event) => {
+      if (event.key !== "h" && event.key !== "H") return;
+      if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event)) return;
+      event.preventDefault();
+      rendered.revealHint();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
   } catch (error) {
     replace(stage, h("p", { class: "error-box", role: "alert", text: describeError(error) }), h("a", { href: href("/drills"), text: "Back to all generators" }));
   }

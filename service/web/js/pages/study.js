@@ -1,6 +1,7 @@
 // A study session: the API picks the next card, computes the intervals shown on the rating buttons,
 // records ratings (and numeric answers) and undoes them; this page only shows and asks.
-// Keys: Space reveals (and goes on after a numeric answer), 1-4 rate, u undoes, Enter checks an answer.
+// Keys: Space reveals (and goes on after a numeric answer), 1-4 rate, u undoes, Enter checks an answer,
+// h shows a numeric question's next hint.
 
 import { describeError, get, idempotencyKey, post } from "../api.js";
 import { announce, h, insertApiHtml, isTyping, replace } from "../dom.js";
@@ -46,7 +47,7 @@ export async function render(view, params) {
     notice,
     stage,
     h("p", { class: "keys-help" }, h("kbd", { text: "Space" }), " show answer · ", h("kbd", { text: "1" }), "–", h("kbd", { text: "4" }),
-      " rate · ", h("kbd", { text: "u" }), " undo · ", h("kbd", { text: "Enter" }), " check a numeric answer"),
+      " rate · ", h("kbd", { text: "u" }), " undo · ", h("kbd", { text: "Enter" }), " check a numeric answer · ", h("kbd", { text: "h" }), " hint"),
   );
 
   /** What is on screen: "loading" | "front" | "back" | "question" | "graded" | "done" | "error". */
@@ -63,6 +64,7 @@ export async function render(view, params) {
   let reviewKey = null;
   let refreshTimer = null;
   let busy = false;
+  let question = null; // the numeric question on screen (renderQuestion's handle)
 
   function showError(error) {
     setState("error");
@@ -163,7 +165,7 @@ export async function render(view, params) {
         holder,
       ),
     );
-    const question = renderQuestion(holder, current.question, {
+    question = renderQuestion(holder, current.question, {
       onGraded: () => {
         setState("graded");
         const next = h("button", { type: "button", class: "primary", "aria-keyshortcuts": "Space", on: { click: () => loadNext() } }, "Next card ", h("kbd", { text: "Space" }));
@@ -251,6 +253,9 @@ export async function render(view, params) {
     if (rating && state === "back") {
       event.preventDefault();
       rate(rating.value);
+    } else if ((event.key === "h" || event.key === "H") && state === "question") {
+      event.preventDefault();
+      question?.revealHint();
     } else if (event.key === "u" || event.key === "U") {
       event.preventDefault();
       undo();

@@ -78,6 +78,7 @@ class TestSubmitReview:
             "state_before",
             "state_after",
             "question_id",
+            "hints_used",
             "undone",
         }
         assert (body["card_id"], body["rating"], body["source"], body["undone"]) == (
@@ -117,6 +118,7 @@ REVIEW_FIELDS = {
     "state_before",
     "state_after",
     "question_id",
+    "hints_used",
     "undone",
 }
 
