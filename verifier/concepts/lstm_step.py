@@ -196,14 +196,14 @@ class LstmStepGenerator(StepGenerator):
         }
 
     def may_use(self, inputs: Inputs) -> tuple[Known, ...]:
-        """σ of the i, f, o pre-activations, tanh of g's, and tanh of c′ rounded to 3 decimals (as worked)."""
+        """σ of the i, f, o pre-activations, tanh of g's, and tanh of c′ (labelled to 4 decimals)."""
         v = _read(inputs)
         z = chunks(pre_activations(v["x"], v["h"], v["w_ih"], v["w_hh"], v["b_ih"], v["b_hh"]))
         gates = sorted({round(value, 6) for gate in ("i", "f", "o") for value in z[gate].tolist()})
         known = [Known(f"\\sigma({num(value)})", float(sigmoid(np.array(value)))) for value in gates]
         known += [Known(f"\\tanh({num(value)})", math.tanh(value)) for value in sorted(set(z["g"].tolist()))]
         c_new = self.solve(inputs)["c_new"]
-        cells = sorted({round(value, 3) for value in np.asarray(c_new, dtype=np.float64).tolist()})
+        cells = sorted(set(np.asarray(c_new, dtype=np.float64).tolist()))
         known += [Known(f"\\tanh({num(value)})", math.tanh(value)) for value in cells]
         return tuple(known)
 
