@@ -123,9 +123,10 @@ WHITEBOARD_SEEDS = range(0, 60, 2)
 @pytest.mark.parametrize("generator", GENERATORS, ids=IDS)
 def test_whiteboard_questions_need_no_calculator(generator: Generator) -> None:
     """In whiteboard mode every generator outside the allow-list draws hand-workable numbers or prints the
-    values it needs, and says so."""
-    needs = {generator.generate(seed, calculator=False).needs_calculator for seed in WHITEBOARD_SEEDS}
-    assert needs == ({True} if generator.id in CALCULATOR_ALLOWED else {False})
+    values it needs, and says so (an allow-listed one may already do so too, once ported)."""
+    if generator.id in CALCULATOR_ALLOWED:
+        return
+    assert not any(generator.generate(seed, calculator=False).needs_calculator for seed in WHITEBOARD_SEEDS)
 
 
 def test_the_allow_list_names_registered_generators() -> None:
