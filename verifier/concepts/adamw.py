@@ -156,6 +156,9 @@ class AdamWGenerator(StepGenerator):
     }
     graph = GRAPH
 
+    def needs_calculator(self, inputs: Inputs, *, calculator: bool) -> bool:  # noqa: ARG002
+        return calculator  # whiteboard mode: Adam's first step moves each weight by lr·sign(g)
+
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         """Random weights and gradients, one coordinate's gradient made small and opposite to its weight
         so that λw flips its sign (the only place Adam's L2 shows on a first step)."""

@@ -18,6 +18,7 @@ from verifier.step_generator import StepGenerator
 from verifier.steps import Calc, StepGraph, WrongStep
 
 N_CHOICES = (2, 3, 4, 5, 6, 7, 8, 9, 10)
+HAND_N_CHOICES = (2, 3, 4, 5)  # whiteboard mode
 
 
 def missing_fraction(n: int) -> float:
@@ -101,6 +102,12 @@ class BootstrapGenerator(StepGenerator):
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         return {"n": int(rng.choice(N_CHOICES))}
+
+    def sample_by_hand(self, rng: np.random.Generator) -> dict[str, InputValue]:
+        return {"n": int(rng.choice(HAND_N_CHOICES))}
+
+    def needs_calculator(self, inputs: Inputs, *, calculator: bool) -> bool:  # noqa: ARG002
+        return calculator  # whiteboard mode: (1 − 1/n)^n for n ≤ 5 is a short fraction: (3/4)^4 = 81/256
 
     def prompt(self, inputs: Inputs) -> str:
         n = as_int(inputs["n"])

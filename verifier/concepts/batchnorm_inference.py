@@ -161,6 +161,9 @@ class EvalFoldGenerator(StepGenerator):
     }
     graph = GRAPH
 
+    def needs_calculator(self, inputs: Inputs, *, calculator: bool) -> bool:  # noqa: ARG002
+        return calculator  # whiteboard mode: the running variances are perfect squares
+
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         return {
             "w": _tenths(rng, (D, D), 10),

@@ -195,6 +195,9 @@ class InvertedDropoutGenerator(StepGenerator):
     answer_fields = {"train_output": FieldSpec((UNITS,)), "test_output": FieldSpec((UNITS,))}
     graph = INVERTED
 
+    def needs_calculator(self, inputs: Inputs, *, calculator: bool) -> bool:  # noqa: ARG002
+        return calculator  # whiteboard mode: x/(1 − p) with p in tenths
+
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         u = rng.random(3 * UNITS + 1)
         p = P_CHOICES[int(u[-1] * len(P_CHOICES))]
@@ -284,6 +287,9 @@ class WeightScalingGenerator(StepGenerator):
     title = "Weight scaling inference rule (non-inverted dropout)"
     answer_fields = {"test_output": FieldSpec((OUT,))}
     graph = SCALING
+
+    def needs_calculator(self, inputs: Inputs, *, calculator: bool) -> bool:  # noqa: ARG002
+        return calculator  # whiteboard mode: products of one-decimal numbers
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         u = rng.random(2 * (OUT * IN + IN) + 1)

@@ -162,6 +162,9 @@ class DropoutVariantsGenerator(StepGenerator):
     }
     graph = GRAPH
 
+    def needs_calculator(self, inputs: Inputs, *, calculator: bool) -> bool:  # noqa: ARG002
+        return calculator  # whiteboard mode: fractions of small whole numbers
+
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         p = float(rng.choice(DROP_PROBS))
         feat_size = int(rng.choice(FEAT_SIZES))

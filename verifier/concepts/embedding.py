@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from verifier._types import FloatArray, Inputs, InputValue
-from verifier.generator import as_array, as_int
+from verifier.generator import Known, as_array, as_int
 from verifier.grading import FieldSpec
 from verifier.latex import matrix, num
 from verifier.registry import register
@@ -164,6 +164,17 @@ class EmbeddingGenerator(StepGenerator):
             "u_o": _tenths(rng, (DIM,)),
             "u_neg": _tenths(rng, (NEGATIVES, DIM)),
         }
+
+    def may_use(self, inputs: Inputs) -> tuple[Known, ...]:
+        v = _read(inputs)
+        points = [float(v["u_o"] @ v["v_c"]), *(-(v["u_neg"] @ v["v_c"])).tolist()]
+        return tuple(
+            Known(f"\\log \\sigma({num(s)})", float(log_sigmoid(np.array(s))))
+            for s in sorted({round(s, 6) for s in points})
+        )
+
+    def needs_calculator(self, inputs: Inputs, *, calculator: bool) -> bool:  # noqa: ARG002
+        return calculator  # whiteboard mode: products of whole numbers, and log σ printed
 
     def acceptable(self, inputs: Inputs) -> bool:
         """The negatives' scores are clearly non-zero (at 0 the sign slip would change nothing)."""

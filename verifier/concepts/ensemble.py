@@ -111,6 +111,9 @@ class EnsembleErrorGenerator(StepGenerator):
     answer_fields = {"ensemble_mse": FieldSpec(), "limit_mse": FieldSpec()}
     graph = GRAPH
 
+    def needs_calculator(self, inputs: Inputs, *, calculator: bool) -> bool:  # noqa: ARG002
+        return calculator  # whiteboard mode: v/k + (k − 1)c/k
+
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         v = float(rng.choice(VARIANCES))
         return {

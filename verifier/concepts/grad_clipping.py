@@ -162,6 +162,20 @@ class ClipGradGenerator(StepGenerator):
             "clip_value": float(rng.choice(CLIP_VALUES)),
         }
 
+    def sample_by_hand(self, rng: np.random.Generator) -> dict[str, InputValue]:
+        """Like ``sample``, redrawn until the sum of squares is a perfect square (in hundredths), so the
+        global norm is exact: (0.3, 0.4) has norm 0.5."""
+        while True:
+            inputs = self.sample(rng)
+            grads = np.concatenate([as_array(inputs["grad_a"]), as_array(inputs["grad_b"])])
+            tenths = np.rint(10 * grads).astype(int)
+            squares = int((tenths * tenths).sum())
+            if math.isqrt(squares) ** 2 == squares:
+                return inputs
+
+    def needs_calculator(self, inputs: Inputs, *, calculator: bool) -> bool:  # noqa: ARG002
+        return calculator  # whiteboard mode: the global norm is a whole number of tenths
+
     def acceptable(self, inputs: Inputs) -> bool:
         """The global norm exceeds max_norm and each tensor has entries past clip_value (both clips act)."""
         v = _read(inputs)

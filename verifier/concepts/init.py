@@ -28,6 +28,13 @@ RELU_GAIN = math.sqrt(2.0)  # torch.nn.init.calculate_gain("relu")
 DENSE_SIZES = (3, 4, 5, 6, 8, 10, 16, 20, 32, 50, 64, 100, 128, 256)
 CONV_CHANNELS = (1, 3, 8, 16, 32, 64)
 KERNEL_SIZES = (1, 3, 5, 7)
+# Whiteboard shapes: fan_in = 2k² makes √(2/fan_in) = 1/k, and fan_in + fan_out = 6j² makes √(6/(fan_in +
+# fan_out)) = 1/j: [22, 32] has He σ = 1/4 and Glorot limit 1/3. (fan_out = 2·fan_in would make the two
+# equal, and a swap of the fields invisible.)
+HAND_SHAPES = (
+    (6, 18), (22, 32), (46, 50), (78, 72), (88, 128), (184, 200),
+    (22, 2, 3, 3), (46, 8, 3, 3), (22, 32, 3, 3), (22, 2, 5, 5), (46, 8, 5, 5),
+)  # fmt: skip
 
 
 class InitScales(NamedTuple):
@@ -189,6 +196,12 @@ class FansGenerator(StepGenerator):
             in_channels = CONV_CHANNELS[int(draws[2] * len(CONV_CHANNELS))]  # may be a 1-channel image
             shape = [out_channels, in_channels, kh, kw]
         return {"shape": shape}
+
+    def sample_by_hand(self, rng: np.random.Generator) -> dict[str, InputValue]:
+        return {"shape": list(HAND_SHAPES[int(rng.integers(len(HAND_SHAPES)))])}
+
+    def needs_calculator(self, inputs: Inputs, *, calculator: bool) -> bool:  # noqa: ARG002
+        return calculator  # whiteboard mode: fan_in = 2k² and fan_in + fan_out = 6j², so both roots are exact
 
     def acceptable(self, inputs: Inputs) -> bool:
         shape = read_shape(inputs)

@@ -31,6 +31,19 @@ TRUNC_A, TRUNC_B = -2.0, 2.0  # trunc_normal_'s default bounds
 SIZES = (16, 25, 64, 100, 128, 256, 400, 512, 784, 1024)
 TRUNC_STDS = (0.02, 0.1, 0.25, 0.5)
 TRUNC_MEANS = (0.0, 0.5, -0.5, 1.0)
+# Whiteboard fans: a square fan_in makes the default bound 1/√fan_in exact, and fan_in + fan_out = 2k²
+# makes xavier's √(2/(fan_in + fan_out)) = 1/k: (64, 136) gives 1/8 and 1/10.
+HAND_FANS = (
+    (16, 784),
+    (784, 16),
+    (64, 136),
+    (144, 56),
+    (100, 28),
+    (16, 112),
+    (64, 448),
+    (400, 112),
+    (256, 544),
+)
 
 
 def leaky_relu_gain(a: float) -> float:
@@ -165,6 +178,18 @@ class InitDefaultsGenerator(StepGenerator):
             "mean": float(rng.choice(TRUNC_MEANS)),
             "std": float(rng.choice(TRUNC_STDS)),
         }
+
+    def sample_by_hand(self, rng: np.random.Generator) -> dict[str, InputValue]:
+        fan_in, fan_out = HAND_FANS[int(rng.integers(len(HAND_FANS)))]
+        return {
+            "fan_in": fan_in,
+            "fan_out": fan_out,
+            "mean": float(rng.choice(TRUNC_MEANS)),
+            "std": float(rng.choice(TRUNC_STDS)),
+        }
+
+    def needs_calculator(self, inputs: Inputs, *, calculator: bool) -> bool:  # noqa: ARG002
+        return calculator  # whiteboard mode: a square fan_in, and fan_in + fan_out = 2k²
 
     def prompt(self, inputs: Inputs) -> str:
         v = _read(inputs)

@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from verifier._types import FloatArray, Inputs, InputValue
-from verifier.generator import as_array
+from verifier.generator import Known, as_array
 from verifier.grading import FieldSpec
-from verifier.latex import matrix
+from verifier.latex import matrix, num
 from verifier.registry import register
 from verifier.step_generator import StepGenerator
 from verifier.steps import Calc, StepGraph, WrongStep
@@ -152,6 +152,16 @@ class LayerNormGenerator(StepGenerator):
             rows.append([a, b, thirds[int(rng.integers(len(thirds)))]])
         order = rng.permutation(D)
         return {"x": np.array(rows, dtype=np.float64)[:, order]}
+
+    def may_use(self, inputs: Inputs) -> tuple[Known, ...]:
+        """√σ² for every row (LayerNorm) and column (BatchNorm) variance, sorted, so the list does not say
+        which is which; ε = 10⁻⁵ changes none of them at the figures asked."""
+        x = as_array(inputs["x"]).reshape(N, D)
+        variances = {round(float(var), 4) for var in (*x.var(axis=1).tolist(), *x.var(axis=0).tolist())}
+        return tuple(Known(f"\\sqrt{{{num(var)}}}", float(np.sqrt(var))) for var in sorted(variances))
+
+    def needs_calculator(self, inputs: Inputs, *, calculator: bool) -> bool:  # noqa: ARG002
+        return calculator  # whiteboard mode: whole-number inputs, the square roots printed
 
     def acceptable(self, inputs: Inputs) -> bool:
         """No row or column is nearly constant (its variance would sit at eps)."""

@@ -14,12 +14,13 @@ number) so that the 8 pre-activations can be worked by hand.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
 
 from verifier._types import FloatArray, Inputs, InputValue
-from verifier.generator import as_array, as_float
+from verifier.generator import Known, as_array, as_float
 from verifier.grading import FieldSpec
 from verifier.latex import matrix, num
 from verifier.registry import register
@@ -193,6 +194,21 @@ class LstmStepGenerator(StepGenerator):
             "b_ih": _tenths(rng, (4 * HIDDEN,), 5),
             "b_hh": _tenths(rng, (4 * HIDDEN,), 5),
         }
+
+    def may_use(self, inputs: Inputs) -> tuple[Known, ...]:
+        """σ of the i, f, o pre-activations, tanh of g's, and tanh of c′ (labelled to 4 decimals)."""
+        v = _read(inputs)
+        z = chunks(pre_activations(v["x"], v["h"], v["w_ih"], v["w_hh"], v["b_ih"], v["b_hh"]))
+        gates = sorted({round(value, 6) for gate in ("i", "f", "o") for value in z[gate].tolist()})
+        known = [Known(f"\\sigma({num(value)})", float(sigmoid(np.array(value)))) for value in gates]
+        known += [Known(f"\\tanh({num(value)})", math.tanh(value)) for value in sorted(set(z["g"].tolist()))]
+        c_new = self.solve(inputs)["c_new"]
+        cells = sorted(set(np.asarray(c_new, dtype=np.float64).tolist()))
+        known += [Known(f"\\tanh({num(value)})", math.tanh(value)) for value in cells]
+        return tuple(known)
+
+    def needs_calculator(self, inputs: Inputs, *, calculator: bool) -> bool:  # noqa: ARG002
+        return calculator  # whiteboard mode: sums of products of tenths, σ and tanh printed
 
     def acceptable(self, inputs: Inputs) -> bool:
         """The second bias is not nearly zero, and the old cell is not near 0 (else the forget gate hides)."""

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from verifier._types import FloatArray, Inputs, InputValue
+from verifier.concepts.batchnorm.inputs import square_variance_patterns
 from verifier.generator import as_array
 from verifier.grading import FieldSpec
 from verifier.latex import matrix
@@ -202,6 +203,20 @@ class StandardizeGenerator(StepGenerator):
             "train": np.array(values[:n_train]).reshape(TRAIN_ROWS, FEATURES),
             "test": np.array(values[n_train:]).reshape(TEST_ROWS, FEATURES),
         }
+
+    def sample_by_hand(self, rng: np.random.Generator) -> dict[str, InputValue]:
+        """Each training column is its mean plus a deviation pattern whose mean square is a perfect square
+        (so the population std is exact); the test rows lie within ±2 of it."""
+        patterns = square_variance_patterns(TRAIN_ROWS)
+        train, test = [], []
+        for _ in range(FEATURES):
+            mean = int(rng.integers(-50, 51))  # in tenths
+            train.append((mean + np.array(patterns[int(rng.integers(len(patterns)))], dtype=np.float64)) / 10)
+            test.append((mean + rng.integers(-20, 21, TEST_ROWS)).astype(np.float64) / 10)
+        return {"train": np.stack(train, axis=1), "test": np.stack(test, axis=1)}
+
+    def needs_calculator(self, inputs: Inputs, *, calculator: bool) -> bool:  # noqa: ARG002
+        return calculator  # whiteboard mode: each training column's variance is a perfect square
 
     def acceptable(self, inputs: Inputs) -> bool:
         # The test set's own spread matters too: one misconception standardizes it with its own std.

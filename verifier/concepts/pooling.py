@@ -18,7 +18,7 @@ import numpy as np
 
 from verifier._types import Answer, FloatArray, Inputs, InputValue
 from verifier.concepts.activations import softmax_values
-from verifier.generator import as_array
+from verifier.generator import Known, as_array
 from verifier.grading import FieldSpec
 from verifier.latex import matrix, num
 from verifier.registry import register
@@ -184,6 +184,14 @@ class AttentionPoolingGenerator(StepGenerator):
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         u = np.rint((rng.random((STEPS + 1) * FEATURES) * 3.0 - 1.5) * 10.0) / 10.0
         return {"H": u[FEATURES:].reshape(STEPS, FEATURES), "q": u[:FEATURES]}
+
+    def may_use(self, inputs: Inputs) -> tuple[Known, ...]:
+        v = _read(inputs)
+        scores = (v["H"] @ v["q"]) * attention_scale(v["H"].shape[-1])  # √d = 2: scores in 0.005 steps
+        return tuple(Known(f"e^{{{num(s)}}}", math.exp(s)) for s in sorted(set(np.round(scores, 6).tolist())))
+
+    def needs_calculator(self, inputs: Inputs, *, calculator: bool) -> bool:  # noqa: ARG002
+        return calculator  # whiteboard mode: √4 = 2, and e^s of each scaled score printed
 
     def prompt(self, inputs: Inputs) -> str:
         h, q = _read(inputs)["H"], _read(inputs)["q"]

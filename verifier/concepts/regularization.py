@@ -311,6 +311,9 @@ class MinimizerGenerator(StepGenerator):
     }
     graph = MINIMIZER_GRAPH
 
+    def needs_calculator(self, inputs: Inputs, *, calculator: bool) -> bool:  # noqa: ARG002
+        return calculator  # whiteboard mode: shrink by λ, divide by 1 + λ
+
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         """1 to 3 coordinates below λ in magnitude (they become 0), the others above, in random places."""
         draws = rng.random(4 * N_WEIGHTS + 2).tolist()
@@ -349,6 +352,9 @@ class PenaltyStepGenerator(StepGenerator):
     title = "One step with an L2 penalty (SGD) and with an L1 penalty (proximal)"
     answer_fields = {"w_l2": FieldSpec((N_WEIGHTS,)), "w_l1": FieldSpec((N_WEIGHTS,))}
     graph = STEP_GRAPH
+
+    def needs_calculator(self, inputs: Inputs, *, calculator: bool) -> bool:  # noqa: ARG002
+        return calculator  # whiteboard mode: products and sums of one-decimal numbers
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         """Random w and g, except one coordinate whose gradient step lands within lr·λ of 0."""

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Final, Literal, NamedTuple
 
 import numpy as np
 
 from verifier._types import Inputs, InputValue
-from verifier.generator import as_float, as_int
+from verifier.generator import Known, as_float, as_int
 from verifier.grading import FieldSpec
 from verifier.latex import num
 from verifier.registry import register
@@ -257,6 +258,16 @@ GRAPH = StepGraph(
 )
 
 
+def known_cosine(done: int, period: int) -> Known:
+    """cos(π·done/period), the fraction reduced, as a whiteboard question prints it (rounded off its float
+    noise, so cos(π/2) = 0). Shared with ``schedule.warmup_cosine``."""
+    share = Fraction(done, period)
+    angle = r"\pi" if share.numerator == 1 else f"{share.numerator}\\pi"
+    if share.denominator != 1:
+        angle += f"/{share.denominator}"
+    return Known(f"\\cos({angle})", round(math.cos(math.pi * done / period), 12) + 0.0)
+
+
 class LearningRateGenerator(StepGenerator):
     """``schedule.lr``: a scheduler's learning rate after a number of ``step()`` calls."""
 
@@ -281,6 +292,15 @@ class LearningRateGenerator(StepGenerator):
             return {"kind": kind, "lr0": lr0, "gamma": gamma, "epoch": 1 + int(draws[3] * 6)}
         T_max = (4, 5, 8, 10)[int(draws[2] * 4)]
         return {"kind": kind, "lr0": lr0, "T_max": T_max, "epoch": 1 + int(draws[3] * 2 * T_max)}
+
+    def may_use(self, inputs: Inputs) -> tuple[Known, ...]:
+        schedule, epoch = read_schedule(inputs)
+        if schedule.kind != "cosine":
+            return ()  # StepLR and ExponentialLR are powers of γ
+        return (known_cosine(epoch, schedule.T_max),)
+
+    def needs_calculator(self, inputs: Inputs, *, calculator: bool) -> bool:  # noqa: ARG002
+        return calculator  # whiteboard mode: powers of γ, or the cosine printed
 
     def prompt(self, inputs: Inputs) -> str:
         schedule, epoch = read_schedule(inputs)

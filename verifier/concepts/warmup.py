@@ -20,7 +20,8 @@ import math
 import numpy as np
 
 from verifier._types import Inputs, InputValue
-from verifier.generator import as_float, as_int
+from verifier.concepts.schedule import known_cosine
+from verifier.generator import Known, as_float, as_int
 from verifier.grading import FieldSpec
 from verifier.latex import num
 from verifier.registry import register
@@ -150,6 +151,14 @@ class WarmupCosineGenerator(StepGenerator):
         "lr_decay": FieldSpec(),
     }
     graph = GRAPH
+
+    def may_use(self, inputs: Inputs) -> tuple[Known, ...]:
+        v = _read(inputs)
+        done, steps = v["t_decay"] - v["warmup"], v["total"] - v["warmup"]
+        return (known_cosine(done, steps),)
+
+    def needs_calculator(self, inputs: Inputs, *, calculator: bool) -> bool:  # noqa: ARG002
+        return calculator  # whiteboard mode: products of small numbers, and the cosine printed
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         warmup = int(rng.choice(WARMUPS))

@@ -38,12 +38,17 @@ from verifier.concepts.activations.functions import (
     normal_cdf,
     normal_pdf,
 )
-from verifier.generator import as_array, as_float
+from verifier.generator import Known, as_array, as_float
 from verifier.grading import FieldSpec
 from verifier.latex import matrix, num
 from verifier.registry import register
 from verifier.step_generator import StepGenerator
 from verifier.steps import Calc, StepGraph, Values, WrongStep
+
+# Whiteboard mode: the piecewise-linear activations, and sigmoid and tanh with their values printed (f′ is
+# read off f); ELU, GELU and softplus need e^z, Φ or log at every point and are left to calculator mode.
+HAND_NAMES: tuple[ActivationName, ...] = ("relu", "leaky_relu", "hardtanh", "sigmoid", "tanh")
+_PRINTED: dict[ActivationName, str] = {"sigmoid": r"\sigma", "tanh": r"\tanh"}
 
 _DEFINITIONS: dict[ActivationName, str] = {
     "relu": r"f(z) = \max(0, z)",
@@ -305,6 +310,25 @@ class DerivativeGenerator(StepGenerator):
         elif name == "elu":
             alpha = ELU_ALPHA_CHOICES[int(u[1] * len(ELU_ALPHA_CHOICES))]
         return {"name": name, "z": _grid(u[2:], -Z_LIMIT, Z_LIMIT), "alpha": alpha}
+
+    def sample_by_hand(self, rng: np.random.Generator) -> dict[str, InputValue]:
+        u = rng.random(N_POINTS + 2)
+        name = HAND_NAMES[int(u[0] * len(HAND_NAMES))]
+        alpha = LEAKY_SLOPE_CHOICES[int(u[1] * len(LEAKY_SLOPE_CHOICES))] if name == "leaky_relu" else 0.0
+        return {"name": name, "z": _grid(u[2:], -Z_LIMIT, Z_LIMIT), "alpha": alpha}
+
+    def may_use(self, inputs: Inputs) -> tuple[Known, ...]:
+        v = read_derivative(inputs)
+        symbol = _PRINTED.get(v["name"])
+        if symbol is None:
+            return ()
+        return tuple(
+            Known(f"{symbol}({num(z)})", float(activation(np.array(z), v["name"])))
+            for z in sorted(set(v["z"].tolist()))
+        )
+
+    def needs_calculator(self, inputs: Inputs, *, calculator: bool) -> bool:  # noqa: ARG002
+        return calculator  # whiteboard mode: piecewise-linear, or f read off the printed values
 
     def acceptable(self, inputs: Inputs) -> bool:
         v = read_derivative(inputs)

@@ -162,6 +162,9 @@ class MaxoutGenerator(StepGenerator):
     answer_fields = {"output": FieldSpec(shape=(MAXOUT_OUTPUTS,)), "params": FieldSpec(dtype="int")}
     graph = GRAPH
 
+    def needs_calculator(self, inputs: Inputs, *, calculator: bool) -> bool:  # noqa: ARG002
+        return calculator  # whiteboard mode: sums and products of one-decimal numbers
+
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         shape = rng.random(2)
         pieces = MAXOUT_PIECES[int(shape[0] * len(MAXOUT_PIECES))]

@@ -14,7 +14,7 @@ from verifier.concepts.activations.functions import (
     N_CLASSES,
     _grid,
 )
-from verifier.generator import as_array
+from verifier.generator import Known, as_array
 from verifier.grading import FieldSpec
 from verifier.latex import matrix, num
 from verifier.registry import register
@@ -200,6 +200,20 @@ class SoftmaxCEGenerator(StepGenerator):
         y = np.zeros(N_CLASSES)
         y[int(u[0] * N_CLASSES)] = 1.0
         return {"z": _grid(u[1:], -2.0, 2.0), "y": y}
+
+    def sample_by_hand(self, rng: np.random.Generator) -> dict[str, InputValue]:
+        u = rng.random(N_CLASSES + 1)
+        y = np.zeros(N_CLASSES)
+        y[int(u[0] * N_CLASSES)] = 1.0
+        return {"z": np.floor(u[1:] * 4.0) - 1.0, "y": y}  # whole logits in [−1, 2]: a short table of e^z
+
+    def may_use(self, inputs: Inputs) -> tuple[Known, ...]:
+        z = as_array(inputs["z"])
+        exps = tuple(Known(f"e^{{{num(value)}}}", math.exp(value)) for value in sorted(set(z.tolist())))
+        return (*exps, Known(r"\ln \sum_j e^{z_j}", math.log(float(np.exp(z).sum()))))
+
+    def needs_calculator(self, inputs: Inputs, *, calculator: bool) -> bool:  # noqa: ARG002
+        return calculator  # whiteboard mode: whole logits, e^z and the log-sum printed
 
     def prompt(self, inputs: Inputs) -> str:
         z, y = _softmax_ce_inputs(inputs)

@@ -27,6 +27,7 @@ from verifier.concepts.batchnorm.inputs import (
     _forward_spec,
     _grid,
     _sample_layer,
+    _sample_layer_by_hand,
     _spread_enough,
 )
 from verifier.generator import as_array
@@ -220,6 +221,14 @@ class BackwardGenerator(StepGenerator):
         inputs = _sample_layer(rng)
         inputs["dy"] = _grid(rng.random(BATCH * FEATURES), -2.0, 2.0).reshape(BATCH, FEATURES)
         return inputs
+
+    def sample_by_hand(self, rng: np.random.Generator) -> dict[str, InputValue]:
+        inputs = _sample_layer_by_hand(rng)
+        inputs["dy"] = _grid(rng.random(BATCH * FEATURES), -2.0, 2.0).reshape(BATCH, FEATURES)
+        return inputs
+
+    def needs_calculator(self, inputs: Inputs, *, calculator: bool) -> bool:  # noqa: ARG002
+        return calculator  # whiteboard mode: every batch variance is a perfect square, ε = 10⁻⁵
 
     def acceptable(self, inputs: Inputs) -> bool:
         return _spread_enough(as_array(inputs["x"]))

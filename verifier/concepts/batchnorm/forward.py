@@ -22,6 +22,7 @@ from verifier.concepts.batchnorm.inputs import (
     _eps_tex,
     _forward_inputs,
     _sample_layer,
+    _sample_layer_by_hand,
     _spread_enough,
 )
 from verifier.generator import as_array
@@ -168,6 +169,12 @@ class TrainForwardGenerator(StepGenerator):
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         return _sample_layer(rng)
+
+    def sample_by_hand(self, rng: np.random.Generator) -> dict[str, InputValue]:
+        return _sample_layer_by_hand(rng)
+
+    def needs_calculator(self, inputs: Inputs, *, calculator: bool) -> bool:  # noqa: ARG002
+        return calculator  # whiteboard mode: every batch variance is a perfect square, ε = 10⁻⁵
 
     def acceptable(self, inputs: Inputs) -> bool:
         return _spread_enough(as_array(inputs["x"]))

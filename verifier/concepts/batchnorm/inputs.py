@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from functools import cache
+from itertools import product
 
 import numpy as np
 
@@ -43,6 +45,49 @@ def _sample_layer(rng: np.random.Generator) -> dict[str, InputValue]:
         "gamma": values[_N : _N + FEATURES],
         "beta": values[_N + FEATURES :],
         "eps": EPS_CHOICES[int(u[-1] * len(EPS_CHOICES))],
+    }
+
+
+# Whiteboard draws: each feature's deviations from its mean, in tenths, have a mean square that is a
+# perfect square s² (s ≥ 4, so the variance is at least MIN_VAR): σ_B = s/10 exactly, and with
+# ε = 10⁻⁵ the root √(σ_B² + ε) equals σ_B to six figures. (1, −1, 7, −7) has σ_B = 0.5, for instance.
+_HAND_DEVIATION = 9  # |x − μ| ≤ 0.9
+HAND_EPS = 1e-5
+
+
+@cache
+def square_variance_patterns(m: int = BATCH) -> tuple[tuple[int, ...], ...]:
+    """Every ordered m-tuple of whole deviations (in tenths) summing to 0 whose mean square is s², s ≥ 4.
+
+    Shared with ``normalization.standardize``'s whiteboard draws (4 training rows, population std).
+    """
+    span = range(-_HAND_DEVIATION, _HAND_DEVIATION + 1)
+    patterns = []
+    for head in product(span, repeat=m - 1):
+        last = -sum(head)
+        if abs(last) > _HAND_DEVIATION:
+            continue
+        squares = sum(d * d for d in head) + last * last
+        root = math.isqrt(squares // m)
+        if squares % m == 0 and root * root * m == squares and root >= 4:
+            patterns.append((*head, last))
+    return tuple(patterns)
+
+
+def _sample_layer_by_hand(rng: np.random.Generator) -> dict[str, InputValue]:
+    """Like ``_sample_layer``, but every feature's biased batch variance is a perfect square and ε = 10⁻⁵."""
+    patterns = square_variance_patterns()
+    columns = []
+    for _ in range(FEATURES):
+        deviations = np.array(patterns[int(rng.integers(len(patterns)))], dtype=np.float64)
+        low, high = -30 - int(deviations.min()), 30 - int(deviations.max())
+        columns.append((int(rng.integers(low, high + 1)) + deviations) / 10)
+    u = rng.random(2 * FEATURES)
+    return {
+        "x": np.stack(columns, axis=1),
+        "gamma": (np.floor(u[:FEATURES] * 18) + 3) / 10,
+        "beta": (np.floor(u[FEATURES:] * 21) - 10) / 10,
+        "eps": HAND_EPS,
     }
 
 

@@ -211,6 +211,9 @@ class RunningStatsGenerator(StepGenerator):
     }
     graph = RUNNING
 
+    def needs_calculator(self, inputs: Inputs, *, calculator: bool) -> bool:  # noqa: ARG002
+        return calculator  # whiteboard mode: means, variances and momentum mixes, no root
+
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         return {
             "batches": _sample_batches(rng, K_RUNNING),
@@ -298,6 +301,9 @@ class PopulationStatsGenerator(StepGenerator):
         "var": FieldSpec((FEATURES,), atol=ATOL),
     }
     graph = POPULATION
+
+    def needs_calculator(self, inputs: Inputs, *, calculator: bool) -> bool:  # noqa: ARG002
+        return calculator  # whiteboard mode: means and variances, no root
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         return {"batches": _sample_batches(rng, K_POPULATION)}
