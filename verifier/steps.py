@@ -222,16 +222,19 @@ class StepGraph:
             else:
                 function, params = step.compute, step.params
             args = [values[param] for param in params]
-            if safe:
-                if any(arg is UNAVAILABLE for arg in args):
-                    value: Any = UNAVAILABLE
+            value: Any
+            if not safe:
+                value = function(*args)
+            else:
+                for arg in args:
+                    if arg is UNAVAILABLE:
+                        value = UNAVAILABLE
+                        break
                 else:
                     try:
                         value = function(*args)
                     except Exception:  # noqa: BLE001 - a candidate's values may break any step
                         value = UNAVAILABLE
-            else:
-                value = function(*args)
             computed[name] = value
             values[name] = given[name] if given is not None and name in given else value
 

@@ -299,7 +299,10 @@ def _rounded_flat(value: Any, spec: FieldSpec) -> list[float]:
     if spec.dtype == "int":
         rounded_ints: list[float] = np.rint(array).tolist()
         return rounded_ints
-    magnitude = np.floor(np.log10(np.where(array == 0, 1.0, np.abs(array))))
-    unit = 10.0 ** (magnitude - (FIGURES - 1))
+    magnitude = np.abs(array)  # then the power of ten of each entry's leading figure, in place
+    magnitude[magnitude == 0] = 1.0
+    np.floor(np.log10(magnitude, out=magnitude), out=magnitude)
+    magnitude -= FIGURES - 1
+    unit = np.power(10.0, magnitude, out=magnitude)
     figures: list[float] = (np.rint(array / unit) * unit).tolist()
     return figures
