@@ -12,7 +12,7 @@ every later step is recomputed, so the wrong belief's math exists once and its w
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,6 +112,7 @@ class StepGraph:
         self.misconceptions = tuple(misconceptions)
         self.read: Callable[[Inputs], Values] = read or dict
         self.index = {step.name: position for position, step in enumerate(self.steps)}
+        self._plans: dict[tuple[str | None, frozenset[str], frozenset[str]], tuple[Calc, ...]] = {}
         if len(self.index) != len(self.steps):
             raise ValueError("duplicate step names")
         field_set = set(self.fields)
@@ -156,31 +157,56 @@ class StepGraph:
         given: Mapping[str, Any] | None = None,
         override: WrongStep | None = None,
         start: Values | None = None,
+        changed: Iterable[str] = (),
         safe: bool = False,
     ) -> tuple[Values, Values]:
         """(each step's computed value, the values later steps read).
 
         ``given`` replaces the value later steps read for the steps it names (a candidate's fields);
-        ``override`` computes its root with the wrong function; ``start``, the values of an earlier
-        evaluation, skips every step before the override's root. ``safe`` (candidate values): a step that
-        fails or reads an unavailable value is :data:`UNAVAILABLE` instead of raising; callers hold
+        ``override`` computes its root with the wrong function. ``start``, the values later steps read in an
+        evaluation of the same inputs without an override and with the same ``given`` except at the names in
+        ``changed``, recomputes only the steps whose value can differ from it: the override's root and every
+        step that reads a value that differs (a given value reads the same whatever is computed before it).
+        ``computed`` then holds those steps alone. ``safe`` (candidate values): a step that fails or reads an
+        unavailable value is :data:`UNAVAILABLE` instead of raising; callers hold
         ``np.errstate(all="ignore")`` around it so that NumPy does not warn about a candidate's zero.
         """
-        root = override.root if override is not None else None
-        first = 0
         values: Values
-        if start is not None and root is not None:
-            first = self.index[root]
-            values = dict(start)
+        steps: tuple[Calc, ...]
+        if start is None:
+            values, steps = dict(base), self.steps
         else:
-            values = dict(base)
+            changed = frozenset(changed)
+            values = dict(start)
+            if changed and given is not None:
+                values.update(given)
+            steps = self._plan(
+                None if override is None else override.root,
+                changed,
+                frozenset() if given is None else frozenset(given),
+            )
         computed: Values = {}
-        self._walk(first, values, computed, given, override, safe=safe)
+        self._walk(steps, values, computed, given, override, safe=safe)
         return computed, values
+
+    def _plan(self, root: str | None, changed: frozenset[str], given: frozenset[str]) -> tuple[Calc, ...]:
+        """The steps an evaluation from ``start`` recomputes (see :meth:`evaluate`), worked out once."""
+        key = (root, changed, given)
+        plan = self._plans.get(key)
+        if plan is None:
+            differs = set(changed)
+            steps = []
+            for step in self.steps:
+                if step.name == root or not differs.isdisjoint(step.params):
+                    steps.append(step)
+                    if step.name not in given:
+                        differs.add(step.name)
+            plan = self._plans[key] = tuple(steps)
+        return plan
 
     def _walk(
         self,
-        first: int,
+        steps: Sequence[Calc],
         values: Values,
         computed: Values,
         given: Mapping[str, Any] | None,
@@ -189,24 +215,28 @@ class StepGraph:
         safe: bool,
     ) -> None:
         root = override.root if override is not None else None
-        for step in self.steps[first:]:
-            if step.name == root and override is not None:
+        for step in steps:
+            name = step.name
+            if name == root and override is not None:
                 function, params = override.wrong, override.params
             else:
                 function, params = step.compute, step.params
-            args = [values[name] for name in params]
-            if safe:
-                if any(arg is UNAVAILABLE for arg in args):
-                    value: Any = UNAVAILABLE
+            args = [values[param] for param in params]
+            value: Any
+            if not safe:
+                value = function(*args)
+            else:
+                for arg in args:
+                    if arg is UNAVAILABLE:
+                        value = UNAVAILABLE
+                        break
                 else:
                     try:
                         value = function(*args)
                     except Exception:  # noqa: BLE001 - a candidate's values may break any step
                         value = UNAVAILABLE
-            else:
-                value = function(*args)
-            computed[step.name] = value
-            values[step.name] = given[step.name] if given is not None and step.name in given else value
+            computed[name] = value
+            values[name] = given[name] if given is not None and name in given else value
 
     def misconception(self, misconception_id: str) -> WrongStep:
         """The misconception with this id (a KeyError names an unknown one)."""

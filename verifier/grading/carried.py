@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -23,7 +23,7 @@ import numpy as np
 from verifier._types import Inputs, JsonValue
 from verifier.grading.legacy import FieldResult, Grade, flat_floats
 from verifier.grading.parse import as_value, parse_submission
-from verifier.grading.spec import FIGURES, FieldSpec, matches, tolerances
+from verifier.grading.spec import FIGURES, FieldSpec, matches, tolerances, within
 from verifier.jsonsafe import to_jsonable
 from verifier.steps import UNAVAILABLE, StepGraph, Values, WrongStep
 
@@ -55,29 +55,61 @@ def _feedback(wrong: Sequence[str], first: str) -> str:
     )
 
 
+class _Reference:
+    """The graph evaluated on the inputs as written, and each field's entries and tolerances."""
+
+    __slots__ = ("computed", "flats", "limits", "values")
+
+    def __init__(self, graph: StepGraph, specs: Mapping[str, FieldSpec], base: Values) -> None:
+        self.computed, self.values = graph.evaluate(base)
+        self.flats = {name: flat_floats(self.computed[name]) for name in graph.fields}
+        self.limits = {name: tolerances(self.flats[name], specs[name]) for name in graph.fields}
+
+
 class _Work:
     """A candidate's field values and the graph evaluated on them (error carried forward)."""
 
-    __slots__ = ("base", "carried", "carried_values", "flats", "given")
+    __slots__ = ("carried", "carried_values", "flats", "given")
 
     def __init__(
-        self, graph: StepGraph, specs: Mapping[str, FieldSpec], base: Values, flats: dict[str, list[float]]
-    ):
-        self.base = base
+        self, flats: dict[str, list[float]], given: Values, carried: Values, carried_values: Values
+    ) -> None:
         self.flats = flats
-        self.given = {name: as_value(flats[name], specs[name]) for name in graph.fields}
-        self.carried, self.carried_values = graph.evaluate(base, given=self.given, safe=True)
+        self.given = given
+        self.carried = carried
+        self.carried_values = carried_values
+
+
+def _carry(
+    graph: StepGraph,
+    specs: Mapping[str, FieldSpec],
+    base: Values,
+    reference: _Reference,
+    flats: dict[str, list[float]],
+) -> _Work:
+    """The graph evaluated on the candidate's fields; steps that read no field keep the reference value."""
+    given = {name: as_value(flats[name], specs[name]) for name in graph.fields}
+    recomputed, carried_values = graph.evaluate(
+        base, given=given, start=reference.values, changed=given, safe=True
+    )
+    return _Work(flats, given, {**reference.computed, **recomputed}, carried_values)
 
 
 def _assess(
-    graph: StepGraph, specs: Mapping[str, FieldSpec], reference: Mapping[str, list[float]], work: _Work
+    names: Iterable[str], specs: Mapping[str, FieldSpec], reference: _Reference, work: _Work
 ) -> dict[str, tuple[str, list[bool]]]:
-    """Per field, its status and which entries are accepted (by the reference or carried forward)."""
+    """Per field of ``names``, its status and which entries are accepted (by the reference or carried
+    forward)."""
     out: dict[str, tuple[str, list[bool]]] = {}
-    for name in graph.ordered_fields:
+    flats, limits = reference.flats, reference.limits
+    for name in names:
         spec = specs[name]
         got = work.flats[name]
-        by_reference = matches(got, reference[name], spec)
+        expected = flats[name]
+        if len(expected) != len(got):
+            out[name] = (WRONG, [False] * len(got))
+            continue
+        by_reference = within(got, expected, limits[name])
         if all(by_reference):
             out[name] = (RIGHT, by_reference)
             continue
@@ -111,7 +143,11 @@ def _diagnose(
         if not misconception.applies_to(inputs):
             continue
         wrong, _ = graph.evaluate(
-            work.base, given=work.given, override=misconception, start=work.carried_values, safe=True
+            work.carried_values,
+            given=work.given,
+            override=misconception,
+            start=work.carried_values,
+            safe=True,
         )
         shown = False
         for name in witnesses:
@@ -146,17 +182,17 @@ def _grade_parsed(
     parsed: Mapping[str, tuple[list[float], JsonValue]],
 ) -> Grade:
     base = graph.read(inputs)
-    work = _Work(graph, specs, base, {name: flat for name, (flat, _) in parsed.items()})
-    reference_values, _ = graph.evaluate(base)
-    reference = {name: flat_floats(reference_values[name]) for name in graph.fields}
-    assessed = _assess(graph, specs, reference, work)
+    reference = _Reference(graph, specs, base)
+    work = _carry(graph, specs, base, reference, {name: flat for name, (flat, _) in parsed.items()})
+    reference_values = reference.computed
+    assessed = _assess(graph.ordered_fields, specs, reference, work)
     results: dict[str, FieldResult] = {}
     total = earned = 0.0
     for name in graph.fields:
         spec = specs[name]
         status, accepted = assessed[name]
         credit = sum(accepted) / len(accepted)
-        got, expected = work.flats[name], reference[name]
+        got, expected = work.flats[name], reference.flats[name]
         error = max((abs(g - e) for g, e in zip(got, expected, strict=True)), default=0.0)
         results[name] = FieldResult(
             status != WRONG, to_jsonable(reference_values[name]), parsed[name][1], error, status, credit
@@ -203,20 +239,22 @@ def well_separated(graph: StepGraph, specs: Mapping[str, FieldSpec], inputs: Inp
 
 def _separated(graph: StepGraph, specs: Mapping[str, FieldSpec], inputs: Inputs) -> bool:
     base = graph.read(inputs)
-    reference_values, values = graph.evaluate(base)
-    reference = {name: flat_floats(reference_values[name]) for name in graph.fields}
+    reference = _Reference(graph, specs, base)
+    # The right answer as the prompt asks for it, graded once: a misconception's answer differs from it only
+    # in the fields computed from its root, so only those are rounded, carried forward and assessed again.
+    plain: tuple[_Work, dict[str, tuple[str, list[bool]]]] | None = None
     for position, misconception in enumerate(graph.misconceptions):
         if not misconception.applies_to(inputs):
             continue
-        _, wrong_values = graph.evaluate(base, override=misconception, start=values)
+        moved_steps, wrong_values = graph.evaluate(base, override=misconception, start=reference.values)
         apart = False
         for name in graph.witnesses[misconception.id]:
             spec = specs[name]
-            right = reference[name]
+            right = reference.flats[name]
             wrong = _flat(wrong_values[name], spec.size)
             if wrong is None:
                 return False
-            limits = tolerances(right, spec)
+            limits = reference.limits[name]
             if any(
                 abs(w - r) > SEPARATION * t or (t == 0 and w != r)
                 for w, r, t in zip(wrong, right, limits, strict=True)
@@ -225,9 +263,24 @@ def _separated(graph: StepGraph, specs: Mapping[str, FieldSpec], inputs: Inputs)
                 break
         if not apart:
             return False
-        flats = {name: _rounded_flat(wrong_values[name], specs[name]) for name in graph.fields}
-        work = _Work(graph, specs, base, flats)
-        statuses = {name: status for name, (status, _) in _assess(graph, specs, reference, work).items()}
+        if plain is None:
+            flats = {name: _rounded_flat(reference.computed[name], specs[name]) for name in graph.fields}
+            right_work = _carry(graph, specs, base, reference, flats)
+            plain = right_work, _assess(graph.ordered_fields, specs, reference, right_work)
+        right_work, right_assessed = plain
+        moved = [name for name in graph.ordered_fields if name in moved_steps]
+        flats = dict(right_work.flats)
+        given = dict(right_work.given)
+        for name in moved:
+            flats[name] = _rounded_flat(wrong_values[name], specs[name])
+            given[name] = as_value(flats[name], specs[name])
+        recomputed, carried_values = graph.evaluate(
+            base, given=given, start=right_work.carried_values, changed=moved, safe=True
+        )
+        work = _Work(flats, given, {**right_work.carried, **recomputed}, carried_values)
+        reassessed = [name for name in graph.ordered_fields if name in moved_steps or name in recomputed]
+        assessed = {**right_assessed, **_assess(reassessed, specs, reference, work)}
+        statuses = {name: status for name, (status, _) in assessed.items()}
         # Only a misconception rooted no later (declared no later at the same root) can be named instead.
         at = graph.index[misconception.root]
         rivals = [
@@ -246,7 +299,10 @@ def _rounded_flat(value: Any, spec: FieldSpec) -> list[float]:
     if spec.dtype == "int":
         rounded_ints: list[float] = np.rint(array).tolist()
         return rounded_ints
-    magnitude = np.floor(np.log10(np.where(array == 0, 1.0, np.abs(array))))
-    unit = 10.0 ** (magnitude - (FIGURES - 1))
+    magnitude = np.abs(array)  # then the power of ten of each entry's leading figure, in place
+    magnitude[magnitude == 0] = 1.0
+    np.floor(np.log10(magnitude, out=magnitude), out=magnitude)
+    magnitude -= FIGURES - 1
+    unit = np.power(10.0, magnitude, out=magnitude)
     figures: list[float] = (np.rint(array / unit) * unit).tolist()
     return figures

@@ -62,10 +62,13 @@ def matches(got: list[float], expected: list[float] | None, spec: FieldSpec) -> 
     """Per entry, whether ``got`` is within tolerance of ``expected`` (all False when that is unknown)."""
     if expected is None or len(expected) != len(got):
         return [False] * len(got)
-    return [
-        abs(g - e) <= t  # False for a NaN expected value
-        for g, e, t in zip(got, expected, tolerances(expected, spec), strict=True)
-    ]
+    return within(got, expected, tolerances(expected, spec))
+
+
+def within(got: list[float], expected: list[float], limits: list[float]) -> list[bool]:
+    """Per entry, whether ``got`` is within ``limits`` (``tolerances(expected, spec)``, which a grader
+    comparing many answers with one reference works out once) of ``expected``, of the same length."""
+    return [abs(g - e) <= t for g, e, t in zip(got, expected, limits, strict=True)]  # False for a NaN
 
 
 def round_figures(value: float, figures: int = FIGURES) -> float:

@@ -1,0 +1,90 @@
+"""Golden digests: the same seeds give the same questions and the same grades, byte for byte.
+
+Speed work on the step-graph framework (issue 11, "Speed") must not change a single generated question or
+verdict. For every step-graph generator this pins a digest of seeds 0..4 (both modes: inputs and prompt)
+and of the grades of the rounded right answer, a nudged one and each applicable misconception's answer
+(verdict, score, named misconception, feedback, each field's status, credit and error).
+
+After an intended change to a generator, regenerate its entry with
+``python -c "from tests.verifier.test_golden import digests; import json; print(json.dumps(digests(), indent=1))"``
+and say why in the commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import verifier
+from verifier.grading.carried import rounded
+from verifier.step_generator import StepGenerator
+
+GOLDEN = Path(__file__).with_name("golden_step_graphs.json")
+SEEDS = range(5)
+PINNED: dict[str, str] = json.loads(GOLDEN.read_text())
+
+
+def _grade_record(generator: StepGenerator, inputs: dict[str, Any], submission: object) -> list[Any]:
+    grade = generator.grade(inputs, submission)
+    fields = [
+        [name, result.correct, result.status, repr(result.credit), repr(result.error), result.expected]
+        for name, result in grade.fields.items()
+    ]
+    return [
+        grade.correct,
+        repr(grade.score),
+        grade.misconception,
+        grade.feedback,
+        grade.first_departure,
+        fields,
+    ]
+
+
+def _nudged(answer: dict[str, Any], generator: StepGenerator, seed: int) -> dict[str, Any]:
+    submission = verifier.to_jsonable(answer)
+    assert isinstance(submission, dict)
+    name = list(generator.answer_fields)[seed % len(generator.answer_fields)]
+    array = np.array(submission[name], dtype=np.float64)
+    flat = array.reshape(-1)
+    flat[0] += 1 if generator.answer_fields[name].dtype == "int" else 0.05 * abs(flat[0]) + 0.05
+    submission[name] = array.tolist() if array.ndim else float(array)
+    return submission
+
+
+def digest(generator: StepGenerator) -> str:
+    """A digest of the generator's questions and grades for seeds 0..4."""
+    record: list[Any] = []
+    for seed in SEEDS:
+        for calculator in (True, False):
+            question = generator.generate(seed, calculator=calculator)
+            inputs: dict[str, Any] = json.loads(json.dumps(question.inputs_json()))
+            record.append([seed, calculator, inputs, question.prompt])
+            answer = generator.solve(inputs)
+            record.append(_grade_record(generator, inputs, rounded(answer, generator.answer_fields)))
+            record.append(_grade_record(generator, inputs, _nudged(answer, generator, seed)))
+            for misconception in generator.misconceptions:
+                if misconception.applies_to(inputs):
+                    wrong = misconception.answer(inputs)
+                    record.append(
+                        [misconception.id, _grade_record(generator, inputs, verifier.to_jsonable(wrong))]
+                    )
+                    record.append(_grade_record(generator, inputs, rounded(wrong, generator.answer_fields)))
+    text = json.dumps(record, sort_keys=True, allow_nan=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def digests() -> dict[str, str]:
+    """The current digest of every step-graph generator (to regenerate the golden file)."""
+    return {g.id: digest(g) for g in verifier.generators() if isinstance(g, StepGenerator)}
+
+
+@pytest.mark.parametrize("generator_id", sorted(PINNED))
+def test_same_seeds_same_questions_and_grades(generator_id: str) -> None:
+    generator = verifier.get(generator_id)
+    assert isinstance(generator, StepGenerator)
+    assert digest(generator) == PINNED[generator_id]
