@@ -63,7 +63,11 @@ def _loss_text(v: Values) -> str:
     if v["objective"] == "mse":
         return f"Squared error: $L = \\tfrac12 \\|z_2 - y\\|^2 = {num(v['loss'])}$."
     target = int(np.argmax(v["y"]))
-    return f"Cross-entropy with the one-hot target: $L = -\\log p_{{{target + 1}}} = {num(v['loss'])}$."
+    p = float(v["output"][target])
+    return (
+        f"Cross-entropy with the one-hot target (class {target + 1}): "
+        f"$L = -\\log p_{{{target + 1}}} = -\\log {num(p)} = {num(v['loss'])}$."
+    )
 
 
 def _loss_hint(v: Values) -> str:
@@ -77,7 +81,10 @@ GRAPH = StepGraph(
         Calc(
             "z1",
             lambda W1, x, b1: affine(W1, x, b1),
-            lambda v: f"Forward pass: $z_1 = W_1 x + b_1 = {matrix(v['z1'])}$.",
+            lambda v: (
+                f"Forward pass: $z_1 = W_1 x + b_1 = {matrix(v['W1'])} {matrix(v['x'])}^\\top + "
+                f"{matrix(v['b1'])}^\\top = {matrix(v['z1'])}$."
+            ),
         ),
         Calc(
             "a1",
@@ -128,12 +135,18 @@ GRAPH = StepGraph(
         Calc(
             "dW2",
             lambda db2, a1, layout: weight_gradient(db2, a1, layout),
-            lambda v: f"$dW_2 = \\delta_2 a_1^\\top = {matrix(v['dW2'])}$.",
+            lambda v: (
+                f"$dW_2 = \\delta_2 a_1^\\top$, entry $(i, j) = \\delta_{{2,i}} a_{{1,j}}$ with "
+                f"$\\delta_2 = {matrix(v['db2'])}$ and $a_1 = {matrix(v['a1'])}$: $dW_2 = {matrix(v['dW2'])}$."
+            ),
         ),
         Calc(
             "back",
             lambda W2, db2: backpropagate(W2, db2),
-            lambda v: f"Back through $W_2$: $W_2^\\top \\delta_2 = {matrix(v['back'])}$.",
+            lambda v: (
+                f"Back through $W_2$: $W_2^\\top \\delta_2 = {matrix(v['W2'].T)} {matrix(v['db2'])}^\\top = "
+                f"{matrix(v['back'])}$."
+            ),
             hint="Going backwards through a layer multiplies the error by the transpose of its weights.",
         ),
         Calc(
@@ -160,7 +173,10 @@ GRAPH = StepGraph(
         Calc(
             "dW1",
             lambda db1, x, layout: weight_gradient(db1, x, layout),
-            lambda v: f"$dW_1 = \\delta_1 x^\\top = {matrix(v['dW1'])}$.",
+            lambda v: (
+                f"$dW_1 = \\delta_1 x^\\top$, entry $(i, j) = \\delta_{{1,i}} x_j$ with "
+                f"$\\delta_1 = {matrix(v['db1'])}$ and $x = {matrix(v['x'])}$: $dW_1 = {matrix(v['dW1'])}$."
+            ),
         ),
     ],
     fields=("loss", "dW1", "db1", "dW2", "db2"),
