@@ -169,19 +169,19 @@ GRAPH = StepGraph(
             wrong=lambda C, w, c_plus, h: (c_plus - C(w)) / h,
         ),
         WrongStep(
-            id="backprop.centered-difference-over-h",
-            feedback="You divided the centered difference by h; the two points w ± h are 2h apart.",
-            root="numerical_grad",
-            # The one-sided formula divides by h, and the denominator gets copied.
-            wrong=lambda c_plus, c_minus, h: (c_plus - c_minus) / h,
-        ),
-        WrongStep(
             id="backprop.abs-error-not-relative",
             feedback="You gave the absolute error ‖gₐ − gₙ‖; divide it by max(‖gₐ‖, ‖gₙ‖) to make it "
             "scale-free.",
             root="relative_error",
             # "How far apart are they" comes first; but gradients vary over orders of magnitude.
             wrong=lambda difference: difference,
+        ),
+        WrongStep(
+            id="backprop.centered-difference-over-h",
+            feedback="You divided the centered difference by h; the two points w ± h are 2h apart.",
+            root="numerical_grad",
+            # The one-sided formula divides by h, and the denominator gets copied.
+            wrong=lambda c_plus, c_minus, h: (c_plus - c_minus) / h,
         ),
     ],
     read=read_check,

@@ -182,28 +182,6 @@ GRAPH = StepGraph(
     fields=("loss", "dW1", "db1", "dW2", "db2"),
     misconceptions=[
         WrongStep(
-            id="backprop.output-error-without-y",
-            feedback="You used δ₂ = p; with softmax and cross-entropy the output error is p − y.",
-            root="delta2",
-            # The forward pass ends at p; the − y comes from the log in the loss.
-            wrong=lambda output: output,
-            applies=lambda inputs: inputs["loss"] == "softmax_ce",
-        ),
-        WrongStep(
-            id="backprop.outer-product-reversed",
-            feedback="Your weight gradients are transposed: with W stored as (out, in), dW = δ xᵀ, not x δᵀ.",
-            root="layout",
-            # The batch formula Xᵀ δ puts the input first; for weights stored (out, in) the order is δ xᵀ.
-            wrong=lambda: IN_OUT,
-        ),
-        WrongStep(
-            id="backprop.untransposed-weights",
-            feedback="You propagated the error with W₂δ₂; going backwards uses the transpose, W₂ᵀδ₂.",
-            root="back",
-            # The forward pass multiplies by W2; with square weights the shapes even match.
-            wrong=lambda W2, db2: W2 @ db2,
-        ),
-        WrongStep(
             id="backprop.derivative-at-output",
             feedback="You evaluated the activation's derivative at the output a₁; it is f′(z₁), at the "
             "pre-activation.",
@@ -220,6 +198,28 @@ GRAPH = StepGraph(
             root="delta1",
             # The output layer needs no derivative factor, and the pattern gets copied one layer down.
             wrong=lambda back: back,
+        ),
+        WrongStep(
+            id="backprop.untransposed-weights",
+            feedback="You propagated the error with W₂δ₂; going backwards uses the transpose, W₂ᵀδ₂.",
+            root="back",
+            # The forward pass multiplies by W2; with square weights the shapes even match.
+            wrong=lambda W2, db2: W2 @ db2,
+        ),
+        WrongStep(
+            id="backprop.outer-product-reversed",
+            feedback="Your weight gradients are transposed: with W stored as (out, in), dW = δ xᵀ, not x δᵀ.",
+            root="layout",
+            # The batch formula Xᵀ δ puts the input first; for weights stored (out, in) the order is δ xᵀ.
+            wrong=lambda: IN_OUT,
+        ),
+        WrongStep(
+            id="backprop.output-error-without-y",
+            feedback="You used δ₂ = p; with softmax and cross-entropy the output error is p − y.",
+            root="delta2",
+            # The forward pass ends at p; the − y comes from the log in the loss.
+            wrong=lambda output: output,
+            applies=lambda inputs: inputs["loss"] == "softmax_ce",
         ),
     ],
     read=read_mlp,
