@@ -119,19 +119,19 @@ GRAPH = StepGraph(
         Calc(
             "c_plus",
             lambda C, w, h: shifted(C, w, h),
-            lambda v: f"${_points(v, 1.0)} = {matrix(v['c_plus'])}$,",
+            lambda v: f"${_points(v, 1.0)} = {matrix(v['c_plus'], decimals=6)}$,",
             hint="Move one weight at a time by +h and by −h, keeping the other fixed.",
         ),
         Calc(
             "c_minus",
             lambda C, w, h: shifted(C, w, -h),
-            lambda v: f"${_points(v, -1.0)} = {matrix(v['c_minus'])}$.",
+            lambda v: f"${_points(v, -1.0)} = {matrix(v['c_minus'], decimals=6)}$.",
         ),
         Calc(
             "numerical_grad",
             lambda c_plus, c_minus, h: (c_plus - c_minus) / (2.0 * h),
             lambda v: (
-                f"$g_n = (C(w + h e_i) - C(w - h e_i)) / 2h = ({matrix(v['c_plus'])} - {matrix(v['c_minus'])})"
+                f"$g_n = (C(w + h e_i) - C(w - h e_i)) / 2h = ({matrix(v['c_plus'], decimals=6)} - {matrix(v['c_minus'], decimals=6)})"
                 f" / {num(2.0 * v['h'])} = {matrix(v['numerical_grad'])}$."
             ),
             hint="The points w + h eᵢ and w − h eᵢ are 2h apart.",

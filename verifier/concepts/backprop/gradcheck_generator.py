@@ -112,7 +112,8 @@ class GradcheckGenerator(StepGenerator):
             "by hand).\n\n"
             r"Compute the centered-difference gradient $g_n$, with $g_{n,i} = (C(w + h e_i) - C(w - h e_i)) / 2h$ "
             r"(`numerical_grad`), and the relative error $\|g_a - g_n\| / \max(\|g_a\|, \|g_n\|)$ with "
-            "Euclidean norms (`relative_error`)."
+            "Euclidean norms (`relative_error`). Keep the loss values $C(w \\pm h e_i)$ to at least 5 "
+            "significant figures: their differences cancel the leading digits."
         )
 
 
