@@ -10,8 +10,6 @@ and the public ``misconception_*`` functions evaluate this graph.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from verifier._types import FloatArray, Inputs
@@ -251,23 +249,50 @@ def mlp_loss_and_grads(
     return float(v["loss"]), _grads(v)
 
 
-def _wrong(misconception_id: str) -> Callable[..., tuple[float, MLPGrads]]:
-    """The public function of one misconception: its whole answer, with ``mlp_loss_and_grads``'s arguments."""
+def _wrong_answer(
+    misconception_id: str,
+    x: FloatArray,
+    y: FloatArray,
+    params: MLPParams,
+    activation_name: HiddenActivation,
+    loss: LossName,
+) -> tuple[float, MLPGrads]:
+    """A misconception's whole answer: its wrong step, every later step recomputed (the graph's)."""
     misconception = GRAPH.misconception(misconception_id)
-
-    def answer(
-        x: FloatArray, y: FloatArray, params: MLPParams, *, activation_name: HiddenActivation, loss: LossName
-    ) -> tuple[float, MLPGrads]:
-        _, v = GRAPH.evaluate(_base(x, y, params, activation_name, loss), override=misconception)
-        return float(v["loss"]), _grads(v)
-
-    answer.__name__ = "misconception_" + misconception_id.removeprefix("backprop.").replace("-", "_")
-    answer.__doc__ = f"The loss and gradients of ``{misconception_id}``: {misconception.feedback}"
-    return answer
+    _, v = GRAPH.evaluate(_base(x, y, params, activation_name, loss), override=misconception)
+    return float(v["loss"]), _grads(v)
 
 
-misconception_missing_activation_derivative = _wrong("backprop.missing-activation-derivative")
-misconception_untransposed_weights = _wrong("backprop.untransposed-weights")
-misconception_outer_product_reversed = _wrong("backprop.outer-product-reversed")
-misconception_derivative_at_output = _wrong("backprop.derivative-at-output")
-misconception_output_error_without_y = _wrong("backprop.output-error-without-y")
+def misconception_missing_activation_derivative(
+    x: FloatArray, y: FloatArray, params: MLPParams, *, activation_name: HiddenActivation, loss: LossName
+) -> tuple[float, MLPGrads]:
+    """``backprop.missing-activation-derivative``: ``δ1 = W2ᵀ δ2`` without ``f'(z1)`` (see GRAPH)."""
+    return _wrong_answer("backprop.missing-activation-derivative", x, y, params, activation_name, loss)
+
+
+def misconception_untransposed_weights(
+    x: FloatArray, y: FloatArray, params: MLPParams, *, activation_name: HiddenActivation, loss: LossName
+) -> tuple[float, MLPGrads]:
+    """``backprop.untransposed-weights``: the error sent back with ``W2 δ2`` (see GRAPH)."""
+    return _wrong_answer("backprop.untransposed-weights", x, y, params, activation_name, loss)
+
+
+def misconception_outer_product_reversed(
+    x: FloatArray, y: FloatArray, params: MLPParams, *, activation_name: HiddenActivation, loss: LossName
+) -> tuple[float, MLPGrads]:
+    """``backprop.outer-product-reversed``: each weight gradient as ``input ⊗ δ`` (see GRAPH)."""
+    return _wrong_answer("backprop.outer-product-reversed", x, y, params, activation_name, loss)
+
+
+def misconception_derivative_at_output(
+    x: FloatArray, y: FloatArray, params: MLPParams, *, activation_name: HiddenActivation, loss: LossName
+) -> tuple[float, MLPGrads]:
+    """``backprop.derivative-at-output``: the slope taken at ``a1`` instead of ``z1`` (see GRAPH)."""
+    return _wrong_answer("backprop.derivative-at-output", x, y, params, activation_name, loss)
+
+
+def misconception_output_error_without_y(
+    x: FloatArray, y: FloatArray, params: MLPParams, *, activation_name: HiddenActivation, loss: LossName
+) -> tuple[float, MLPGrads]:
+    """``backprop.output-error-without-y``: ``δ2 = p`` instead of ``p − y`` (see GRAPH)."""
+    return _wrong_answer("backprop.output-error-without-y", x, y, params, activation_name, loss)
