@@ -112,7 +112,8 @@ class MLPGenerator(StepGenerator):
             f"$x = {matrix(v['x'])}$, $y = {matrix(v['y'])}$, $W_1 = {matrix(v['W1'])}$, "
             f"$b_1 = {matrix(v['b1'])}$, $W_2 = {matrix(v['W2'])}$, $b_2 = {matrix(v['b2'])}$.\n\n"
             "Compute the loss (`loss`) and its gradients with respect to each parameter, each with the "
-            "shape of its parameter: `dW1`, `db1`, `dW2`, `db2`."
+            "shape of its parameter: `dW1`, `db1`, `dW2`, `db2`. Keep intermediate values (such as $z_2$) "
+            "to 4 significant figures: the output error (prediction minus target) may cancel leading digits."
         )
 
 
