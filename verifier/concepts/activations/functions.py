@@ -1,4 +1,4 @@
-"""Activation functions and their derivatives, elementwise on arrays (and on one float for backprop.mlp).
+"""Activation functions and their derivatives, elementwise on arrays.
 
 Conventions are PyTorch's: Leaky ReLU's ``alpha`` is ``negative_slope`` (default 0.01), ELU's ``alpha``
 defaults to 1, hard tanh clips to [-1, 1], softplus has beta = 1, and GELU is the exact form
@@ -14,7 +14,6 @@ Goodfellow et al. 2013 (maxout, https://arxiv.org/abs/1302.4389).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Literal, get_args
 
 import numpy as np
@@ -208,40 +207,3 @@ def activation_backward(
     """``dz = dout * f'(z)``: the backward pass of an elementwise activation, given its input ``z``."""
     out: FloatArray = dout * activation_derivative(z, name, alpha=alpha)
     return out
-
-
-# --- the same activations on one float --------------------------------------------------------------------
-# For a layer of two units NumPy's per-call cost is ten times the arithmetic, so single-example code (the
-# hidden layer of backprop.mlp) uses these; the formulas are the array functions' above.
-
-ScalarFunction = Callable[[float], float]
-
-
-def _sigmoid_scalar(z: float) -> float:
-    return 0.5 * (1.0 + math.tanh(0.5 * z))
-
-
-def _sigmoid_derivative_scalar(z: float) -> float:
-    s = _sigmoid_scalar(z)
-    return s * (1.0 - s)
-
-
-def _tanh_derivative_scalar(z: float) -> float:
-    t = math.tanh(z)
-    return 1.0 - t * t
-
-
-_SCALAR: dict[str, tuple[ScalarFunction, ScalarFunction]] = {
-    "sigmoid": (_sigmoid_scalar, _sigmoid_derivative_scalar),
-    "tanh": (math.tanh, _tanh_derivative_scalar),
-    "relu": (lambda z: z if z > 0.0 else 0.0, lambda z: 1.0 if z > 0.0 else 0.0),
-}
-SCALAR_NAMES: tuple[ActivationName, ...] = ("sigmoid", "tanh", "relu")
-
-
-def scalar_activation(name: ActivationName) -> tuple[ScalarFunction, ScalarFunction]:
-    """``(f, f')`` on one float for sigmoid, tanh or ReLU; a ValueError for the others."""
-    try:
-        return _SCALAR[name]
-    except KeyError:
-        raise ValueError(f"no scalar form of activation {name!r}") from None
