@@ -120,7 +120,9 @@ class TestStudy:
             ("a-one", 3, True, None),
             ("a-one", 3, False, None),
             ("a-two", 4, False, None),
-            ("a-num", 1, False, "bagging.limit-for-finite-n"),
+            # unique_fraction = 1 - missing_fraction is right given the candidate's own (wrong) first
+            # field: carried-forward partial credit, so the derived rating is Hard, not Again.
+            ("a-num", 2, False, "bagging.limit-for-finite-n"),
             ("a-three", 3, False, None),
         ]
 
