@@ -48,7 +48,7 @@ typecheck: install-dev
 	$(BIN)/mypy
 
 pytest: install-dev web chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2  # two workers: the suite waits on servers and browsers as much as on CPU
 
 test: chromium web lint typecheck pytest
 
