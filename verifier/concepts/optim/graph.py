@@ -89,6 +89,14 @@ def infinity_norm(g: FloatArray, beta2: float, eps: float) -> FloatArray:
     return out
 
 
+def descend(w0: FloatArray, update: FloatArray, *, sign: float = -1.0) -> FloatArray:
+    """w0 with each step's update applied in turn (subtracted; ``sign`` +1 adds), as torch.optim does."""
+    w = w0
+    for row in update:
+        w = w + sign * row
+    return w
+
+
 def powers(beta: float, t: FloatArray) -> FloatArray:
     """1 − βᵗ for each step number in the column ``t``: Adam's bias-correction divisor."""
     result: FloatArray = 1.0 - beta**t
@@ -256,7 +264,7 @@ GRAPH = StepGraph(
         _calc("acc_delta", {"adadelta"}, lambda h, delta: ewma(delta * delta, h.rho)),
         _calc("direction", ALL, _direction),
         _calc("update", ALL, _update),
-        _calc("w", ALL, lambda w0, update: w0 - update.sum(axis=0)),
+        _calc("w", ALL, lambda w0, update: descend(w0, update)),
     ],
     fields=("w",),
     misconceptions=[
@@ -387,7 +395,7 @@ GRAPH = StepGraph(
             feedback="You moved along the gradient; descent subtracts the update from the weights.",
             root="w",
             # The update formulas are written as "add the step"; the sign is the easiest thing to drop.
-            wrong=lambda w0, update: w0 + update.sum(axis=0),
+            wrong=lambda w0, update: descend(w0, update, sign=1.0),
             applies=_kinds(*SGD_FAMILY),
         ),
     ],
