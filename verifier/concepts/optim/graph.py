@@ -6,9 +6,10 @@ None for it (see :func:`_only`) and the worked solution leaves them out; a misco
 says so with ``applies``. Writing a step over all T steps at once lets a misconception be one wrong step
 (the buffer, the denominator, the bias correction) that every time step shares, as the belief is.
 
-The graph takes the hyperparameters the questions use; weight decay, RMSprop's momentum and ``centered``
-change the trajectory step by step through w and are left to the reference rules (:mod:`.reference`),
-which the oracle tests check against torch.optim.
+The graph takes every hyperparameter but three that no question draws: weight decay (it couples each
+step's gradient to the weights, so a step could no longer hold a whole trajectory), RMSprop's momentum and
+its ``centered`` variant. Those are left to the reference rules (:mod:`.reference`), which the oracle tests
+check against torch.optim; ``read`` refuses them rather than answer wrongly.
 """
 
 from __future__ import annotations
@@ -22,11 +23,19 @@ import numpy as np
 from verifier._types import FloatArray, Inputs
 from verifier.concepts.optim.adam import nadam_mu
 from verifier.concepts.optim.hyper import ADAM_FAMILY, MOMENTUM_SGD, Hyper, read_inputs
+from verifier.concepts.optim.sequences import (
+    adadelta_deltas,
+    adam_direction,
+    descend,
+    ewma,
+    infinity_norm,
+    momentum_buffer,
+    powers,
+)
 from verifier.concepts.optim.texts import EXPLAIN, HINTS
 from verifier.steps import Calc, StepGraph, Values, WrongStep
 
 SGD_FAMILY = frozenset({"sgd", *MOMENTUM_SGD})
-UNSUPPORTED = ("weight_decay", "momentum", "centered")  # graph-unsupported, except SGD's momentum
 
 
 class Corrections(NamedTuple):
@@ -42,89 +51,17 @@ class Corrections(NamedTuple):
     next: FloatArray
 
 
-# --- sequence helpers: one recurrence each, over the rows of a (T, N) array -----------------------------
-
-
-def ewma(x: FloatArray, beta: float, start: FloatArray | float = 0.0) -> FloatArray:
-    """a_t = β·a_{t−1} + (1 − β)·x_t from a_0 = ``start``, for every row t of ``x``."""
-    out = np.empty_like(x)
-    acc: Any = start
-    for t, row in enumerate(x):
-        acc = beta * acc + (1.0 - beta) * row
-        out[t] = acc
-    return out
-
-
-def momentum_buffer(g: FloatArray, momentum: float, dampening: float) -> FloatArray:
-    """PyTorch's SGD buffer: b_1 = g_1, then b_t = μ·b_{t−1} + (1 − dampening)·g_t."""
-    out = np.empty_like(g)
-    buf = g[0]
-    out[0] = buf
-    for t in range(1, len(g)):
-        buf = momentum * buf + (1.0 - dampening) * g[t]
-        out[t] = buf
-    return out
-
-
-def adadelta_deltas(
-    g: FloatArray, rms_g: FloatArray, *, rho: float, rms: Callable[[FloatArray], FloatArray]
-) -> FloatArray:
-    """Δ_t = RMS[Δw]_{t−1} / RMS[g]_t · g_t, where ``rms`` turns E[Δw²]_{t−1} (from 0) into RMS[Δw]_{t−1}."""
-    out = np.empty_like(g)
-    acc = np.zeros_like(g[0])
-    for t, row in enumerate(g):
-        delta = rms(acc) / rms_g[t] * row
-        out[t] = delta
-        acc = rho * acc + (1.0 - rho) * delta * delta
-    return out
-
-
-def infinity_norm(g: FloatArray, beta2: float, eps: float) -> FloatArray:
-    """Adamax's u_t = max(β₂·u_{t−1}, |g_t| + eps) from u_0 = 0 (eps inside the max, as PyTorch)."""
-    out = np.empty_like(g)
-    u = np.zeros_like(g[0])
-    for t, row in enumerate(g):
-        u = np.maximum(beta2 * u, np.abs(row) + eps)
-        out[t] = u
-    return out
-
-
-def descend(w0: FloatArray, update: FloatArray, *, sign: float = -1.0) -> FloatArray:
-    """w0 with each step's update applied in turn (subtracted; ``sign`` +1 adds), as torch.optim does."""
-    w = w0
-    for row in update:
-        w = w + sign * row
-    return w
-
-
-def powers(beta: float, t: FloatArray) -> FloatArray:
-    """1 − βᵗ for each step number in the column ``t``: Adam's bias-correction divisor."""
-    result: FloatArray = 1.0 - beta**t
-    return result
-
-
-def adam_direction(g: FloatArray, h: Hyper, t: FloatArray) -> FloatArray:
-    """Adam's m̂ / (√v̂ + eps) (what a belief that every Adam variant steps like Adam computes)."""
-    m_hat = ewma(g, h.beta1) / powers(h.beta1, t)
-    v_hat = ewma(g * g, h.beta2) / powers(h.beta2, t)
-    result: FloatArray = m_hat / (np.sqrt(v_hat) + h.eps)
-    return result
-
-
 # --- the graph ------------------------------------------------------------------------------------------
 
 
 def _read(inputs: Inputs) -> Values:
     problem = read_inputs(inputs)
-    for name in UNSUPPORTED:
-        if (
-            name in problem.given
-            and problem.given[name]
-            and not (name == "momentum" and problem.kind in MOMENTUM_SGD)
-        ):
-            raise ValueError(
-                f"optim.steps questions do not use {name!r}; see verifier.concepts.optim.optimize"
-            )
+    h = problem.h
+    if h.weight_decay or h.centered or (problem.kind not in MOMENTUM_SGD and h.momentum):
+        raise ValueError(
+            "optim.steps questions take no weight_decay, centered or RMSprop momentum "
+            "(the reference rules do: verifier.concepts.optim.optimize)"
+        )
     grads = np.array(problem.grads, dtype=np.float64)
     return {
         "kind": problem.kind,
