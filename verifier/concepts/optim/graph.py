@@ -22,7 +22,7 @@ import numpy as np
 
 from verifier._types import FloatArray, Inputs
 from verifier.concepts.optim.adam import nadam_mu
-from verifier.concepts.optim.hyper import ADAM_FAMILY, MOMENTUM_SGD, Hyper, read_inputs
+from verifier.concepts.optim.hyper import ADAM_FAMILY, KINDS, MOMENTUM_SGD, Hyper, read_inputs
 from verifier.concepts.optim.sequences import (
     adadelta_deltas,
     adam_direction,
@@ -65,7 +65,7 @@ def _read(inputs: Inputs) -> Values:
     grads = np.array(problem.grads, dtype=np.float64)
     return {
         "kind": problem.kind,
-        "h": problem.h,
+        "h": h,
         "w0": np.array(problem.w0, dtype=np.float64),
         "grads": grads,
         "t": np.arange(1.0, len(grads) + 1.0).reshape(-1, 1),
@@ -173,7 +173,7 @@ def _lr_shows(inputs: Inputs) -> bool:
     return inputs["optimizer"] in ("sgd", "adadelta") and read_inputs(inputs).h.lr != 1.0
 
 
-ALL = frozenset({*SGD_FAMILY, "adagrad", "adadelta", "rmsprop", *ADAM_FAMILY})
+ALL = frozenset(KINDS)
 
 GRAPH = StepGraph(
     [
