@@ -137,7 +137,11 @@ class TestStepGraph:
         for seed in range(30):
             inputs = _inputs(generator, seed)
             steps = generator.explain(inputs)
-            assert [step.name for step in steps] == [step.name for step in generator.graph.steps]
+            graph = generator.graph
+            _, values = graph.evaluate(graph.read(inputs))
+            # A step that these inputs do not have (None: optim.steps' Adam moments for an SGD question) is left out.
+            shown = [step.name for step in graph.steps if values[step.name] is not None]
+            assert [step.name for step in steps] == shown
             texts = [step.text for step in steps] + list(generator.hints(inputs))
             for text in texts:
                 assert text.strip()

@@ -19,7 +19,7 @@ from latex2mathml.converter import convert
 
 import verifier
 from verifier.concepts import optim
-from verifier.concepts.optim import Hyper, OptimizerKind
+from verifier.concepts.optim import OptimizerKind
 
 SEEDS = range(200)
 RTOL = 1e-6
@@ -104,6 +104,29 @@ def test_general_rules_match_torch(kind: OptimizerKind, hyper: dict[str, object]
         np.testing.assert_allclose(got, torch_steps(kind, hyper, w0, grads), rtol=RTOL, atol=1e-12)
 
 
+GRAPH_CASES = [
+    (kind, hyper) for kind, hyper in GENERAL_CASES if not {"weight_decay", "centered"} & set(hyper)
+]
+GRAPH_CASES = [case for case in GRAPH_CASES if not (case[0] == "rmsprop" and "momentum" in case[1])]
+
+
+@pytest.mark.parametrize(
+    ("kind", "hyper"), GRAPH_CASES, ids=[f"{k}-{i}" for i, (k, _) in enumerate(GRAPH_CASES)]
+)
+def test_step_graph_matches_torch_beyond_the_questions(kind: OptimizerKind, hyper: dict[str, object]) -> None:
+    """The question's graph on options the questions never draw (dampening, lr_decay, other betas...)."""
+    rng = np.random.default_rng(len(json.dumps(hyper)))
+    w0 = rng.normal(size=4).tolist()
+    grads = rng.normal(size=(5, 4)).tolist()
+    got = GENERATOR.solve({"optimizer": kind, "hyper": hyper, "w0": w0, "grads": grads})["w"]
+    np.testing.assert_allclose(got, torch_steps(kind, hyper, w0, grads), rtol=RTOL, atol=1e-12)
+
+
+def test_step_graph_refuses_what_it_does_not_model() -> None:
+    with pytest.raises(ValueError, match="weight_decay"):
+        GENERATOR.solve({"optimizer": "adam", "hyper": {"weight_decay": 0.1}, "w0": [0.0], "grads": [[1.0]]})
+
+
 @pytest.mark.parametrize("kind", optim.KINDS)
 def test_defaults_are_torchs(kind: OptimizerKind) -> None:
     optimizer = getattr(torch.optim, optim.TORCH_CLASS[kind])([torch.zeros(1, requires_grad=True)])
@@ -130,7 +153,19 @@ def test_inputs_are_not_mutated_and_json_inputs_give_the_same_answer() -> None:
         np.testing.assert_array_equal(GENERATOR.solve(json.loads(before))["w"], fresh)
 
 
-# --- misconceptions -----------------------------------------------------------------------------------
+# --- misconceptions: each a wrong step of the graph, checked on its whole answer ------------------------
+
+
+def wrong(
+    misconception_id: str,
+    kind: OptimizerKind,
+    hyper: Mapping[str, object],
+    w0: Sequence[float],
+    grads: Sequence[Sequence[float]],
+) -> np.ndarray:
+    """The weights a misconception's belief gives for this optimizer, hyperparameters and gradients."""
+    inputs = {"optimizer": kind, "hyper": dict(hyper), "w0": list(w0), "grads": [list(row) for row in grads]}
+    return np.asarray(optim.GRAPH.misconception(misconception_id).answer(inputs)["w"])
 
 
 def _with(problem: optim.Problem, **changes: object) -> dict[str, object]:
@@ -140,104 +175,93 @@ def _with(problem: optim.Problem, **changes: object) -> dict[str, object]:
 def test_lr_not_applied_is_torch_with_lr_one() -> None:
     for seed in range(60):
         p = _problem(seed)
-        got = optim.misconception_lr_not_applied(p.kind, p.h, p.w0, p.grads)
-        np.testing.assert_allclose(got, torch_steps(p.kind, _with(p, lr=1.0), p.w0, p.grads), rtol=RTOL)
+        if p.kind in ("sgd", "adadelta"):
+            got = wrong("optim.lr-not-applied", p.kind, p.given, p.w0, p.grads)
+            np.testing.assert_allclose(got, torch_steps(p.kind, _with(p, lr=1.0), p.w0, p.grads), rtol=RTOL)
 
 
 def test_gradient_ascent_is_torch_maximizing() -> None:
     for seed in range(60):
         p = _problem(seed)
-        got = optim.misconception_gradient_ascent(p.kind, p.h, p.w0, p.grads)
-        np.testing.assert_allclose(
-            got, torch_steps(p.kind, _with(p, maximize=True), p.w0, p.grads), rtol=RTOL
-        )
+        if p.kind in ("sgd", *optim.MOMENTUM_SGD):
+            got = wrong("optim.gradient-ascent", p.kind, p.given, p.w0, p.grads)
+            np.testing.assert_allclose(
+                got, torch_steps(p.kind, _with(p, maximize=True), p.w0, p.grads), rtol=RTOL
+            )
 
 
 def test_momentum_ignored_and_nesterov_as_plain_momentum_are_torch_configurations() -> None:
-    h = Hyper(lr=0.1, momentum=0.9, nesterov=True)
     w0, grads = [0.5, -0.2], [[1.0, 0.3], [-0.4, 0.3], [0.2, 0.2]]
     np.testing.assert_allclose(
-        optim.misconception_momentum_ignored("momentum", h, w0, grads),
+        wrong("optim.momentum-ignored", "momentum", {"lr": 0.1, "momentum": 0.9}, w0, grads),
         torch_steps("sgd", {"lr": 0.1}, w0, grads),
     )
+    nesterov = {"lr": 0.1, "momentum": 0.9, "nesterov": True}
     np.testing.assert_allclose(
-        optim.misconception_nesterov_as_plain_momentum("nesterov", h, w0, grads),
+        wrong("optim.nesterov-as-plain-momentum", "nesterov", nesterov, w0, grads),
         torch_steps("momentum", {"lr": 0.1, "momentum": 0.9}, w0, grads),
     )
 
 
 def test_dampened_momentum_is_an_average_from_zero() -> None:
     # μ = 0.9, lr = 0.1, g = 1, 1: b = 0.1, then 0.9·0.1 + 0.1 = 0.19; w = −0.01, then −0.029.
-    h = Hyper(lr=0.1, momentum=0.9)
-    assert optim.misconception_sgd_momentum_dampened("momentum", h, [0.0], [[1.0], [1.0]]) == pytest.approx(
-        [-0.029]
-    )
+    hyper = {"lr": 0.1, "momentum": 0.9}
+    got = wrong("optim.sgd-momentum-dampened", "momentum", hyper, [0.0], [[1.0], [1.0]])
+    assert got == pytest.approx([-0.029])
     # Nesterov with the same buffer: steps g + μb = 1.09 and 1.171.
-    nesterov = h._replace(nesterov=True)
-    assert optim.misconception_sgd_momentum_dampened(
-        "nesterov", nesterov, [0.0], [[1.0], [1.0]]
-    ) == pytest.approx([-(0.109 + 0.1171)])
+    got = wrong("optim.sgd-momentum-dampened", "nesterov", {**hyper, "nesterov": True}, [0.0], [[1.0], [1.0]])
+    assert got == pytest.approx([-(0.109 + 0.1171)])
 
 
 def test_adagrad_without_accumulation_steps_by_the_sign() -> None:
-    h = optim.resolve_hyper("adagrad", {"lr": 0.5})
-    got = optim.misconception_adagrad_no_accumulation("adagrad", h, [1.0], [[0.3], [-0.8], [0.1]])
+    got = wrong("optim.adagrad-no-accumulation", "adagrad", {"lr": 0.5}, [1.0], [[0.3], [-0.8], [0.1]])
     assert got == pytest.approx([1.0 - 0.5 + 0.5 - 0.5])
 
 
 def test_no_sqrt_divides_by_the_second_moment() -> None:
     # Adagrad: g / Σg² = 0.5/0.25 = 2 → w = −0.2 (lr 0.1).
-    adagrad = optim.resolve_hyper("adagrad", {"lr": 0.1})
-    assert optim.misconception_no_sqrt("adagrad", adagrad, [0.0], [[0.5]]) == pytest.approx([-0.2])
+    assert wrong("optim.no-sqrt", "adagrad", {"lr": 0.1}, [0.0], [[0.5]]) == pytest.approx([-0.2])
     # RMSprop: E[g²] = 0.01·0.25 → g / E[g²] = 200 → w = −2 (lr 0.01).
-    rmsprop = optim.resolve_hyper("rmsprop", {"lr": 0.01})
-    assert optim.misconception_no_sqrt("rmsprop", rmsprop, [0.0], [[0.5]]) == pytest.approx([-2.0], rel=1e-5)
+    assert wrong("optim.no-sqrt", "rmsprop", {"lr": 0.01}, [0.0], [[0.5]]) == pytest.approx([-2.0], rel=1e-5)
     # Adam: m̂ = 0.5, v̂ = 0.25 → m̂/v̂ = 2 → w = −0.2 (lr 0.1).
-    adam = optim.resolve_hyper("adam", {"lr": 0.1})
-    assert optim.misconception_no_sqrt("adam", adam, [0.0], [[0.5]]) == pytest.approx([-0.2])
+    assert wrong("optim.no-sqrt", "adam", {"lr": 0.1}, [0.0], [[0.5]]) == pytest.approx([-0.2])
 
 
 def test_rmsprop_bias_corrected_first_step_is_lr_times_sign() -> None:
-    h = optim.resolve_hyper("rmsprop", {"lr": 0.01})
-    got = optim.misconception_rmsprop_bias_corrected("rmsprop", h, [0.0], [[0.5]])
+    got = wrong("optim.rmsprop-bias-corrected", "rmsprop", {"lr": 0.01}, [0.0], [[0.5]])
     assert got == pytest.approx([-0.01])
     # whereas PyTorch's uncorrected first step is 10 times larger (√0.01 = 0.1)
     assert torch_steps("rmsprop", {"lr": 0.01}, [0.0], [[0.5]]) == pytest.approx([-0.1])
 
 
 def test_adadelta_misconceptions_first_step() -> None:
-    h = optim.resolve_hyper("adadelta", {"eps": 0.01, "lr": 0.5})
+    hyper = {"eps": 0.01, "lr": 0.5}
     g = 1.0  # E[g²] = 0.1
     eps_outside = 0.01 / (math.sqrt(0.1) + 0.01) * g
-    assert optim.misconception_adadelta_eps_outside_sqrt("adadelta", h, [0.0], [[g]]) == pytest.approx(
+    assert wrong("optim.adadelta-eps-outside-sqrt", "adadelta", hyper, [0.0], [[g]]) == pytest.approx(
         [-0.5 * eps_outside]
     )
     no_update_rms = g / math.sqrt(0.1 + 0.01)
-    assert optim.misconception_adadelta_no_update_rms("adadelta", h, [0.0], [[g]]) == pytest.approx(
+    assert wrong("optim.adadelta-no-update-rms", "adadelta", hyper, [0.0], [[g]]) == pytest.approx(
         [-0.5 * no_update_rms]
     )
     right = math.sqrt(0.01) / math.sqrt(0.11) * g
-    assert torch_steps("adadelta", {"eps": 0.01, "lr": 0.5}, [0.0], [[g]]) == pytest.approx([-0.5 * right])
+    assert torch_steps("adadelta", hyper, [0.0], [[g]]) == pytest.approx([-0.5 * right])
 
 
 def test_adam_family_without_bias_correction_first_step() -> None:
-    g = 0.5
-    adam = optim.resolve_hyper("adam", {"lr": 0.1})
+    g, name = 0.5, "optim.adam-no-bias-correction"
     # m = 0.05, v = 0.00025: m/√v = 0.05/0.0158 = 3.162
-    assert optim.misconception_adam_no_bias_correction("adam", adam, [0.0], [[g]]) == pytest.approx(
+    assert wrong(name, "adam", {"lr": 0.1}, [0.0], [[g]]) == pytest.approx(
         [-0.1 * 0.05 / (math.sqrt(0.001 * 0.25) + 1e-8)]
     )
-    adamax = optim.resolve_hyper("adamax", {"lr": 0.1})
-    assert optim.misconception_adam_no_bias_correction("adamax", adamax, [0.0], [[g]]) == pytest.approx(
-        [-0.1 * 0.05 / (0.5 + 1e-8)]
-    )
-    nadam = optim.resolve_hyper("nadam", {"lr": 0.1})
+    assert wrong(name, "adamax", {"lr": 0.1}, [0.0], [[g]]) == pytest.approx([-0.1 * 0.05 / (0.5 + 1e-8)])
     mu1, mu2 = (
         optim.nadam_mu(1, beta1=0.9, momentum_decay=4e-3),
         optim.nadam_mu(2, beta1=0.9, momentum_decay=4e-3),
     )
     denom = math.sqrt(0.001 * 0.25) + 1e-8
-    assert optim.misconception_adam_no_bias_correction("nadam", nadam, [0.0], [[g]]) == pytest.approx(
+    assert wrong(name, "nadam", {"lr": 0.1}, [0.0], [[g]]) == pytest.approx(
         [-0.1 * ((1 - mu1) * g + mu2 * 0.05) / denom]
     )
 
@@ -246,29 +270,26 @@ def test_adamax_and_nadam_as_adam_are_torch_adam() -> None:
     for seed in range(100):
         p = _problem(seed)
         if p.kind in ("adamax", "nadam"):
-            got = optim.misconception_adamax_as_adam(p.kind, p.h, p.w0, p.grads)
+            got = wrong("optim.adamax-as-adam", p.kind, p.given, p.w0, p.grads)
             np.testing.assert_allclose(got, torch_steps("adam", p.given, p.w0, p.grads), rtol=RTOL)
 
 
 def test_adamax_bias_corrected_u_first_step() -> None:
-    h = optim.resolve_hyper("adamax", {"lr": 0.2})
     # m̂ = g, û = |g|/(1 − β₂) → step lr·(1 − β₂)·sign(g)
-    assert optim.misconception_adamax_bias_corrected_u("adamax", h, [0.0], [[-0.4]]) == pytest.approx(
-        [0.2 * 0.001]
-    )
+    got = wrong("optim.adamax-bias-corrected-u", "adamax", {"lr": 0.2}, [0.0], [[-0.4]])
+    assert got == pytest.approx([0.2 * 0.001])
 
 
 def test_nadam_mu_is_beta1_first_step() -> None:
-    h = optim.resolve_hyper("nadam", {"lr": 0.1})
     # μ = β₁ = 0.9: (1 − μ)/(1 − μ)·g/|g| + μ/(1 − μ²)·(1 − β₁)g/|g| = 1 + 0.9/1.9 (sign of g)
-    assert optim.misconception_nadam_mu_is_beta1("nadam", h, [0.0], [[0.5]]) == pytest.approx(
+    assert wrong("optim.nadam-mu-is-beta1", "nadam", {"lr": 0.1}, [0.0], [[0.5]]) == pytest.approx(
         [-0.1 * (1 + 0.9 / 1.9)], rel=1e-6
     )
     # PyTorch's μ₁ = 0.9·(1 − ½·0.96^0.004) ≈ 0.4507, well below β₁
     assert optim.nadam_mu(1, beta1=0.9, momentum_decay=4e-3) == pytest.approx(0.9 * (1 - 0.5 * 0.96**0.004))
 
 
-def test_every_kind_has_two_applicable_misconceptions_and_each_is_far_from_torch() -> None:
+def test_every_kind_has_two_applicable_misconceptions_each_told_apart_from_torch() -> None:
     for seed in SEEDS:
         question = GENERATOR.generate(seed)
         p = optim.read_inputs(question.inputs)
@@ -276,8 +297,10 @@ def test_every_kind_has_two_applicable_misconceptions_and_each_is_far_from_torch
         assert len(applicable) >= 2
         expected = torch_steps(p.kind, p.given, p.w0, p.grads)
         for misconception in applicable:
-            wrong = misconception.answer(question.inputs)["w"]
-            assert not np.allclose(wrong, expected, rtol=0.05), (seed, misconception.id)
+            wrong = np.asarray(misconception.answer(question.inputs)["w"])
+            assert not np.allclose(wrong, expected, rtol=0.02), (seed, misconception.id)
+            grade = GENERATOR.grade(question.inputs, {"w": wrong.tolist()})
+            assert not grade.correct and grade.misconception == misconception.id, (seed, misconception.id)
 
 
 # --- properties -----------------------------------------------------------------------------------------
@@ -334,6 +357,6 @@ def test_prompt_and_explanation_latex_converts() -> None:
 def test_explanation_ends_at_the_answer() -> None:
     for seed in range(40):
         question = GENERATOR.generate(seed)
-        last = GENERATOR.explain(question.inputs)[-1].value
-        assert isinstance(last, dict)
-        np.testing.assert_allclose(last["w"], GENERATOR.solve(question.inputs)["w"], rtol=1e-12)
+        last = GENERATOR.explain(question.inputs)[-1]
+        assert last.name == "w"
+        np.testing.assert_allclose(last.value, GENERATOR.solve(question.inputs)["w"], rtol=1e-12)  # type: ignore[arg-type]
