@@ -5,19 +5,15 @@ Pure NumPy, usable from a notebook: ``verifier.get("batchnorm.train_forward").ge
 
 from verifier import concepts as _concepts  # noqa: F401  (registers every generator)
 from verifier.generator import GenerationError, Generator, Known, Question, Step, as_array, as_float, as_int
-from verifier.grading import (
-    ATOL,
-    RTOL,
-    AnswerFormatError,
-    FieldResult,
-    FieldSpec,
-    Grade,
-    Misconception,
-)
+from verifier.grading import ATOL, RTOL, AnswerFormatError, FieldResult, FieldSpec, Grade
 from verifier.jsonsafe import to_jsonable
 from verifier.registry import UnknownGeneratorError, generators, get
 from verifier.step_generator import StepGenerator
 from verifier.steps import Calc, StepGraph, WrongStep
+
+# The public name of a generator's misconceptions (``.id``, ``.feedback``, ``.answer(inputs)``): each is a
+# wrong version of one step of its generator's graph.
+Misconception = WrongStep
 
 __all__ = [
     "ATOL",

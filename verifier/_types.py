@@ -15,9 +15,4 @@ InputValue: TypeAlias = FloatArray | float | int | str | list[object] | dict[str
 Inputs: TypeAlias = Mapping[str, object]
 AnswerValue: TypeAlias = FloatArray | float | int
 Answer: TypeAlias = dict[str, AnswerValue]
-# An answer as a generator's answer stream may hand it to the grader (``verifier.grading.AnswerStream``):
-# a vector or matrix may also be the plain list of floats it was computed as, which for a hand-sized answer
-# is several times cheaper to build and to compare than an array. ``solve`` still returns arrays.
-StreamValue: TypeAlias = AnswerValue | list[float] | list[list[float]]
-StreamAnswer: TypeAlias = Mapping[str, StreamValue]
 JsonValue: TypeAlias = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]

@@ -1,10 +1,9 @@
 """The generator contract: sample inputs from a seed, solve, explain and grade.
 
-A concept module subclasses :class:`Generator` once per catalog id and supplies ``sample``, ``prompt``,
-``solve``, ``explain`` and its misconceptions. The base class owns what every generator must do the same
-way: deterministic seeding, resampling until the right answer and every misconception's answer are far
-apart, and grading (so no concept module writes a second grader).
-"""
+Every concept generator is a :class:`verifier.StepGenerator`: it supplies ``sample``, ``prompt`` and a
+step graph, from which ``solve``, ``explain``, ``grade`` and the separation check come. This base class owns
+what every generator must do the same way: deterministic seeding, resampling until each misconception can be
+told from the right answer, the prompt's notes (precision, calculator, the whiteboard "you may use" table)."""
 
 from __future__ import annotations
 
@@ -13,22 +12,12 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, cast
+from typing import ClassVar
 
 import numpy as np
 
 from verifier._types import Answer, FloatArray, Inputs, InputValue, JsonValue
-from verifier.grading import (
-    INTEGER_NOTE,
-    PRECISION_NOTE,
-    AnswerStream,
-    FieldSpec,
-    Grade,
-    Misconception,
-    SeparationCheck,
-    grade_answers,
-    misconception_stream,
-)
+from verifier.grading import INTEGER_NOTE, PRECISION_NOTE, FieldSpec, Grade
 from verifier.jsonsafe import to_jsonable
 from verifier.steps import WrongStep
 
@@ -173,7 +162,7 @@ class Generator(ABC):
     topic: ClassVar[str]
     title: ClassVar[str]
     answer_fields: ClassVar[Mapping[str, FieldSpec]]
-    misconceptions: ClassVar[Sequence[Misconception] | Sequence[WrongStep]] = ()
+    misconceptions: ClassVar[Sequence[WrongStep]] = ()
     max_tries: ClassVar[int] = 200
 
     @abstractmethod
@@ -196,14 +185,6 @@ class Generator(ABC):
         """Extra conditions on a sample (no value on a kink, no tie); all samples pass by default."""
         return True
 
-    def admissible(self, inputs: Inputs) -> bool:
-        """Whether a drawn sample makes a question: ``acceptable``, then ``well_separated``.
-
-        A generator whose two checks share work (the forward pass both read) may override this to do that
-        work once; the verdict must stay exactly this one, which the contract tests check.
-        """
-        return self.acceptable(inputs) and self.well_separated(inputs)
-
     def generate(self, seed: int, *, calculator: bool = True) -> Question:
         """A question determined by ``seed`` and ``calculator`` alone, in any process.
 
@@ -218,7 +199,7 @@ class Generator(ABC):
         draw = self.sample if calculator else self.sample_by_hand
         for _ in range(self.max_tries):
             inputs = draw(rng)
-            if self.admissible(inputs):
+            if self.acceptable(inputs) and self.well_separated(inputs):
                 notes = [self.prompt(inputs), self.precision_note(inputs)]
                 if not calculator:
                     notes.append(may_use_table(self.may_use(inputs)))
@@ -260,35 +241,11 @@ class Generator(ABC):
         """The ordered hints (markdown) for a question; a generator without step declarations has none."""
         return ()
 
-    def answers(self, inputs: Inputs) -> AnswerStream:
-        """The right answer (paired with None), then each applicable misconception with its answer.
-
-        Computed lazily, in the order of ``misconceptions`` (see :data:`verifier.grading.AnswerStream`).
-        A generator whose answers share expensive intermediate values (a forward pass, the loss at shifted
-        points) may override this to compute them once per call. An override yields exactly ``solve`` and
-        each ``Misconception.answer``, which the contract tests check; it reads the fields a grader sends
-        back, ``explaining = yield None, right``, and leaves out misconceptions that cannot explain them.
-        """
-        return misconception_stream(inputs, self.solve, cast(Sequence[Misconception], self.misconceptions))
-
+    @abstractmethod
     def well_separated(self, inputs: Inputs) -> bool:
-        """Whether the right answer and every applicable misconception's answer are pairwise far apart."""
-        return self.separated(self.answers(inputs))
+        """Whether every applicable misconception's answer can be told from the right one (and graded as
+        itself); ``generate`` redraws until it holds."""
 
-    def separated(self, answers: AnswerStream) -> bool:
-        """Whether the answers of a stream (see ``answers``) are pairwise far apart.
-
-        Stops at the first pair that is too close, so a rejected draw skips the remaining misconceptions.
-        """
-        check = SeparationCheck(self.answer_fields)
-        return all(
-            check.add(answer, changes=() if misconception is None else misconception.changes)
-            for misconception, answer in answers
-        )
-
+    @abstractmethod
     def grade(self, inputs: Inputs, submission: object) -> Grade:
-        """Grade ``submission``; raises AnswerFormatError for a malformed one and nothing else.
-
-        The rules are :func:`verifier.grading.grade_submission`'s.
-        """
-        return grade_answers(self.answer_fields, submission, self.answers(inputs))
+        """Grade ``submission``; raises AnswerFormatError for a malformed one and nothing else."""

@@ -3,12 +3,11 @@ comes from the graph, so solve, the worked solution, hints, grading and the sepa
 
 from __future__ import annotations
 
-from collections.abc import Generator as Coroutine
 from typing import Any, ClassVar
 
-from verifier._types import Answer, Inputs, StreamAnswer
+from verifier._types import Answer, Inputs
 from verifier.generator import Generator, Step
-from verifier.grading import AnswerStream, Grade
+from verifier.grading import Grade
 from verifier.grading.carried import grade_graph, well_separated
 from verifier.jsonsafe import to_jsonable
 from verifier.steps import StepGraph, WrongStep
@@ -45,17 +44,6 @@ class StepGenerator(Generator):
         graph = self.graph
         base = graph.read(inputs)
         return tuple(graph.render(step.hint, base) for step in graph.steps if step.hint is not None)
-
-    def answers(self, inputs: Inputs) -> AnswerStream:
-        """The right answer, then each applicable misconception's whole answer (the first grader's stream)."""
-
-        def stream() -> Coroutine[tuple[Any, StreamAnswer], Any, None]:
-            yield None, self.solve(inputs)
-            for misconception in self.misconceptions:
-                if misconception.applies_to(inputs):
-                    yield misconception, misconception.answer(inputs)
-
-        return stream()
 
     def well_separated(self, inputs: Inputs) -> bool:
         return well_separated(self.graph, self.answer_fields, inputs)

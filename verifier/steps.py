@@ -73,7 +73,6 @@ class WrongStep:
     applies: Callable[[Inputs], bool] | None = None
     params: tuple[str, ...] = field(init=False)
     graph: StepGraph | None = field(init=False, default=None, compare=False, repr=False)
-    changes: None = field(init=False, default=None)  # the first grader's hint: any field may change
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", _params(self.wrong))
@@ -81,10 +80,6 @@ class WrongStep:
     def applies_to(self, inputs: Inputs) -> bool:
         """Whether this wrong computation is defined for these inputs."""
         return self.applies is None or self.applies(inputs)
-
-    def could_explain(self, wrong: object) -> bool:  # noqa: ARG002 - the first grader's interface
-        """Any submission may be this misconception as far as the first grader's stream is concerned."""
-        return True
 
     def answer(self, inputs: Inputs) -> Answer:
         """The whole wrong answer: the wrong step with every later step recomputed from it."""

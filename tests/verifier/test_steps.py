@@ -17,6 +17,7 @@ import pytest
 from latex2mathml.converter import convert
 
 import verifier
+from verifier.grading import flat_floats
 from verifier.grading.carried import CARRIED, RIGHT, WRONG, rounded
 from verifier.grading.spec import FieldSpec, round_figures
 from verifier.step_generator import StepGenerator
@@ -154,3 +155,21 @@ class TestStepGraph:
 
 def test_round_figures() -> None:
     assert round_figures(0.0012345) == pytest.approx(0.00123) and round_figures(-123.45) == -123.0
+
+
+def test_flat_floats_reads_lists_like_arrays() -> None:
+    """A step may compute a vector or matrix as plain lists of floats; grading reads its entries alike."""
+    values: list[object] = [np.array([1.0, -2.0]), [1.0, -2.0], np.array([[0.5, 1.0], [1.5, 2.0]])]
+    values += [[[0.5, 1.0], [1.5, 2.0]], np.array([3, 4]), 3, 2.5, ()]
+    expected = [
+        [1.0, -2.0],
+        [1.0, -2.0],
+        [0.5, 1.0, 1.5, 2.0],
+        [0.5, 1.0, 1.5, 2.0],
+        [3.0, 4.0],
+        [3.0],
+        [2.5],
+        [],
+    ]
+    for value, flat in zip(values, expected, strict=True):
+        assert flat_floats(value) == flat and all(type(entry) is float for entry in flat_floats(value))

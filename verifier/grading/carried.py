@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 
 from verifier._types import Inputs, JsonValue
-from verifier.grading.legacy import FieldResult, Grade, flat_floats
 from verifier.grading.parse import as_value, parse_submission
+from verifier.grading.result import FieldResult, Grade, flat_floats
 from verifier.grading.spec import FIGURES, FieldSpec, matches, tolerances, within
 from verifier.jsonsafe import to_jsonable
 from verifier.steps import UNAVAILABLE, StepGraph, Values, WrongStep

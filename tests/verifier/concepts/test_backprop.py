@@ -13,11 +13,10 @@ import torch.nn.functional as F
 from latex2mathml.converter import convert
 
 import verifier
-from verifier import FieldSpec, Misconception, as_array, as_float
+from verifier import as_array, as_float
 from verifier._types import Answer, FloatArray, Inputs
 from verifier.concepts import backprop as bp
 from verifier.gradcheck import REL_ERROR_TOL, numerical_gradient, relative_error
-from verifier.grading import grade_submission
 
 SEEDS = range(200)
 MLP = verifier.get("backprop.mlp")
@@ -296,30 +295,6 @@ def test_gradcheck_misconception_functions_against_torch() -> None:
             np.testing.assert_allclose(result.numerical, numerical.numpy(), rtol=1e-9, atol=1e-12)
             assert result.relative_error == pytest.approx(error, rel=1e-9)
         assert np.array_equal(as_array(inputs["w"]), w_np)  # never mutated
-
-
-def test_grader_prefers_the_misconception_that_explains_every_field() -> None:
-    """Two misconceptions agree on the one field a submission gets wrong; the one matching everything wins.
-
-    backprop.gradcheck met this: an absolute error can equal a forward difference's relative error.
-    """
-    fields = {"numerical_grad": FieldSpec(shape=(2,)), "relative_error": FieldSpec()}
-    right: Answer = {"numerical_grad": np.array([1.0, 2.0]), "relative_error": 0.3}
-    forward: Answer = {"numerical_grad": np.array([1.5, 2.5]), "relative_error": 0.6}
-    absolute: Answer = {"numerical_grad": np.array([1.0, 2.0]), "relative_error": 0.6}
-    misconceptions = (
-        Misconception("t.forward", "forward", lambda _i: forward),
-        Misconception("t.absolute", "absolute", lambda _i: absolute),
-    )
-    grade = grade_submission(fields, {}, absolute, solve=lambda _i: right, misconceptions=misconceptions)
-    assert grade.misconception == "t.absolute" and grade.score == 0.5
-    grade = grade_submission(fields, {}, forward, solve=lambda _i: right, misconceptions=misconceptions)
-    assert grade.misconception == "t.forward"
-    # A submission that only one misconception explains on its wrong fields still gets that name.
-    partial = {"numerical_grad": [1.0, 2.0], "relative_error": 0.6}
-    only_forward = (misconceptions[0],)
-    grade = grade_submission(fields, {}, partial, solve=lambda _i: right, misconceptions=only_forward)
-    assert grade.misconception == "t.forward"
 
 
 # --- prompts ----------------------------------------------------------------------------------------------
