@@ -25,9 +25,12 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(
-    env: Mapping[str, str], *, workers: int = 1, log_path: Path | None = None
+    env: Mapping[str, str], *, workers: int = 1, log_path: Path | None = None, root: Path = ROOT
 ) -> Iterator[str]:
-    """Start ``dlquiz``'s app under uvicorn with ``env`` and yield its base URL; stop it afterwards."""
+    """Start ``dlquiz``'s app under uvicorn with ``env`` and yield its base URL; stop it afterwards.
+
+    ``root`` is the checkout whose code runs (``bench/load.py`` compares an older one side by side).
+    """
     port = free_port()
     command = [
         sys.executable,
@@ -45,7 +48,7 @@ def running_server(
         "warning",
     ]
     log = open(log_path or os.devnull, "wb")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=log)
+    process = subprocess.Popen(command, cwd=root, env={**os.environ, **env}, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from service.api.errors import BAD_REQUEST_RESPONSES, ERROR_RESPONSES
+from service.api.errors import BAD_REQUEST_RESPONSES, ERROR_RESPONSES, UNAVAILABLE_RESPONSES
 from service.api.routes import auth, cards, decks, generators, me, questions, reviews, stats, study
 
-api_router = APIRouter(prefix="/api/v1", responses={**BAD_REQUEST_RESPONSES, 422: ERROR_RESPONSES[422]})
+api_router = APIRouter(
+    prefix="/api/v1",
+    responses={**BAD_REQUEST_RESPONSES, 422: ERROR_RESPONSES[422], **UNAVAILABLE_RESPONSES},
+)
 api_router.include_router(auth.router)
 api_router.include_router(me.router)
 api_router.include_router(decks.router)

@@ -1,8 +1,8 @@
 """Use cases for accounts: register, issue and revoke tokens, resolve a token to its user.
 
-Password hashing is deliberately slow (Argon2id), so it runs before the first statement of the
-write transaction: on SQLite that transaction holds the database-wide write lock from its first
-statement on, and other writers should not wait for a hash.
+Password hashing is deliberately slow (Argon2id), so it runs while the session holds no connection,
+and the write (:func:`begin_write`, on SQLite the database-wide write lock) begins after it: other
+requests should not wait for a hash.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from service.auth import repository, security
 from service.auth.schemas import Principal, TokenRead, UserCreate, UserRead
 from service.config import Settings
 from service.db.models import AccessToken, User
+from service.db.session import begin_write, end_read
 from service.errors import Conflict, NotFound, Unauthorized
 from service.study import settings as study_settings
 
@@ -35,6 +36,7 @@ def register(session: Session, body: UserCreate, *, settings: Settings, now: dat
         memory_kib=settings.password_hash_memory_kib,
     )
     user = User(username=username, password_hash=password_hash, created_at=now)
+    begin_write(session)
     try:
         # A savepoint: when two registrations race, the loser's unique violation becomes a 409.
         with session.begin_nested():
@@ -47,14 +49,15 @@ def register(session: Session, body: UserCreate, *, settings: Settings, now: dat
 
 
 def issue_token(
-    reader: Session, writer: Session, *, username: str, password: str, settings: Settings, now: datetime
+    session: Session, *, username: str, password: str, settings: Settings, now: datetime
 ) -> TokenRead:
     """A new bearer token for valid credentials; any mismatch is the same 401.
 
-    The user is read and the password verified on ``reader`` (no write lock held during the slow
-    hash); only the token insert runs on ``writer``.
+    The user is read in a read transaction that ends before the slow hash is verified (no connection,
+    no lock held meanwhile); only the token insert writes.
     """
-    user = repository.user_by_username(reader, username.lower())
+    user = repository.user_by_username(session, username.lower())
+    end_read(session)
     valid = security.verify_password(
         password,
         None if user is None else user.password_hash,
@@ -65,8 +68,9 @@ def issue_token(
         raise Unauthorized(WRONG_CREDENTIALS)
     token, token_hash = security.new_token()
     expires_at = now + timedelta(hours=settings.token_ttl_hours)
-    writer.add(AccessToken(user_id=user.id, token_hash=token_hash, created_at=now, expires_at=expires_at))
-    writer.flush()
+    begin_write(session)
+    session.add(AccessToken(user_id=user.id, token_hash=token_hash, created_at=now, expires_at=expires_at))
+    session.flush()
     return TokenRead(access_token=token, expires_at=expires_at)
 
 
@@ -82,6 +86,7 @@ def authenticate(session: Session, token: str | None, *, now: datetime) -> Princ
 
 def logout(session: Session, principal: Principal, *, now: datetime) -> None:
     """Revoke the token the caller authenticated with (other sessions stay logged in)."""
+    begin_write(session)
     repository.revoke_token(session, principal.token_id, now=now)
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form
 
-from service.api.deps import ClockDep, CurrentWriterDep, SessionDep, SettingsDep, WriteSessionDep
+from service.api.deps import ClockDep, CurrentUserDep, DatabaseDep, SettingsDep
 from service.api.errors import AUTH_RESPONSES, CONFLICT_RESPONSES
 from service.auth import service
 from service.auth.schemas import TokenRead, UserCreate, UserRead
@@ -15,27 +15,28 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 @router.post("/register", status_code=201, response_model=UserRead, responses=CONFLICT_RESPONSES)
-def register(session: WriteSessionDep, settings: SettingsDep, clock: ClockDep, body: UserCreate) -> UserRead:
+async def register(
+    database: DatabaseDep, settings: SettingsDep, clock: ClockDep, body: UserCreate
+) -> UserRead:
     """Create an account: username 3-32 of `a-z 0-9 _ . -` (case-insensitive), password 8-128 chars."""
-    return service.register(session, body, settings=settings, now=clock())
+    return await database.run(service.register, body, settings=settings, now=clock())
 
 
 @router.post("/token", response_model=TokenRead, responses=AUTH_RESPONSES)
-def create_token(
-    reader: SessionDep,
-    writer: WriteSessionDep,
+async def create_token(
+    database: DatabaseDep,
     settings: SettingsDep,
     clock: ClockDep,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
 ) -> TokenRead:
     """OAuth2 password flow (form fields `username`, `password`; others ignored): a bearer token."""
-    return service.issue_token(
-        reader, writer, username=username, password=password, settings=settings, now=clock()
+    return await database.run(
+        service.issue_token, username=username, password=password, settings=settings, now=clock()
     )
 
 
 @router.post("/logout", status_code=204, responses=AUTH_RESPONSES)
-def logout(session: WriteSessionDep, principal: CurrentWriterDep, clock: ClockDep) -> None:
+async def logout(database: DatabaseDep, principal: CurrentUserDep, clock: ClockDep) -> None:
     """Revoke the token this request was made with."""
-    service.logout(session, principal, now=clock())
+    await database.run(service.logout, principal, now=clock())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from service.api.deps import ClockDep, CurrentUserDep, CurrentWriterDep, SessionDep, WriteSessionDep
+from service.api.deps import ClockDep, CurrentUserDep, DatabaseDep
 from service.api.errors import AUTH_RESPONSES
 from service.auth import service as auth_service
 from service.auth.schemas import UserRead
@@ -15,20 +15,22 @@ router = APIRouter(prefix="/me", tags=["auth"])
 
 
 @router.get("", response_model=UserRead, responses=AUTH_RESPONSES)
-def get_me(session: SessionDep, principal: CurrentUserDep) -> UserRead:
+async def get_me(database: DatabaseDep, principal: CurrentUserDep) -> UserRead:
     """The account behind the bearer token."""
-    return auth_service.me(session, principal)
+    return await database.run(auth_service.me, principal)
 
 
 @router.get("/settings", response_model=SettingsRead, responses=AUTH_RESPONSES)
-def get_settings(session: SessionDep, principal: CurrentUserDep) -> SettingsRead:
+async def get_settings(database: DatabaseDep, principal: CurrentUserDep) -> SettingsRead:
     """The caller's study settings."""
-    return study_settings.get_settings(session, user_id=principal.user_id)
+    return await database.run(study_settings.get_settings, user_id=principal.user_id)
 
 
 @router.patch("/settings", response_model=SettingsRead, responses=AUTH_RESPONSES)
-def update_settings(
-    session: WriteSessionDep, principal: CurrentWriterDep, clock: ClockDep, body: SettingsUpdate
+async def update_settings(
+    database: DatabaseDep, principal: CurrentUserDep, clock: ClockDep, body: SettingsUpdate
 ) -> SettingsRead:
     """Change any subset of the settings; scheduler changes apply from the next review on."""
-    return study_settings.update_settings(session, user_id=principal.user_id, update=body, now=clock())
+    return await database.run(
+        study_settings.update_settings, user_id=principal.user_id, update=body, now=clock()
+    )

@@ -9,13 +9,11 @@ from fastapi import APIRouter, Path
 from service.api.deps import (
     ClockDep,
     CurrentUserDep,
-    CurrentWriterDep,
+    DatabaseDep,
     IdempotencyKeyHeader,
     IncludeNextQuery,
     NextDeckQuery,
-    SessionDep,
     SettingsDep,
-    WriteSessionDep,
 )
 from service.api.errors import AUTH_RESPONSES, CONFLICT_RESPONSES, ERROR_RESPONSES
 from service.quiz import service
@@ -29,9 +27,11 @@ InstanceId = Annotated[str, Path(max_length=64, description="The question instan
 
 
 @router.get("/{question_id}", response_model=QuestionRead, responses={**AUTH_RESPONSES, **ERROR_RESPONSES})
-def get_question(session: SessionDep, principal: CurrentUserDep, question_id: InstanceId) -> QuestionRead:
+async def get_question(
+    database: DatabaseDep, principal: CurrentUserDep, question_id: InstanceId
+) -> QuestionRead:
     """One of the caller's question instances with its prompt and inputs."""
-    return service.get_question(session, question_id, user_id=principal.user_id)
+    return await database.run(service.get_question, question_id, user_id=principal.user_id)
 
 
 @router.post(
@@ -40,9 +40,9 @@ def get_question(session: SessionDep, principal: CurrentUserDep, question_id: In
     response_model=AttemptAndNextRead | AttemptRead,
     responses={**AUTH_RESPONSES, **ERROR_RESPONSES, **CONFLICT_RESPONSES},
 )
-def answer_question(
-    session: WriteSessionDep,
-    principal: CurrentWriterDep,
+async def answer_question(
+    database: DatabaseDep,
+    principal: CurrentUserDep,
     settings: SettingsDep,
     clock: ClockDep,
     question_id: InstanceId,
@@ -57,8 +57,8 @@ def answer_question(
     (all correct: Good, partial credit: Hard, wrong: Again) and is returned as `review`. With
     `next=true` the response also carries the next card (`AttemptAndNextRead`).
     """
-    return study_service.answer_question(
-        session,
+    return await database.run(
+        study_service.answer_question,
         question_id,
         body.answer,
         user_id=principal.user_id,

@@ -78,7 +78,7 @@ class TestTokens:
     def test_issue_and_authenticate(self, db_session: Session, settings: Settings) -> None:
         user_id = _register(db_session, settings)
         token = service.issue_token(
-            db_session, db_session, username="ADA", password="password-1", settings=settings, now=T0
+            db_session, username="ADA", password="password-1", settings=settings, now=T0
         )
         assert token.token_type == "bearer" and token.expires_at == T0 + timedelta(hours=720)
         stored = db_session.scalar(select(AccessToken).where(AccessToken.user_id == user_id))
@@ -94,7 +94,7 @@ class TestTokens:
         for username, password in [("ada", "wrong-password"), ("nobody", "password-1")]:
             with pytest.raises(Unauthorized) as info:
                 service.issue_token(
-                    db_session, db_session, username=username, password=password, settings=settings, now=T0
+                    db_session, username=username, password=password, settings=settings, now=T0
                 )
             messages.add(info.value.message)
         assert messages == {"incorrect username or password"}
@@ -104,7 +104,7 @@ class TestTokens:
     ) -> None:
         _register(db_session, settings)
         token = service.issue_token(
-            db_session, db_session, username="ada", password="password-1", settings=settings, now=T0
+            db_session, username="ada", password="password-1", settings=settings, now=T0
         )
         with pytest.raises(Unauthorized):
             service.authenticate(db_session, token.access_token, now=token.expires_at)
@@ -114,7 +114,7 @@ class TestTokens:
             service.authenticate(db_session, None, now=T0)
         principal = service.authenticate(db_session, token.access_token, now=T0)
         other = service.issue_token(
-            db_session, db_session, username="ada", password="password-1", settings=settings, now=T0
+            db_session, username="ada", password="password-1", settings=settings, now=T0
         )
         service.logout(db_session, principal, now=T0)
         with pytest.raises(Unauthorized):
@@ -131,7 +131,7 @@ class TestTokens:
         )
         _register(db_session, settings)
         token = service.issue_token(
-            db_session, db_session, username="ada", password="password-1", settings=settings, now=T0
+            db_session, username="ada", password="password-1", settings=settings, now=T0
         )
         assert token.expires_at == T0 + timedelta(hours=2)
 
