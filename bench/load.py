@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,13 @@ class Level:
     outcome: Outcome
     writes: WriteCheck
     client_cpu: float  # client CPU seconds per wall second, summed over client processes
+    server_cpu: float  # server CPU seconds during the study phase (with one client process)
+    study_only: bool  # else during the whole level, setup included
+
+    @property
+    def server_ms_per_request(self) -> float:
+        requests = self.outcome.requests() + (0 if self.study_only else self.outcome.requests(setup=True))
+        return self.server_cpu * 1000 / requests if requests else float("nan")
 
     @property
     def rps(self) -> float:
@@ -74,10 +82,43 @@ class Level:
         return statistics.quantiles(values, n=100)[q - 1] * 1000
 
 
-def _client(base: str, users: int, seconds: float, prefix: str, first: int) -> tuple[Outcome, float]:
+def server_cpu_seconds(base: str) -> float:
+    """CPU time used so far by the uvicorn serving ``base`` and its workers (Linux /proc): a measure of
+    the work per request that the other load on a shared machine does not inflate much."""
+    port = base.rsplit(":", 1)[1]
+    stats: dict[int, list[str]] = {}
+    parent = None
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        stats[int(entry.name)] = stat
+        if f"--port\0{port}\0".encode() in cmdline:
+            parent = int(entry.name)
+    if parent is None:
+        return float("nan")
+    mine = [pid for pid, stat in stats.items() if pid == parent or int(stat[1]) == parent]
+    ticks = sum(int(stats[pid][11]) + int(stats[pid][12]) for pid in mine)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _client(
+    base: str,
+    users: int,
+    seconds: float,
+    prefix: str,
+    first: int,
+    on_study: Callable[[], object] | None = None,
+) -> tuple[Outcome, float]:
     start_cpu = time.process_time()
     start = time.perf_counter()
-    outcome = asyncio.run(run_users(base, users=users, seconds=seconds, prefix=prefix, first=first))
+    outcome = asyncio.run(
+        run_users(base, users=users, seconds=seconds, prefix=prefix, first=first, on_study=on_study)
+    )
     return outcome, (time.process_time() - start_cpu) / (time.perf_counter() - start)
 
 
@@ -89,8 +130,13 @@ def run_level(
     firsts = [sum(shares[:i]) for i in range(clients)]
     outcome = Outcome(prefix=prefix)
     cpu = 0.0
-    if clients == 1:
-        part, cpu = _client(base, users, seconds, prefix, 0)
+    server_before = [server_cpu_seconds(base)]
+    if clients == 1:  # the server's CPU is measured over the study phase alone
+
+        def study_begins() -> None:
+            server_before[0] = server_cpu_seconds(base)
+
+        part, cpu = _client(base, users, seconds, prefix, 0, study_begins)
         outcome.merge(part)
     else:
         with ProcessPoolExecutor(clients) as pool:
@@ -103,7 +149,8 @@ def run_level(
                 part, part_cpu = future.result()
                 outcome.merge(part)
                 cpu += part_cpu
-    return Level(backend, users, outcome, check_writes(database_url, outcome), cpu)
+    server_cpu = server_cpu_seconds(base) - server_before[0]
+    return Level(backend, users, outcome, check_writes(database_url, outcome), cpu, server_cpu, clients == 1)
 
 
 def _database(backend: str, workdir: Path) -> str:
@@ -165,7 +212,8 @@ def report_level(level: Level) -> None:
     print(
         f"{level.backend:10} {level.users:4} users  {level.rps:7.1f} req/s  {ops}  "
         f"errors {o.errors()}  writes acked {level.writes.acknowledged}, lost {len(level.writes.lost)}, "
-        f"doubled {len(level.writes.doubled)}, gave up {o.gave_up}  client CPU {level.client_cpu:.0%}",
+        f"doubled {len(level.writes.doubled)}, gave up {o.gave_up}  client CPU {level.client_cpu:.0%}  "
+        f"server CPU {level.server_ms_per_request:.1f} ms/request",
         flush=True,
     )
     for failure, count in sorted(o.failures.items()):

@@ -18,6 +18,7 @@ import random
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -162,11 +163,19 @@ class _User:
 
 
 async def run_users(
-    base_url: str, *, users: int, seconds: float, prefix: str, first: int = 0, timeout: float = 60
+    base_url: str,
+    *,
+    users: int,
+    seconds: float,
+    prefix: str,
+    first: int = 0,
+    timeout: float = 60,
+    on_study: Callable[[], object] | None = None,
 ) -> Outcome:
     """``users`` simulated users against ``base_url``: all set up first, then ``seconds`` of study.
 
     Usernames are ``<prefix>-<n>`` from ``n = first`` on (several client processes share a prefix).
+    ``on_study`` is called when setup is done and studying begins.
     """
     outcome = Outcome(prefix=prefix)
     limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
@@ -175,6 +184,8 @@ async def run_users(
         setup_stop = time.perf_counter() + timeout
         ready = await asyncio.gather(*(person.set_up(setup_stop) for person in people))
         outcome.usernames = [person.username for person, ok in zip(people, ready, strict=True) if ok]
+        if on_study is not None:
+            on_study()
         begin = time.perf_counter()
         stop = begin + seconds
         await asyncio.gather(*(person.study(stop) for person, ok in zip(people, ready, strict=True) if ok))

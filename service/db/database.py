@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec, TypeVar
 
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
 from sqlalchemy import exc
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,6 +35,11 @@ T = TypeVar("T")
 
 # What the database says when it cannot serve now (as opposed to a bug in a statement).
 UNAVAILABLE = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
+# Requests doing database work at once per process; the rest wait their turn on the event loop,
+# holding nothing. Few, because the work is mostly Python holding the GIL: with 40 runnable threads a
+# writer holding SQLite's write lock got a fortieth of the interpreter and every other writer waited
+# for it. At most this many connections are in use, well within either pool.
+DATABASE_THREADS = 8
 OUTAGE_RETRY_AFTER_S = 5
 BUSY_RETRY_AFTER_S = 1
 
@@ -73,9 +78,11 @@ class Availability:
 class Database:
     """The app's sessions, as ``app.state.database``; see the module docstring for why one thread."""
 
-    def __init__(self, factory: sessionmaker[Session]) -> None:
+    def __init__(self, factory: sessionmaker[Session], *, threads: int = DATABASE_THREADS) -> None:
         self.factory = factory
         self.availability = Availability()
+        self.threads = threads
+        self._limiter: CapacityLimiter | None = None
 
     async def run(self, work: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         """``work(session, *args, **kwargs)`` in one transaction, in one worker thread.
@@ -87,7 +94,9 @@ class Database:
         def call() -> T:
             return self.run_sync(work, *args, **kwargs)
 
-        return await to_thread.run_sync(call)
+        if self._limiter is None:  # created on the event loop it serves
+            self._limiter = CapacityLimiter(self.threads)
+        return await to_thread.run_sync(call, limiter=self._limiter)
 
     def run_sync(self, work: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         """:meth:`run` on the calling thread (for code that already runs in a worker thread)."""
