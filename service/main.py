@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings  # what SettingsDep hands to the routes
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     register_error_handlers(app)
-    app.include_router(health.router)
     app.include_router(api_router)
+    app.include_router(health.router)
     mount_web(app)  # after the API, so its routes keep their own 404s and 405s
     return app
