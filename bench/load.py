@@ -70,7 +70,7 @@ class Level:
 
     @property
     def rps(self) -> float:
-        return self.outcome.requests() / self.outcome.seconds if self.outcome.seconds else 0.0
+        return self.outcome.in_window / self.outcome.seconds if self.outcome.seconds else 0.0
 
     def quantile_ms(self, operation: str | None, q: int) -> float:
         if operation is None:

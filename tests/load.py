@@ -44,6 +44,9 @@ class Outcome:
     # writes the server acknowledged twice under different review ids (a double write)
     doubled: list[str] = field(default_factory=list)
     gave_up: int = 0
+    # study requests answered within the fixed window (the ones still out when it closes finish, but
+    # are not counted: with long queues they would stretch the window and understate the rate)
+    in_window: int = 0
     prefix: str = ""
     usernames: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -55,6 +58,7 @@ class Outcome:
         self.acknowledged.update(other.acknowledged)
         self.doubled.extend(other.doubled)
         self.gave_up += other.gave_up
+        self.in_window += other.in_window
         self.prefix = other.prefix
         self.usernames.extend(other.usernames)
         self.seconds = max(self.seconds, other.seconds)
@@ -80,6 +84,7 @@ class _User:
         self.username = username
         self.headers: dict[str, str] = {}
         self.random = random.Random(username)
+        self.stop = 0.0  # the end of the study window
 
     async def call(self, operation: str, method: str, url: str, **kwargs: Any) -> httpx.Response | None:
         """One request, timed under ``operation``; a transport error or a non-2xx is recorded."""
@@ -89,7 +94,10 @@ class _User:
         except httpx.TransportError as exc:
             self.outcome.failures[f"{operation}: {type(exc).__name__}"] += 1
             return None
-        self.outcome.latencies.setdefault(operation, []).append(time.perf_counter() - start)
+        end = time.perf_counter()
+        self.outcome.latencies.setdefault(operation, []).append(end - start)
+        if operation not in SETUP and end <= self.stop:
+            self.outcome.in_window += 1
         if response.status_code >= 300:
             detail = (
                 response.json().get("type", "") if "json" in response.headers.get("content-type", "") else ""
@@ -143,6 +151,7 @@ class _User:
         self.outcome.acknowledged[review["id"]] = (self.username, key)
 
     async def study(self, stop: float) -> None:
+        self.stop = stop
         while time.perf_counter() < stop:
             response = await self.call("next", "GET", "/api/v1/study/next")
             if response is None or response.status_code != 200:
@@ -189,7 +198,7 @@ async def run_users(
         begin = time.perf_counter()
         stop = begin + seconds
         await asyncio.gather(*(person.study(stop) for person, ok in zip(people, ready, strict=True) if ok))
-        outcome.seconds = time.perf_counter() - begin
+        outcome.seconds = seconds
     return outcome
 
 

@@ -141,6 +141,7 @@ def test_a_database_outage_is_a_503_with_retry_after_one_warning_and_recovers(
         for _ in range(3):
             for response in (
                 client.get("/healthz"),
+                client.get("/api/v1/cards"),
                 client.get("/api/v1/study/next"),
                 client.post("/api/v1/reviews", json={"card_id": "x", "rating": 3}),
                 client.post("/api/v1/auth/token", data=body),
