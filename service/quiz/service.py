@@ -21,6 +21,7 @@ import verifier
 from service.config import Settings
 from service.content.render import render_markdown
 from service.db.models import Attempt, QuestionInstance
+from service.db.session import begin_write
 from service.errors import Conflict, InvalidSubmission, NotFound
 from service.quiz import repository
 from service.quiz.schemas import (
@@ -118,12 +119,15 @@ def new_instance(
 ) -> QuestionInstance:
     """Generate and store a question owned by ``user_id``; a missing seed is drawn from the OS.
 
-    ``calculator=False`` makes it in whiteboard mode; the instance records the mode.
+    ``calculator=False`` makes it in whiteboard mode; the instance records the mode. Begins writing
+    (:func:`begin_write`) once the question is generated, not before.
     """
     generator = _generator(generator_id)
     question = generator.generate(
         secrets.randbelow(MAX_SEED) if seed is None else seed, calculator=calculator
     )
+    prompt_html = render(question.prompt)
+    begin_write(session)
     instance = QuestionInstance(
         id=secrets.token_hex(16),
         user_id=user_id,
@@ -131,7 +135,7 @@ def new_instance(
         seed=question.seed,
         inputs=question.inputs_json(),
         prompt_md=question.prompt,
-        prompt_html=render(question.prompt),
+        prompt_html=prompt_html,
         card_key=card_key,
         calculator=question.calculator,
         created_at=now,

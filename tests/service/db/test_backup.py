@@ -25,6 +25,7 @@ from service.config import Settings
 from service.db import migrate
 from service.db.backup import service as backup
 from service.db.backup.records import Header, Record, TableStart
+from service.db.database import Database
 from service.db.models import Card, CardState
 from service.db.session import make_engine, make_sessionmaker, transaction
 from service.errors import BackupError
@@ -100,7 +101,7 @@ def populate(engine: Engine, settings: Settings, content_dir: Path) -> list[int]
         anyio.run(
             partial(
                 auth_service.issue_token,
-                lambda: transaction(factory),
+                Database(factory),
                 hasher,
                 username=name,
                 password="password-1",
