@@ -18,7 +18,7 @@ from service.errors import InvalidSubmission
 from service.study import interview, reviews, scheduler, service
 from service.study import settings as study_settings
 from service.study.scheduler import Rating, StudyState
-from service.study.schemas import ReviewCreate, SettingsUpdate
+from service.study.schemas import ReadinessRead, ReviewCreate, SettingsUpdate
 from tests.factories import CardSpec, DeckSpec
 from tests.service.study.conftest import T0, sync
 
@@ -199,7 +199,10 @@ class TestQueue:
 
 # --- a simulated learner --------------------------------------------------------------------------
 
-LEARNER_CARDS = 30
+LEARNER_CARDS = 20
+LEARNER_DAYS = 14
+LEARNER_NEW_PER_DAY = 1
+TARGET = 0.95
 STUDY_HOUR = 18
 
 
@@ -232,27 +235,41 @@ def _simulate(
         day += timedelta(days=1)
 
 
+def _learn(
+    session: Session, settings: Settings, user: int, *, interview_day: date, plan: bool
+) -> ReadinessRead:
+    """Study until the day with or without the interview plan, then report readiness for the day."""
+    if plan:
+        _plan(session, user, interview_date=interview_day)
+    _simulate(session, settings, user, first=TODAY, until=interview_day, rng=random.Random(15))
+    _plan(session, user, interview_date=interview_day)
+    at = datetime.combine(interview_day, datetime.min.time(), tzinfo=T0.tzinfo) + timedelta(hours=4)
+    report = interview.readiness(session, user_id=user, now=at)
+    assert report.at == at and report.days_left == 0
+    return report
+
+
 def test_a_simulated_learner_reaches_the_target_on_the_day(
     db_session: Session, settings: Settings, tmp_path: Path, make_user: Callable[[], int]
 ) -> None:
     cards = [CardSpec(f"s-{i:02d}") for i in range(LEARNER_CARDS)]
-    sync(
-        db_session,
-        tmp_path / "content",
-        [DeckSpec("sim-a", cards=cards[:15]), DeckSpec("sim-b", cards=cards[15:])],
-    )
-    interview_day = TODAY + timedelta(days=21)
-    user = make_user()
-    _plan(
-        db_session, user, new_cards_per_day=2, interview_date=interview_day, target_retention_on_the_day=0.95
-    )
-    _simulate(db_session, settings, user, first=TODAY, until=interview_day, rng=random.Random(15))
-    at = datetime.combine(interview_day, datetime.min.time(), tzinfo=T0.tzinfo) + timedelta(hours=4)
-    report = interview.readiness(db_session, user_id=user, now=at - timedelta(hours=5))
-    assert report.at == at and report.overall.unseen == 0
-    assert report.overall.predicted_recall is not None and report.overall.predicted_recall >= 0.95
-    assert all(
-        d.predicted_recall is not None and d.predicted_recall >= 0.95
-        for d in report.decks
-        if d.deck.startswith("sim")
-    )
+    decks = [
+        DeckSpec("sim-a", cards=cards[: LEARNER_CARDS // 2]),
+        DeckSpec("sim-b", cards=cards[LEARNER_CARDS // 2 :]),
+    ]
+    sync(db_session, tmp_path / "content", decks)
+    interview_day = TODAY + timedelta(days=LEARNER_DAYS)
+    users = {plan: make_user() for plan in (True, False)}
+    reports = {}
+    for plan, user in users.items():
+        _plan(db_session, user, new_cards_per_day=LEARNER_NEW_PER_DAY, target_retention_on_the_day=TARGET)
+        reports[plan] = _learn(db_session, settings, user, interview_day=interview_day, plan=plan)
+    ready = reports[True]
+    assert ready.overall.unseen == 0
+    assert ready.overall.predicted_recall is not None and ready.overall.predicted_recall >= TARGET
+    for deck in ready.decks:
+        if deck.deck.startswith("sim-"):
+            assert deck.predicted_recall is not None and deck.predicted_recall >= TARGET
+    # The same learner without the plan (fsrs's own schedule, the daily new-card limit) falls short.
+    unplanned = reports[False].overall.predicted_recall
+    assert unplanned is not None and unplanned < TARGET
