@@ -6,6 +6,7 @@ can embed a review without an import cycle.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -79,6 +80,7 @@ class SettingsUpdate(BaseModel):
     relearning_steps: list[Step] | None = Field(default=None, max_length=10)
     interview_date: date | None = Field(
         default=None,
+        strict=False,  # JSON has no date type: an ISO 8601 string (YYYY-MM-DD) is parsed
         examples=["2027-01-20"],
         description="A date in your time zone, today or later; null clears it.",
     )
@@ -97,6 +99,16 @@ class SettingsUpdate(BaseModel):
         if value is None and info.field_name not in NULLABLE_SETTINGS:
             raise ValueError("may be omitted but not null")
         return value
+
+    @field_validator("interview_date", mode="before")
+    @classmethod
+    def _iso_date(cls, value: object) -> object:
+        # Lax parsing would also take a timestamp number or a midnight datetime; only a date is a date.
+        if value is None or isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return value
+        raise ValueError("must be a date written YYYY-MM-DD")
 
     @field_validator("easy_days")
     @classmethod
