@@ -36,6 +36,30 @@ const FIELDS = [
     help: "When your study day starts: reviews before this hour count for the day before.",
     control: () => h("select", {}, Array.from({ length: 24 }, (_, hour) => h("option", { value: hour, text: `${String(hour).padStart(2, "0")}:00` }))),
   },
+  {
+    name: "interview_date",
+    label: "Interview date",
+    help: "Optional. Until this day the study queue brings forward cards you would forget by then and spreads new cards over the days left. Leave empty for none.",
+    control: () => h("input", { type: "date" }),
+  },
+  {
+    name: "target_retention_on_the_day",
+    label: "Recall wanted on the day",
+    help: "The predicted recall to reach on the interview date, as a fraction (0.90 = 90 %), above 0.5 and below 0.99.",
+    control: () => h("input", { type: "number", step: "0.01", inputmode: "decimal" }),
+  },
+  {
+    name: "daily_cap",
+    label: "Daily review cap",
+    help: "Most reviews a day the interview plan may ask for. Leave empty for the default: your median forecast day × 1.5.",
+    control: () => h("input", { type: "number", step: "1", inputmode: "numeric" }),
+  },
+  {
+    name: "load_balancing",
+    label: "Load balancing",
+    help: "Put each review on the least busy day that fsrs's interval allows.",
+    control: () => h("select", {}, h("option", { value: "false", text: "Off" }), h("option", { value: "true", text: "On" })),
+  },
 ];
 
 function timeZoneOptions(select, current) {
@@ -46,6 +70,8 @@ function timeZoneOptions(select, current) {
 
 function readValue(field, control) {
   if (field.name === "timezone") return control.value;
+  if (field.name === "load_balancing") return control.value === "true";
+  if (field.name === "interview_date") return control.value === "" ? null : control.value;
   return control.value.trim() === "" ? null : Number(control.value);
 }
 
@@ -65,7 +91,7 @@ export async function render(view) {
   const submit = h("button", { type: "submit", class: "primary", text: "Save settings" });
 
   function fill(values) {
-    for (const [name, control] of controls) control.value = String(values[name]);
+    for (const [name, control] of controls) control.value = values[name] === null ? "" : String(values[name]);
   }
 
   async function onSubmit(event) {
