@@ -22,17 +22,19 @@ from service.study.repository import REVIEW_STATE
 
 # SQLite's julianday difference carries float error; this nudges an exact whole day up to it.
 _DAY_EPSILON = 1e-7
+_UNIX_EPOCH_JULIAN_DAY = 2_440_587.5
 
 
 def _elapsed_days(session: Session, at: datetime) -> ColumnElement[float]:
     """Whole days from each state's last review to ``at`` (0 when the review is later), as SQL."""
-    instant = literal(at, UTCDateTime())
     days: ColumnElement[Any]
     if session.get_bind().dialect.name == "postgresql":
-        seconds = func.extract("epoch", instant - CardState.last_review)
+        seconds = func.extract("epoch", literal(at, UTCDateTime()) - CardState.last_review)
         days = func.floor(seconds / 86_400)
     else:
-        days = cast(func.julianday(instant) - func.julianday(CardState.last_review) + _DAY_EPSILON, Integer)
+        # ``at`` as a Julian day number computed once here, not parsed again for every row.
+        at_julian = literal(at.timestamp() / 86_400 + _UNIX_EPOCH_JULIAN_DAY, Float)
+        days = cast(at_julian - func.julianday(CardState.last_review) + _DAY_EPSILON, Integer)
     return case((days < 0, 0), else_=days)
 
 

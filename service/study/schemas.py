@@ -25,7 +25,9 @@ class SettingsRead(BaseModel):
     """A user's study settings; the scheduler ones apply from the next review on."""
 
     desired_retention: float = Field(ge=0.70, le=0.99, description="Target probability of recall.")
-    new_cards_per_day: int = Field(ge=0, le=1000)
+    new_cards_per_day: int = Field(
+        ge=0, le=1000, description="New cards introduced a day (an interview plan may introduce more)."
+    )
     maximum_interval: int = Field(ge=1, le=36500, description="Longest interval in days.")
     timezone: str = Field(description="IANA time zone name, e.g. `Europe/Berlin`.")
     day_start_hour: int = Field(ge=0, le=23, description="Local hour at which a new study day starts.")
@@ -35,7 +37,7 @@ class SettingsRead(BaseModel):
         description="The interview's date in the user's time zone; null when none is planned."
     )
     target_retention_on_the_day: float = Field(
-        gt=0.5, lt=0.99, description="Predicted recall wanted on the interview date."
+        gt=0.5, lt=0.99, description="Predicted recall wanted on the interview date, in (0.5, 0.99)."
     )
     daily_cap: int | None = Field(
         description="Most reviews a day the interview plan may ask for; null: the forecast's median day x 1.5."

@@ -46,33 +46,43 @@ def _config_row(user_id: int, spec: scheduler.SchedulerSpec, *, now: datetime) -
     )
 
 
-def create_defaults(session: Session, user_id: int, *, settings: Settings, now: datetime) -> None:
-    """A new account's settings: fsrs's default scheduler with the service's configured steps."""
-    spec = scheduler.default_spec(
+def _default_spec(settings: Settings) -> scheduler.SchedulerSpec:
+    return scheduler.default_spec(
         learning_steps=settings.learning_steps_seconds,
         relearning_steps=settings.relearning_steps_seconds,
         desired_retention=scheduler.DEFAULT_DESIRED_RETENTION,
     )
-    config = _config_row(user_id, spec, now=now)
+
+
+def _default_row(user_id: int, config_id: int, *, now: datetime) -> UserSettings:
+    return UserSettings(
+        user_id=user_id,
+        scheduler_config_id=config_id,
+        new_cards_per_day=DEFAULT_NEW_CARDS_PER_DAY,
+        timezone=DEFAULT_TIMEZONE,
+        day_start_hour=DEFAULT_DAY_START_HOUR,
+        progress_version=None,
+        interview_date=None,
+        target_retention_on_the_day=DEFAULT_TARGET_RETENTION_ON_THE_DAY,
+        daily_cap=None,
+        load_balancing=False,
+        easy_days=[],
+        updated_at=now,
+    )
+
+
+def create_defaults(session: Session, user_id: int, *, settings: Settings, now: datetime) -> None:
+    """A new account's settings: fsrs's default scheduler with the service's configured steps."""
+    config = _config_row(user_id, _default_spec(settings), now=now)
     session.add(config)
     session.flush()
-    session.add(
-        UserSettings(
-            user_id=user_id,
-            scheduler_config_id=config.id,
-            new_cards_per_day=DEFAULT_NEW_CARDS_PER_DAY,
-            timezone=DEFAULT_TIMEZONE,
-            day_start_hour=DEFAULT_DAY_START_HOUR,
-            progress_version=None,
-            interview_date=None,
-            target_retention_on_the_day=DEFAULT_TARGET_RETENTION_ON_THE_DAY,
-            daily_cap=None,
-            load_balancing=False,
-            easy_days=[],
-            updated_at=now,
-        )
-    )
+    session.add(_default_row(user_id, config.id, now=now))
     session.flush()
+
+
+def default_settings(settings: Settings, *, now: datetime) -> SettingsRead:
+    """What a new account starts with (no database: for the README's generated table)."""
+    return settings_read(_default_row(0, 0, now=now), _default_spec(settings))
 
 
 def load(session: Session, user_id: int) -> tuple[UserSettings, scheduler.SchedulerSpec]:
