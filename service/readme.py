@@ -60,7 +60,7 @@ def study_settings_markdown() -> str:
     from service.study.schemas import SettingsRead
     from service.study.settings import default_settings
 
-    defaults = default_settings(Settings(_env_file=None), now=datetime.now(UTC)).model_dump(mode="json")  # type: ignore[call-arg]
+    defaults = default_settings(Settings(_env_file=None), now=datetime.now(UTC)).model_dump(mode="json")
     rows = ["| setting | new account | meaning |", "|---|---|---|"]
     for name, field in SettingsRead.model_fields.items():
         value = defaults[name]
