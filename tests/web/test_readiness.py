@@ -71,3 +71,18 @@ def test_set_an_interview_date_then_read_the_readiness_view(web: Web) -> None:
     expect(summary).to_contain_text(f"Interview {day.isoformat()}")
     expect(summary).to_contain_text("predicted recall")
     web.check_page(page, "decks-with-interview")
+
+
+def test_load_balancing_and_easy_days_from_the_settings_page(web: Web) -> None:
+    page, _, token = web.signed_in_page()
+    page.goto("/#/settings")
+    page.get_by_label("Load balancing").select_option("true")
+    page.get_by_label("Easy days").select_option(["5", "6"])
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.locator(".settings .form-message")).to_have_text("Settings saved.")
+    with web.api(token) as client:
+        saved = client.get("/me/settings").json()
+    assert (saved["load_balancing"], saved["easy_days"]) == (True, [5, 6])
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.locator(".settings .form-message")).to_have_text("Nothing changed.")
+    web.check_page(page, "settings-easy-days")

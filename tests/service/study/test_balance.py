@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from service.config import Settings
 from service.db.models import Card, CardState, ReviewLog
-from service.study import reviews, scheduler
+from service.study import progress, repository, reviews, scheduler
 from service.study import settings as study_settings
-from service.study.scheduler import StudyState
+from service.study.scheduler import Rating, StudyState
 from service.study.schemas import ReviewCreate, SettingsUpdate
 from tests.factories import CardSpec, DeckSpec
 from tests.service.study.conftest import T0, sync
@@ -203,3 +203,41 @@ class TestReplay:
                 )
         for card_id in PLAIN[:3]:
             assert_matches_replay(db_session, user, content[card_id])
+
+
+class TestMerge:
+    def test_reviews_imported_before_balanced_ones_keep_the_log_replayable(
+        self, db_session: Session, settings: Settings, tmp_path: Path, make_user: Callable[[], int]
+    ) -> None:
+        cards = _filler_deck(db_session, tmp_path)
+        fillers = [cards[f"f-{i:02d}"] for i in range(FILLERS)]
+        user = make_user()
+        study_settings.update_settings(
+            db_session, user_id=user, update=SettingsUpdate(load_balancing=True), now=T0
+        )
+        for index, day in enumerate(range(1, 16)):
+            _due_on(db_session, user, fillers[2 * index : 2 * index + (index % 2) + 1], day)
+        log = _easy(db_session, settings, user)
+        assert log.balance is not None
+        row, _spec = study_settings.load(db_session, user)
+        progress.ensure_current(db_session, row)
+        specs = {
+            config.id: study_settings.spec_of(config)
+            for config in repository.scheduler_configs(
+                db_session, {row.scheduler_config_id, log.scheduler_config_id}
+            )
+        }
+        imported = [
+            reviews.ImportedReview(Rating.GOOD, T0 - timedelta(days=40), None, 1),
+            reviews.ImportedReview(Rating.GOOD, T0 - timedelta(days=20), None, 2),
+        ]
+        reviews.merge_imported_reviews(
+            db_session,
+            user_id=user,
+            card=cards["a-one"],
+            imported=imported,
+            scheduler_config_id=row.scheduler_config_id,
+            specs=specs,
+        )
+        db_session.flush()
+        assert_matches_replay(db_session, user, cards["a-one"])

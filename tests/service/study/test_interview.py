@@ -21,6 +21,7 @@ from service.study.scheduler import Rating, StudyState
 from service.study.schemas import ReadinessRead, ReviewCreate, SettingsUpdate
 from tests.factories import CardSpec, DeckSpec
 from tests.service.study.conftest import T0, sync
+from tests.service.study.test_reviews import assert_matches_replay
 
 TODAY = T0.date()  # T0 is 12:00 UTC; the default user is in UTC with days starting at 04:00
 
@@ -176,6 +177,8 @@ class TestQueue:
         _rate(db_session, settings, user, first, 3, later)
         log = db_session.scalars(select(ReviewLog).where(ReviewLog.user_id == user)).all()
         assert sorted(entry.rating for entry in log) == [3, 4, 4, 4]  # an ordinary review, in the log
+        for card_id in beta:
+            assert_matches_replay(db_session, user, content[card_id])
         # Reviewed today: not again the same day, whatever its recall on the day.
         second = shown_in_beta()
         assert second in beta and second != first

@@ -5,6 +5,8 @@ import { ApiError, describeError, get, patch } from "../api.js";
 import { formField, h, setFieldMessage } from "../dom.js";
 import { optimizerSection, workloadSection } from "./fsrs_tools.js";
 
+const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
 const FIELDS = [
   {
     name: "desired_retention",
@@ -60,6 +62,12 @@ const FIELDS = [
     help: "Put each review on the least busy day that fsrs's interval allows.",
     control: () => h("select", {}, h("option", { value: "false", text: "Off" }), h("option", { value: "true", text: "On" })),
   },
+  {
+    name: "easy_days",
+    label: "Easy days",
+    help: "With load balancing on, these weekdays get fewer reviews. Select several with Ctrl or Shift (Space in the list).",
+    control: () => h("select", { multiple: true, size: 7 }, WEEKDAYS.map((day, index) => h("option", { value: index, text: day }))),
+  },
 ];
 
 function timeZoneOptions(select, current) {
@@ -71,6 +79,7 @@ function timeZoneOptions(select, current) {
 function readValue(field, control) {
   if (field.name === "timezone") return control.value;
   if (field.name === "load_balancing") return control.value === "true";
+  if (field.name === "easy_days") return [...control.selectedOptions].map((option) => Number(option.value));
   if (field.name === "interview_date") return control.value === "" ? null : control.value;
   return control.value.trim() === "" ? null : Number(control.value);
 }
@@ -91,7 +100,13 @@ export async function render(view) {
   const submit = h("button", { type: "submit", class: "primary", text: "Save settings" });
 
   function fill(values) {
-    for (const [name, control] of controls) control.value = values[name] === null ? "" : String(values[name]);
+    for (const [name, control] of controls) {
+      if (name === "easy_days") {
+        for (const option of control.options) option.selected = values.easy_days.includes(Number(option.value));
+      } else {
+        control.value = values[name] === null ? "" : String(values[name]);
+      }
+    }
   }
 
   async function onSubmit(event) {
@@ -102,7 +117,7 @@ export async function render(view) {
       const control = controls.get(field.name);
       setFieldMessage(control, "");
       const value = readValue(field, control);
-      if (value !== saved[field.name]) changes[field.name] = value;
+      if (JSON.stringify(value) !== JSON.stringify(saved[field.name])) changes[field.name] = value;
     }
     if (Object.keys(changes).length === 0) {
       status.textContent = "Nothing changed.";

@@ -12,6 +12,11 @@ DEFAULTS = {
     "day_start_hour": 4,
     "learning_steps": [60, 600],
     "relearning_steps": [600],
+    "interview_date": None,
+    "target_retention_on_the_day": 0.9,
+    "daily_cap": None,
+    "load_balancing": False,
+    "easy_days": [],
 }
 
 
