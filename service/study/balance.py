@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from service.db.models import UserSettings
-from service.study import days, repository, scheduler
+from service.study import days, repository
 
 EASY_DAY_FACTOR = 2
 
@@ -58,8 +58,9 @@ class Recorder:
         return scores
 
 
-def live_balance(session: Session, settings_row: UserSettings, *, now: datetime) -> scheduler.Balance | None:
-    """The balance a review at ``now`` uses: None when the user has load balancing off."""
+def live_balance(session: Session, settings_row: UserSettings, *, now: datetime) -> Recorder | None:
+    """The balance a review at ``now`` uses (a :data:`scheduler.Balance`): None when the user has
+    load balancing off."""
     if not settings_row.load_balancing:
         return None
     return Recorder(session, settings_row, now=now)

@@ -178,9 +178,7 @@ def record_review(
     reps = row.reps if row is not None else 0
     reviewed_at = max(now, before.last_review) if before.last_review is not None else now
     fuzz = scheduler.FuzzKey(user_id=user_id, card_key=card.key, number=reps + 1)
-    recorder = (
-        balance.Recorder(session, settings_row, now=reviewed_at) if settings_row.load_balancing else None
-    )
+    recorder = balance.live_balance(session, settings_row, now=reviewed_at)
     after = scheduler.review(spec, before, rating, now=reviewed_at, fuzz=fuzz, balance=recorder)
     _write_state(session, row, user_id=user_id, card_key=card.key, snapshot=after, reps=reps + 1)
     session.flush()
