@@ -5,7 +5,19 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from service.api.errors import BAD_REQUEST_RESPONSES, ERROR_RESPONSES, UNAVAILABLE_RESPONSES
-from service.api.routes import auth, cards, decks, generators, interop, me, questions, reviews, stats, study
+from service.api.routes import (
+    auth,
+    cards,
+    decks,
+    generators,
+    interop,
+    me,
+    questions,
+    readiness,
+    reviews,
+    stats,
+    study,
+)
 
 api_router = APIRouter(
     prefix="/api/v1",
@@ -22,4 +34,5 @@ api_router.include_router(auth.router)
 api_router.include_router(me.router)
 api_router.include_router(generators.router)
 api_router.include_router(stats.router)
+api_router.include_router(readiness.router)
 api_router.include_router(interop.router)

@@ -73,6 +73,15 @@ def _streak(session: Session, *, user_id: int, today: days.StudyDay, tz: ZoneInf
     return streak
 
 
+def due_forecast(
+    session: Session, *, user_id: int, today: days.StudyDay, tz: ZoneInfo, hour: int
+) -> list[ForecastRead]:
+    """Live cards due on each of the next ``FORECAST_DAYS`` study days; overdue ones count today."""
+    ahead = days.study_days(today.date, FORECAST_DAYS, tz=tz, hour=hour)
+    due = repository.due_by_day(session, user_id=user_id, edges=[BEGINNING, *_edges(ahead)[1:]])
+    return [ForecastRead(date=d.date, due=due.get(i, 0)) for i, d in enumerate(ahead)]
+
+
 def get_stats(session: Session, *, user_id: int, days_back: int, now: datetime) -> StatsRead:
     """The caller's statistics over the last ``days_back`` study days, today included."""
     settings_row, _spec = study_settings.load(session, user_id)
@@ -95,9 +104,7 @@ def get_stats(session: Session, *, user_id: int, days_back: int, now: datetime) 
         review_state_total += counts.review_state
         passed_total += counts.review_state_passed
 
-    ahead = days.study_days(today.date, FORECAST_DAYS, tz=tz, hour=hour)
-    due = repository.due_by_day(session, user_id=user_id, edges=[BEGINNING, *_edges(ahead)[1:]])
-    forecast = [ForecastRead(date=d.date, due=due.get(i, 0)) for i, d in enumerate(ahead)]
+    forecast = due_forecast(session, user_id=user_id, today=today, tz=tz, hour=hour)
 
     decks = [
         DeckStatsRead(deck=d.deck.id, new=d.new, learning=d.learning, review=d.young, mature=d.mature)

@@ -10,6 +10,7 @@ const PAGES = [
   { path: "/study", title: "Study", nav: true, requiresSession: true, load: () => import("./pages/study.js") },
   { path: "/cards", title: "Cards", nav: true, load: () => import("./pages/cards.js") },
   { path: "/drills", title: "Drills", nav: true, requiresSession: true, load: () => import("./pages/drills.js") },
+  { path: "/readiness", title: "Readiness", nav: true, requiresSession: true, load: () => import("./pages/readiness.js") },
   { path: "/stats", title: "Stats", nav: true, requiresSession: true, load: () => import("./pages/stats.js") },
   { path: "/settings", title: "Settings", nav: true, requiresSession: true, load: () => import("./pages/settings.js") },
   { path: "/login", title: "Sign in", load: () => import("./pages/account.js") },
