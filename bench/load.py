@@ -173,6 +173,9 @@ def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> list[L
         }
         log = workdir / f"{backend}.log"
         levels = []
+        # running_server also lifts the per-address login and registration limits (RELAXED_LIMITS):
+        # every simulated user registers and logs in from 127.0.0.1. A 429 or 503 that still comes is
+        # retried after its Retry-After (tests/load.py).
         with running_server(env, workers=WORKERS[backend], log_path=log, root=args.root) as base:
             for users in args.users:
                 level = run_level(
