@@ -120,7 +120,9 @@ class TestStudy:
             ("a-one", 3, True, None),
             ("a-one", 3, False, None),
             ("a-two", 4, False, None),
-            ("a-num", 1, False, "bagging.limit-for-finite-n"),
+            # The second field, right given the wrong first one, is credited (error carried forward):
+            # partial credit, so Hard (reviews.rating_for_grade).
+            ("a-num", 2, False, "bagging.limit-for-finite-n"),
             ("a-three", 3, False, None),
         ]
 
