@@ -2,6 +2,7 @@
 
 from service.db.models.attempt import Attempt, QuestionInstance
 from service.db.models.card import Card, CardTag, ContentState, Deck
+from service.db.models.interview import MockInterview, MockInterviewItem, Remediation
 from service.db.models.review import CardState, DeckProgress, IdempotencyKey, ReviewLog
 from service.db.models.throttle import AuthThrottle
 from service.db.models.user import AccessToken, SchedulerConfig, User, UserSettings
@@ -17,7 +18,10 @@ __all__ = [
     "Deck",
     "DeckProgress",
     "IdempotencyKey",
+    "MockInterview",
+    "MockInterviewItem",
     "QuestionInstance",
+    "Remediation",
     "ReviewLog",
     "SchedulerConfig",
     "User",
