@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column('question_id', sa.String(length=32), nullable=True),
         sa.Column('key_points', sa.JSON(), nullable=False),
         sa.Column('covered', sa.JSON(), nullable=True),
+        sa.Column('skipped', sa.Boolean(), nullable=False),
         sa.Column('answered_at', service.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column('seconds', sa.Float(), nullable=True),
         sa.Column('score', sa.Float(), nullable=True),

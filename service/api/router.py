@@ -5,7 +5,19 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from service.api.errors import BAD_REQUEST_RESPONSES, ERROR_RESPONSES
-from service.api.routes import auth, cards, decks, generators, interop, me, questions, reviews, stats, study
+from service.api.routes import (
+    auth,
+    cards,
+    decks,
+    generators,
+    interop,
+    interviews,
+    me,
+    questions,
+    reviews,
+    stats,
+    study,
+)
 
 api_router = APIRouter(prefix="/api/v1", responses={**BAD_REQUEST_RESPONSES, 422: ERROR_RESPONSES[422]})
 api_router.include_router(auth.router)
@@ -18,3 +30,4 @@ api_router.include_router(study.router)
 api_router.include_router(reviews.router)
 api_router.include_router(stats.router)
 api_router.include_router(interop.router)
+api_router.include_router(interviews.router)

@@ -42,7 +42,7 @@ class MockInterviewItem(Base):
 
     ``kind`` is ``conceptual`` or ``numeric``; ``key_points`` is the checklist shown at the reveal
     (a copy, so a later content edit does not change a finished report); ``covered`` the indexes the
-    candidate ticked; ``review_id`` the review a miss fed back into the queue.
+    candidate ticked; ``skipped`` that time ran out before an answer; ``review_id`` the review a miss fed back into the queue.
     """
 
     __tablename__ = "mock_interview_items"
@@ -56,6 +56,7 @@ class MockInterviewItem(Base):
     question_id: Mapped[str | None] = mapped_column(ForeignKey("question_instances.id"), nullable=True)
     key_points: Mapped[list[str]] = mapped_column(JSON, default=list)
     covered: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     score: Mapped[float | None] = mapped_column(Float, nullable=True)

@@ -1,0 +1,82 @@
+"""Mock interviews and misconception remediation drills."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from service.api.checked_route import CheckedRoute
+from service.api.deps import ClockDep, CurrentUserDep, CurrentWriterDep, SessionDep, WriteSessionDep
+from service.api.errors import AUTH_RESPONSES, CONFLICT_RESPONSES, ERROR_RESPONSES
+from service.interview import mock, remediation
+from service.interview.schemas import (
+    MockAnswerCreate,
+    MockInterviewCreate,
+    MockInterviewRead,
+    MockQuestionRead,
+    RemediationsPage,
+)
+
+router = APIRouter(tags=["interview"], route_class=CheckedRoute)
+
+InterviewId = Annotated[str, Path(max_length=64, description="The mock interview id.")]
+
+
+@router.post(
+    "/mock-interviews",
+    status_code=201,
+    response_model=MockInterviewRead,
+    responses={**AUTH_RESPONSES, **ERROR_RESPONSES},
+)
+def start_mock_interview(
+    session: WriteSessionDep, principal: CurrentWriterDep, clock: ClockDep, body: MockInterviewCreate
+) -> MockInterviewRead:
+    """Start a timed mock interview drawn across decks, weighted toward the caller's weak cards."""
+    return mock.start(session, body, user_id=principal.user_id, now=clock())
+
+
+@router.get(
+    "/mock-interviews/{interview_id}",
+    response_model=MockInterviewRead,
+    responses={**AUTH_RESPONSES, **ERROR_RESPONSES},
+)
+def get_mock_interview(
+    session: SessionDep, principal: CurrentUserDep, clock: ClockDep, interview_id: InterviewId
+) -> MockInterviewRead:
+    """One of the caller's mock interviews; `report` is set once it is finished or timed out."""
+    return mock.get(session, interview_id, user_id=principal.user_id, now=clock())
+
+
+@router.post(
+    "/mock-interviews/{interview_id}/answers",
+    response_model=MockQuestionRead,
+    responses={**AUTH_RESPONSES, **ERROR_RESPONSES, **CONFLICT_RESPONSES},
+)
+def answer_mock_question(
+    session: WriteSessionDep,
+    principal: CurrentWriterDep,
+    clock: ClockDep,
+    interview_id: InterviewId,
+    body: MockAnswerCreate,
+) -> MockQuestionRead:
+    """Answer the next question (in order); 409 once the interview is finished or past its deadline."""
+    return mock.answer(session, interview_id, body, user_id=principal.user_id, now=clock())
+
+
+@router.post(
+    "/mock-interviews/{interview_id}/finish",
+    response_model=MockInterviewRead,
+    responses={**AUTH_RESPONSES, **ERROR_RESPONSES},
+)
+def finish_mock_interview(
+    session: WriteSessionDep, principal: CurrentWriterDep, clock: ClockDep, interview_id: InterviewId
+) -> MockInterviewRead:
+    """End the interview now and return it with its report; unanswered questions score 0."""
+    return mock.finish(session, interview_id, user_id=principal.user_id, now=clock())
+
+
+@router.get("/remediations", response_model=RemediationsPage, responses={**AUTH_RESPONSES, **ERROR_RESPONSES})
+def list_remediations(session: SessionDep, principal: CurrentUserDep, clock: ClockDep) -> RemediationsPage:
+    """The caller's open misconception drills, due ones first; answer each through its question."""
+    return remediation.list_open(session, user_id=principal.user_id, now=clock())
