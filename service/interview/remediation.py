@@ -19,7 +19,7 @@ import hashlib
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import verifier
@@ -30,6 +30,7 @@ from service.quiz import repository as quiz_repository
 from service.quiz import service as quiz_service
 from service.study import days
 from service.study import settings as study_settings
+from service.study.schemas import PersistentMisconceptionRead, RemediationStatsRead
 
 log = logging.getLogger(__name__)
 
@@ -226,3 +227,44 @@ def list_open(session: Session, *, user_id: int, now: datetime) -> RemediationsP
         .order_by(Remediation.due, Remediation.id)
     )
     return RemediationsPage(items=[remediation_read(session, row, now=now) for row in rows])
+
+
+TOP_PERSISTENT = 5
+
+
+def remediation_stats(session: Session, *, user_id: int) -> RemediationStatsRead:
+    """How many misconceptions were named, cleared and are still open, with the most persistent."""
+    counts = dict(
+        session.execute(
+            select(Remediation.status, func.count())
+            .where(Remediation.user_id == user_id)
+            .group_by(Remediation.status)
+        ).all()
+    )
+    rows = session.scalars(
+        select(Remediation)
+        .where(Remediation.user_id == user_id, Remediation.times_named > 1)
+        .order_by(
+            Remediation.times_named.desc(),
+            Remediation.round.desc(),
+            Remediation.misconception,
+            Remediation.id,
+        )
+        .limit(TOP_PERSISTENT)
+    )
+    return RemediationStatsRead(
+        named=sum(counts.values()),
+        cleared=counts.get(CLEARED, 0),
+        open=counts.get(OPEN, 0) + counts.get(EXHAUSTED, 0),
+        persistent=[
+            PersistentMisconceptionRead(
+                generator=row.generator_id,
+                id=row.misconception,
+                feedback=feedback_of(row.generator_id, row.misconception),
+                times_named=row.times_named,
+                round=row.round,
+                status=STATUSES[row.status],
+            )
+            for row in rows
+        ],
+    )

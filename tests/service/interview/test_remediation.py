@@ -16,6 +16,7 @@ from service.db.models import Card, Remediation
 from service.interview import remediation
 from service.quiz import service as quiz_service
 from service.study import service as study_service
+from service.study import stats as study_stats
 from tests.service.interview.helpers import misconception_answer, right_answer
 from tests.service.study.conftest import NUMERIC_GENERATOR, T0
 
@@ -168,3 +169,41 @@ def test_every_misconception_gets_a_telling_drill_seed(misconception: str) -> No
     inputs = generator.generate(seed).inputs_json()
     grade = generator.grade(inputs, misconception_answer(NUMERIC_GENERATOR, misconception, inputs))
     assert grade.misconception == misconception
+
+
+def test_stats_count_named_cleared_open_and_the_persistent(
+    db_session: Session, settings: Settings, content: dict[str, Card], make_user: Callable[[], int]
+) -> None:
+    del content
+    user = make_user()
+    _name_it(db_session, settings, user, at=timedelta(0))
+    _name_it(db_session, settings, user, at=timedelta(minutes=1))
+    other = "bagging.limit-for-finite-n"
+    question = quiz_service.create_question(db_session, NUMERIC_GENERATOR, user_id=user, seed=4, now=T0)
+    _answer(
+        db_session,
+        settings,
+        user,
+        question.id,
+        misconception_answer(NUMERIC_GENERATOR, other, question.inputs),
+        at=timedelta(minutes=2),
+    )
+    cleared = db_session.scalar(
+        select(Remediation).where(Remediation.misconception == other, Remediation.user_id == user)
+    )
+    assert cleared is not None
+    inputs = quiz_service.get_question(db_session, cleared.question_id, user_id=user).inputs
+    _answer(
+        db_session,
+        settings,
+        user,
+        cleared.question_id,
+        right_answer(NUMERIC_GENERATOR, inputs),
+        at=timedelta(minutes=13),
+    )
+
+    stats = study_stats.get_stats(db_session, user_id=user, days_back=7, now=T0 + timedelta(minutes=14))
+    assert (stats.remediation.named, stats.remediation.cleared, stats.remediation.open) == (2, 1, 1)
+    (persistent,) = stats.remediation.persistent
+    assert (persistent.id, persistent.times_named, persistent.status) == (MISCONCEPTION, 2, "open")
+    assert persistent.feedback
