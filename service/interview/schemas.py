@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from service.content.schemas import CardRead
+from service.json_types import INTEGRAL
 from service.quiz.schemas import GradeRead, QuestionRead, StepRead
 
 MockKind = Literal["conceptual", "numeric"]
@@ -22,9 +23,9 @@ class MockInterviewCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    length: Annotated[int, Field(ge=1, le=30)] = DEFAULT_LENGTH
-    seconds_per_question: Annotated[int, Field(ge=15, le=900)] = DEFAULT_SECONDS_PER_QUESTION
-    seed: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
+    length: Annotated[int, Field(ge=1, le=30), INTEGRAL] = DEFAULT_LENGTH
+    seconds_per_question: Annotated[int, Field(ge=15, le=900), INTEGRAL] = DEFAULT_SECONDS_PER_QUESTION
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1), INTEGRAL] | None = None
 
 
 class MockAnswerCreate(BaseModel):
@@ -33,8 +34,8 @@ class MockAnswerCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    position: Annotated[int, Field(ge=0)]
-    covered: list[Annotated[int, Field(ge=0)]] | None = None
+    position: Annotated[int, Field(ge=0, le=1000), INTEGRAL]
+    covered: list[Annotated[int, Field(ge=0, le=1000), INTEGRAL]] | None = None
     answer: dict[str, JsonValue] | None = None
     skipped: bool = False
 
