@@ -3,9 +3,15 @@ question, and read the end report; then the remediation drill it opened, on the 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import update
 
+import verifier
+from service.db.models import Remediation
+from service.db.session import make_engine
 from tests.web.conftest import Web
 from tests.web.test_flows import fill_answer, misconception_answer, question_of, stage
 
@@ -33,7 +39,7 @@ def test_one_mock_interview_end_to_end(web: Web) -> None:
             named.append(misconception.id)
             fill_answer(page, answer)
             page.locator(".answer-cell").last.press("Enter")
-            expect(page.locator(".grade")).to_contain_text("Not correct")
+            expect(page.locator(".grade.is-wrong .misconception-name")).to_be_visible()
             web.check_page(page, f"mock-numeric-{position}")
         else:
             expect(stage(page)).to_have_attribute("data-state", "question")
@@ -57,7 +63,7 @@ def test_one_mock_interview_end_to_end(web: Web) -> None:
     expect(page.locator(".mock-topics tbody tr").first).to_be_visible()
     assert named, "a mock interview of 3 questions has a numeric one"
     expect(page.locator(".mock-misconceptions li")).to_have_count(len(named))
-    expect(page.locator(".mock-reviews li").first).to_contain_text("Again")
+    expect(page.locator(".mock-reviews li").first).to_contain_text("rated")
     web.check_page(page, "mock-report")
 
     page.goto("/#/stats")
@@ -66,3 +72,39 @@ def test_one_mock_interview_end_to_end(web: Web) -> None:
         str(len(set(named)))
     )
     web.check_page(page, "stats-remediation")
+
+
+def test_a_due_remediation_drill_comes_before_the_next_card(web: Web, web_database_url: str) -> None:
+    page, _, token = web.signed_in_page()
+    with web.api(token) as client:
+        question = client.post("/generators/bagging.bootstrap/questions", json={"seed": 3}).json()
+        misconception, answer = misconception_answer(question)
+        graded = client.post(f"/questions/{question['id']}/answers", json={"answer": answer})
+        assert graded.json()["grade"]["misconception"] == misconception.id
+        (drill,) = client.get("/remediations").json()["items"]
+    # Ten minutes pass: the drill falls due (the server's clock is real, so the row is moved instead).
+    engine = make_engine(web_database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                update(Remediation)
+                .where(Remediation.id == drill["id"])
+                .values(due=datetime.now(UTC) - timedelta(seconds=1))
+            )
+    finally:
+        engine.dispose()
+
+    page.goto("/#/study")
+    card = page.locator(".remediation-card")
+    expect(card).to_be_visible()
+    expect(card.locator(".misconception .feedback")).to_have_text(misconception.feedback)
+    expect(card.locator(".card-side.detail")).to_be_visible()  # the card's Detail comes with the drill
+    web.check_page(page, "study-remediation")
+    inputs = question_of(web, page, token)["inputs"]
+    fill_answer(page, verifier.to_jsonable(verifier.get("bagging.bootstrap").solve(inputs)))
+    page.locator(".answer-cell").last.press("Enter")
+    expect(page.locator(".grade")).to_contain_text("Correct")
+    page.keyboard.press("Space")
+    expect(page.locator(".card[data-card-id]")).to_be_visible()  # the ordinary queue goes on
+    with web.api(token) as client:
+        assert client.get("/remediations").json()["items"] == []
