@@ -43,8 +43,8 @@ from service.interview.schemas import (
 from service.quiz import repository as quiz_repository
 from service.quiz import service as quiz_service
 from service.quiz.schemas import FieldResultRead, GradeRead, StepRead
+from service.study import idempotency, reviews
 from service.study import repository as study_repository
-from service.study import reviews
 from service.study import settings as study_settings
 from service.study.scheduler import Rating
 
@@ -148,10 +148,39 @@ def finish(session: Session, interview_id: str, *, user_id: int, now: datetime) 
 
 
 def answer(
+    session: Session,
+    interview_id: str,
+    body: MockAnswerCreate,
+    *,
+    user_id: int,
+    now: datetime,
+    idempotency_key: str | None = None,
+    key_ttl: timedelta = timedelta(hours=24),
+) -> MockQuestionRead:
+    """Record the answer to the next question; 409 once the interview is over or for another position.
+
+    Runs under the user's study lock (a miss writes a review); a retry with the same
+    ``Idempotency-Key`` gets the first response back instead of a 409 for an answered question.
+    """
+    study_repository.lock_user(session, user_id)
+    return idempotency.run_once(
+        session,
+        user_id=user_id,
+        key=idempotency_key,
+        fingerprint=idempotency.request_hash(
+            f"POST /mock-interviews/{interview_id}/answers", body.model_dump(mode="json")
+        ),
+        status_code=200,
+        model=MockQuestionRead,
+        now=now,
+        ttl=key_ttl,
+        action=lambda: _answer_once(session, interview_id, body, user_id=user_id, now=now),
+    )
+
+
+def _answer_once(
     session: Session, interview_id: str, body: MockAnswerCreate, *, user_id: int, now: datetime
 ) -> MockQuestionRead:
-    """Record the answer to the next question; 409 once the interview is over or for another position."""
-    study_repository.lock_user(session, user_id)
     interview = _own(session, interview_id, user_id=user_id)
     _close_if_timed_out(interview, now=now)
     if interview.finished_at is not None:

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path
 
 from service.api.checked_route import CheckedRoute
-from service.api.deps import ClockDep, CurrentUserDep, CurrentWriterDep, SessionDep, WriteSessionDep
+from service.api.deps import (
+    ClockDep,
+    CurrentUserDep,
+    CurrentWriterDep,
+    IdempotencyKeyHeader,
+    SessionDep,
+    SettingsDep,
+    WriteSessionDep,
+)
 from service.api.errors import AUTH_RESPONSES, CONFLICT_RESPONSES, ERROR_RESPONSES
 from service.interview import mock, remediation
 from service.interview.schemas import (
@@ -56,12 +65,25 @@ def get_mock_interview(
 def answer_mock_question(
     session: WriteSessionDep,
     principal: CurrentWriterDep,
+    settings: SettingsDep,
     clock: ClockDep,
     interview_id: InterviewId,
     body: MockAnswerCreate,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> MockQuestionRead:
-    """Answer the next question (in order); 409 once the interview is finished or past its deadline."""
-    return mock.answer(session, interview_id, body, user_id=principal.user_id, now=clock())
+    """Answer the next question (in order); 409 once the interview is finished or past its deadline.
+
+    With an `Idempotency-Key`, a retry gets the first response back.
+    """
+    return mock.answer(
+        session,
+        interview_id,
+        body,
+        user_id=principal.user_id,
+        now=clock(),
+        idempotency_key=idempotency_key,
+        key_ttl=timedelta(hours=settings.idempotency_key_ttl_hours),
+    )
 
 
 @router.post(

@@ -170,3 +170,21 @@ class TestAnswer:
             mock.answer(
                 db_session, interview.id, MockAnswerCreate(position=0, skipped=True), user_id=stranger, now=T0
             )
+
+
+def test_a_retry_with_the_same_key_gets_the_first_answer_back(
+    db_session: Session, content: dict[str, Card], make_user: Callable[[], int]
+) -> None:
+    del content
+    user = make_user()
+    interview = _start(db_session, user)
+    body = MockAnswerCreate(position=0, skipped=True)
+    first = mock.answer(db_session, interview.id, body, user_id=user, now=T0, idempotency_key="k")
+    again = mock.answer(
+        db_session, interview.id, body, user_id=user, now=T0 + timedelta(seconds=2), idempotency_key="k"
+    )
+    assert again == first and first.result is not None and first.result.review_rating == 1
+    with pytest.raises(Conflict):  # without the key, an answered question is not answered twice
+        mock.answer(db_session, interview.id, body, user_id=user, now=T0 + timedelta(seconds=3))
+    logs = db_session.scalars(select(ReviewLog).where(ReviewLog.user_id == user)).all()
+    assert len(logs) == 1

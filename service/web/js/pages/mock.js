@@ -5,7 +5,7 @@
 // refuses answers after the interview's deadline. The end report comes from GET /mock-interviews/{id}.
 // Keys: Space reveals the answer, Enter submits the ticks or checks a numeric answer, Space goes on.
 
-import { ApiError, describeError, get, post } from "../api.js";
+import { ApiError, describeError, get, idempotencyKey, post } from "../api.js";
 import { announce, formField, h, insertApiHtml, isTyping, replace, scrollBox } from "../dom.js";
 import { formatPercent } from "../format.js";
 import { misconceptionName, renderQuestion } from "../numeric.js";
@@ -130,6 +130,7 @@ export async function render(view, params) {
   let busy = false;
   let onReveal = null;
   let onSubmitTicks = null;
+  let answerKey = null; // one per question shown, so a resent answer is recorded once
 
   function setState(next) {
     state = next;
@@ -163,7 +164,7 @@ export async function render(view, params) {
   }
 
   async function sendAnswer(body) {
-    return post(`/mock-interviews/${encodeURIComponent(interview.id)}/answers`, { json: { position: index, ...body } });
+    return post(`/mock-interviews/${encodeURIComponent(interview.id)}/answers`, { json: { position: index, ...body }, idempotencyKey: answerKey });
   }
 
   function goOn() {
@@ -209,6 +210,7 @@ export async function render(view, params) {
     notice.textContent = "";
     progress.textContent = `Question ${index + 1} of ${interview.questions.length} · ${question.topic}`;
     setState("question");
+    answerKey = idempotencyKey();
     onReveal = null;
     onSubmitTicks = null;
     const article = h("article", { class: `card mock-card kind-${question.kind}`, dataset: { position: String(question.position), cardId: question.card.id } },
