@@ -182,9 +182,7 @@ def _answer_once(
     session: Session, interview_id: str, body: MockAnswerCreate, *, user_id: int, now: datetime
 ) -> MockQuestionRead:
     interview = _own(session, interview_id, user_id=user_id)
-    _close_if_timed_out(interview, now=now)
-    if interview.finished_at is not None:
-        session.flush()
+    if _effective_end(interview, now=now) is not None:
         raise Conflict("this mock interview is over: it no longer takes answers")
     items = _items(session, interview.id)
     pending = [item for item in items if item.answered_at is None]

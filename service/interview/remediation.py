@@ -58,7 +58,15 @@ def _shows(generator: verifier.Generator, misconception: str, seed: int) -> bool
     try:
         inputs = generator.generate(seed).inputs_json()
         grade = generator.grade(inputs, verifier.to_jsonable(wrong.answer(inputs)))
-    except (verifier.AnswerFormatError, ValueError, ArithmeticError):
+    # A wrong computation that is undefined on these inputs fails somewhere in here: not this seed.
+    except (
+        verifier.AnswerFormatError,
+        verifier.GenerationError,
+        ValueError,
+        ArithmeticError,
+        LookupError,
+        TypeError,
+    ):
         return False
     return not grade.correct and grade.misconception == misconception
 
