@@ -11,6 +11,7 @@ from service.api.routes import (
     decks,
     generators,
     interop,
+    interviews,
     me,
     questions,
     readiness,
@@ -36,3 +37,4 @@ api_router.include_router(generators.router)
 api_router.include_router(stats.router)
 api_router.include_router(readiness.router)
 api_router.include_router(interop.router)
+api_router.include_router(interviews.router)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -45,6 +46,9 @@ from service.study.schemas import ReviewRead
 log = logging.getLogger(__name__)
 
 MAX_SEED = 2**31 - 1
+
+# Called once per graded attempt, inside the answer's transaction and idempotency scope.
+AfterGrade = Callable[[QuestionInstance, verifier.Grade], None]
 
 
 def generator_read(generator: verifier.Generator) -> GeneratorRead:
@@ -277,13 +281,14 @@ def answer_question(
     idempotency_key: str | None,
     settings: Settings,
     now: datetime,
+    after_grade: AfterGrade | None = None,
 ) -> AttemptRead:
     """Grade an answer to the caller's question and return the grade with the worked solution.
 
     The first graded answer to a question the study queue generated for a numeric card is also that
     card's review, rated by :func:`reviews.rating_for_grade` (at most Hard after a hint). Runs under
     the user's study lock, so concurrent answers get distinct attempt numbers and a retry with the same
-    key replays.
+    key replays (without calling ``after_grade`` again).
     """
     study_repository.lock_user(session, user_id)
 
@@ -310,6 +315,8 @@ def answer_question(
                 ),
             )
             review = reviews.review_read(log, card_id=card.id)
+        if after_grade is not None:
+            after_grade(instance, grade)
         return attempt_read(attempt, grade, instance, review=review)
 
     return idempotency.run_once(

@@ -245,6 +245,29 @@ class TopicStatsRead(BaseModel):
     misconceptions: list[MisconceptionCountRead]
 
 
+class PersistentMisconceptionRead(BaseModel):
+    """One remediated misconception and how often it was named."""
+
+    generator: str
+    id: str
+    feedback: str
+    times_named: int
+    round: int
+    status: Literal["open", "cleared", "exhausted"]
+
+
+class RemediationStatsRead(BaseModel):
+    """Misconceptions the verifier named and their remediation: ``named`` counts the remediations
+    opened, ``open`` those not cleared (still drilled, or exhausted after three rounds)."""
+
+    named: int
+    cleared: int
+    open: int
+    persistent: list[PersistentMisconceptionRead] = Field(
+        description="The most persistent: most often named first (ties: later round, then id)."
+    )
+
+
 class StatsRead(BaseModel):
     """Study statistics over the last ``days`` study days (today included), in the user's time zone."""
 
@@ -257,6 +280,7 @@ class StatsRead(BaseModel):
     decks: list[DeckStatsRead]
     streak: int = Field(description="Consecutive study days with a review, up to today (or yesterday).")
     numeric: list[TopicStatsRead]
+    remediation: RemediationStatsRead
 
 
 # --- per-user FSRS weights and workload ------------------------------------------------------------

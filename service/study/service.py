@@ -28,10 +28,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+import verifier
 from service.config import Settings
 from service.content.service import card_read
-from service.db.models import Card, CardState, UserSettings
+from service.db.models import Card, CardState, QuestionInstance, UserSettings
 from service.errors import NotFound
+from service.interview import remediation
 from service.quiz import service as quiz_service
 from service.quiz.schemas import AttemptRead
 from service.study import balance, days, interview, progress, repository, reviews, scheduler
@@ -284,7 +286,23 @@ def answer_question(
     settings: Settings,
     now: datetime,
 ) -> AttemptRead | AttemptAndNextRead:
-    """A graded answer (:func:`quiz_service.answer_question`), with the next card when ``include_next``."""
+    """A graded answer (:func:`quiz_service.answer_question`), with the next card when ``include_next``.
+
+    A misconception named by the grade opens (or counts towards) a remediation, and an answer to a
+    remediation drill resolves it (:func:`remediation.after_grade`).
+    """
+
+    def after_grade(instance: QuestionInstance, grade: verifier.Grade) -> None:
+        remediation.after_grade(
+            session,
+            user_id=user_id,
+            instance=instance,
+            correct=grade.correct,
+            misconception=grade.misconception,
+            card_key=instance.card_key,
+            now=now,
+        )
+
     attempt = quiz_service.answer_question(
         session,
         question_id,
@@ -293,6 +311,7 @@ def answer_question(
         idempotency_key=idempotency_key,
         settings=settings,
         now=now,
+        after_grade=after_grade,
     )
     if not include_next:
         return attempt

@@ -12,6 +12,8 @@ SQLite and PostgreSQL both answer with one index range scan per day.
   checked in growing chunks of days (one index seek per day), so a long streak costs a few queries.
 - Numeric accuracy: numeric reviews in the window per verifier topic, with the most frequent
   misconceptions.
+- Remediation: misconceptions named (remediations opened), cleared and still open, over all time,
+  and the most persistent (:func:`remediation.remediation_stats`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 import verifier
+from service.interview import remediation
 from service.study import days, progress, repository
 from service.study import settings as study_settings
 from service.study.schemas import (
@@ -141,4 +144,5 @@ def get_stats(session: Session, *, user_id: int, days_back: int, now: datetime) 
         decks=decks,
         streak=_streak(session, user_id=user_id, today=today, tz=tz, hour=hour),
         numeric=numeric,
+        remediation=remediation.remediation_stats(session, user_id=user_id),
     )

@@ -9,6 +9,7 @@ const PAGES = [
   { path: "/decks", title: "Decks", nav: true, load: () => import("./pages/decks.js") },
   { path: "/study", title: "Study", nav: true, requiresSession: true, load: () => import("./pages/study.js") },
   { path: "/cards", title: "Cards", nav: true, load: () => import("./pages/cards.js") },
+  { path: "/mock", title: "Mock interview", nav: true, requiresSession: true, load: () => import("./pages/mock.js") },
   { path: "/drills", title: "Drills", nav: true, requiresSession: true, load: () => import("./pages/drills.js") },
   { path: "/readiness", title: "Readiness", nav: true, requiresSession: true, load: () => import("./pages/readiness.js") },
   { path: "/stats", title: "Stats", nav: true, requiresSession: true, load: () => import("./pages/stats.js") },
