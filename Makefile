@@ -60,6 +60,7 @@ bench: install-dev web chromium wrk
 	$(BIN)/python bench/verifier.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/study.py
+	$(BIN)/python bench/load.py
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/interop.py
 

@@ -4,7 +4,8 @@ Builds a database with 100,100 cards in 10 decks, one user with 100,000 card sta
 log rows over three years, and one user with 100 card states and 1,000 log rows (bulk-inserted: sqlite3
 ``executemany``, PostgreSQL ``COPY``). Then runs the real service under uvicorn on loopback and measures,
 for each user, ``GET /study/next``, ``POST /reviews`` (of the card the queue offers) and ``GET /stats``:
-median and p99, and the heavy/light ratio of each. Targets: queue and review within 1.5x, stats within 10x.
+median and p99, and the heavy/light ratio of each; then ``GET /readiness`` with an interview date in 30
+days. Targets: queue and review within 1.5x, stats and readiness within 10x.
 
     .venv/bin/python bench/study.py [--quick] [--backend sqlite|postgresql|both] [--samples 200]
 
@@ -282,7 +283,7 @@ def measure(base: str, samples: int) -> dict[str, dict[str, Timing]]:
         client.headers["Authorization"] = f"Bearer {token['access_token']}"
         clients[name] = client
     results: dict[str, dict[str, list[float]]] = {
-        name: {"next": [], "review": [], "stats": []} for name in clients
+        name: {"next": [], "review": [], "stats": [], "readiness": []} for name in clients
     }
     for client in clients.values():  # warm up connections, caches and query plans
         for _ in range(5):
@@ -299,6 +300,14 @@ def measure(base: str, samples: int) -> dict[str, dict[str, Timing]]:
     for _ in range(max(samples // 4, 10)):
         for name, client in clients.items():
             results[name]["stats"].append(_timed(lambda c=client: c.get("/api/v1/stats")))
+    interview = (NOW + timedelta(days=30)).date().isoformat()
+    for client in clients.values():  # readiness with an interview date, as the plan computes it
+        client.patch("/api/v1/me/settings", json={"interview_date": interview}).raise_for_status()
+        for _ in range(3):
+            client.get("/api/v1/readiness")
+    for _ in range(max(samples // 4, 10)):
+        for name, client in clients.items():
+            results[name]["readiness"].append(_timed(lambda c=client: c.get("/api/v1/readiness")))
     for client in clients.values():
         client.close()
     return {name: {op: _timing(values) for op, values in ops.items()} for name, ops in results.items()}
@@ -321,8 +330,13 @@ def database(backend: str, workdir: Path) -> Iterator[str]:
         admin.dispose()
 
 
-TARGETS = {"next": 1.5, "review": 1.5, "stats": 10.0}
-LABELS = {"next": "GET /study/next", "review": "POST /reviews", "stats": "GET /stats"}
+TARGETS = {"next": 1.5, "review": 1.5, "stats": 10.0, "readiness": 10.0}
+LABELS = {
+    "next": "GET /study/next",
+    "review": "POST /reviews",
+    "stats": "GET /stats",
+    "readiness": "GET /readiness",
+}
 
 
 def run(backend: str, size: Size, samples: int) -> dict[str, Any]:
@@ -341,7 +355,7 @@ def run(backend: str, size: Size, samples: int) -> dict[str, Any]:
         f"  {'':18} {'heavy p50':>10} {'p99':>8} {'light p50':>10} {'p99':>8} {'ratio p50':>10} {'p99':>6} target"
     )
     report: dict[str, Any] = {}
-    for op in ("next", "review", "stats"):
+    for op in ("next", "review", "stats", "readiness"):
         heavy, light = timings["heavy"][op], timings["light"][op]
         ratio, ratio99 = heavy.median_ms / light.median_ms, heavy.p99_ms / light.p99_ms
         ok = "ok" if ratio <= TARGETS[op] else "MISSED"

@@ -83,10 +83,17 @@ class SchedulingError(DlquizError):
     status_code = 500
 
 
-class Unavailable(DlquizError):
-    """Raised when a dependency the request needs (the database) does not answer."""
+# --- availability ----------------------------------------------------------------------------------
+
+
+class ServiceUnavailable(DlquizError):
+    """Raised when the database does not answer or stays busy; the client should retry after
+    ``retry_after`` seconds (sent as ``Retry-After``)."""
 
     status_code = 503
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message, retry_after=retry_after)
 
 
 # --- backups ---------------------------------------------------------------------------------------

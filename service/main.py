@@ -22,6 +22,7 @@ from service.auth.security import PasswordHasher
 from service.config import Settings, get_settings
 from service.content.cache import ContentCache
 from service.content.service import load_content
+from service.db.database import Database
 from service.db.session import make_engine, make_sessionmaker, sync_lock_session
 from service.db.types import utcnow
 from service.webapp import mount_web
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.resolved_database_url)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.database = Database(app.state.sessionmaker)
         if settings.sync_content_on_start:
             with sync_lock_session(app.state.sessionmaker) as session:
                 report = load_content(session, settings.content_dir, now=utcnow())
@@ -77,7 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: its headers go on every response
     register_error_handlers(app)
-    app.include_router(health.router)
     app.include_router(api_router)
+    app.include_router(health.router)
     mount_web(app)  # after the API, so its routes keep their own 404s and 405s
     return app

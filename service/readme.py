@@ -6,8 +6,10 @@ rewrites them and a test fails when they drift, so there is never a second hand-
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import verifier
@@ -52,7 +54,26 @@ def settings_markdown() -> str:
     return "\n".join(rows)
 
 
-SECTIONS: dict[str, Callable[[], str]] = {"generators": generators_markdown, "settings": settings_markdown}
+def study_settings_markdown() -> str:
+    """One row per per-user study setting (``GET/PATCH /me/settings``) with a new account's value."""
+    # Imported here: the settings module pulls in the database models, which the other tables do not need.
+    from service.study.schemas import SettingsRead
+    from service.study.settings import default_settings
+
+    defaults = default_settings(Settings(_env_file=None), now=datetime.now(UTC)).model_dump(mode="json")
+    rows = ["| setting | new account | meaning |", "|---|---|---|"]
+    for name, field in SettingsRead.model_fields.items():
+        value = defaults[name]
+        shown = "unset" if value is None else f"`{json.dumps(value)}`"
+        rows.append(f"| `{name}` | {shown} | {field.description or ''} |")
+    return "\n".join(rows)
+
+
+SECTIONS: dict[str, Callable[[], str]] = {
+    "generators": generators_markdown,
+    "settings": settings_markdown,
+    "study-settings": study_settings_markdown,
+}
 
 
 def render(text: str) -> str:

@@ -32,10 +32,13 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(
-    env: Mapping[str, str], *, workers: int = 1, log_path: Path | None = None
+    env: Mapping[str, str], *, workers: int = 1, log_path: Path | None = None, root: Path = ROOT
 ) -> Iterator[str]:
     """Start ``dlquiz``'s app under uvicorn with ``env`` (over :data:`RELAXED_LIMITS`) and yield its base
-    URL; stop it afterwards."""
+    URL; stop it afterwards.
+
+    ``root`` is the checkout whose code runs (``bench/load.py`` compares an older one side by side).
+    """
     port = free_port()
     command = [
         sys.executable,
@@ -54,7 +57,7 @@ def running_server(
     ]
     log = open(log_path or os.devnull, "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        command, cwd=ROOT, env={**os.environ, **RELAXED_LIMITS, **env}, stdout=log, stderr=log
+        command, cwd=root, env={**os.environ, **RELAXED_LIMITS, **env}, stdout=log, stderr=log
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -19,7 +19,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from service.errors import DlquizError
+from service.db.database import UNAVAILABLE, Database
+from service.errors import DlquizError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,13 @@ AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
         "model": ErrorRead,
         "description": "Missing, invalid, expired or revoked bearer token",
         "headers": {"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}},
+    },
+}
+UNAVAILABLE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    503: {
+        "model": ErrorRead,
+        "description": "The database does not answer or is busy; retry after `Retry-After` seconds",
+        "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
     },
 }
 CONFLICT_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -70,12 +78,19 @@ def _json_error(status: int, type_: str, detail: str, headers: dict[str, str] | 
 
 async def _dlquiz_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DlquizError)
-    if exc.status_code >= 500:
+    # A ServiceUnavailable is logged once per outage where it was raised, not once per request.
+    if exc.status_code >= 500 and not isinstance(exc, ServiceUnavailable):
         log.error("%s: %s", type(exc).__name__, exc.message)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {}
     if exc.retry_after is not None:
         headers["Retry-After"] = str(exc.retry_after)
     return _json_error(exc.status_code, type(exc).__name__, exc.message, headers or None)
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    # Database work outside Database.run (the content cache's reads) fails the same way.
+    database: Database = request.app.state.database
+    return await _dlquiz_error(request, database.availability.failed(exc))
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -110,5 +125,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 def register_error_handlers(app: FastAPI) -> None:
     """Install the handlers that give every error the same JSON shape."""
     app.add_exception_handler(DlquizError, _dlquiz_error)
+    for error in UNAVAILABLE:
+        app.add_exception_handler(error, _database_unavailable)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

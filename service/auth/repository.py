@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from service.db.models import AccessToken, User
@@ -18,8 +19,24 @@ def get_user(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
 
 
-def token_by_hash(session: Session, token_hash: str) -> AccessToken | None:
-    return session.scalar(select(AccessToken).where(AccessToken.token_hash == token_hash))
+@dataclass(frozen=True, slots=True)
+class TokenStatus:
+    id: int
+    user_id: int
+    expires_at: datetime
+    revoked_at: datetime | None
+
+
+# Every authenticated request runs this: the statement is built once, and four columns are read
+# rather than an ORM entity loaded (each costs more than the indexed lookup itself).
+_TOKEN_BY_HASH = select(
+    AccessToken.id, AccessToken.user_id, AccessToken.expires_at, AccessToken.revoked_at
+).where(AccessToken.token_hash == bindparam("token_hash"))
+
+
+def token_by_hash(session: Session, token_hash: str) -> TokenStatus | None:
+    row = session.connection().execute(_TOKEN_BY_HASH, {"token_hash": token_hash}).first()
+    return None if row is None else TokenStatus(*row)
 
 
 def revoke_token(session: Session, token_id: int, *, now: datetime) -> None:

@@ -26,7 +26,7 @@ import anyio.to_thread
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
-from service.errors import Unavailable
+from service.errors import ServiceUnavailable
 
 TOKEN_BYTES = 32
 
@@ -79,7 +79,7 @@ class PasswordHasher:
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[HashingSlot]:
-        """Hold one of the ``concurrency`` hashing slots; Unavailable (503) if none frees up in time.
+        """Hold one of the ``concurrency`` hashing slots; ServiceUnavailable (503) if none frees up in time.
 
         A caller may do other short work while it holds the slot (the login charges its rate limit
         inside it, so that attempts refused for want of a slot never touch the database).
@@ -90,7 +90,7 @@ class PasswordHasher:
             with anyio.move_on_after(self._wait_seconds) as waiting:
                 await self._slots.acquire()
             if waiting.cancelled_caught:
-                raise Unavailable(
+                raise ServiceUnavailable(
                     "too many logins at once; retry shortly",
                     retry_after=max(1, math.ceil(self._wait_seconds)),
                 ) from None

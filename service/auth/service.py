@@ -3,48 +3,31 @@
 Password hashing is deliberately slow (Argon2id), so the two requests that hash (register, token)
 never hold a database connection while it runs. Each first takes a slot of the bounded
 :class:`~service.auth.security.PasswordHasher` (or gets a 503 without touching the database), opens a
-short transaction to charge its rate limits and read what it needs, releases it, hashes, and opens a
-second short transaction for its write. On SQLite every such transaction takes the write lock from its
-first statement, and nobody waits on it for a hash; a burst of logins cannot exhaust the connection
-pool, and at most one charged attempt per slot is ever in flight.
+short transaction to charge its rate limits and read what it needs (one :meth:`Database.run`),
+releases it, hashes, and runs a second short transaction for its write. Each transaction takes the
+write lock (:func:`begin_write`; on SQLite database-wide) for its write alone and nobody waits on it
+for a hash; a burst of logins cannot exhaust the connection pool or the database threads, and at most
+one charged attempt per slot is ever in flight.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
-from functools import partial
-from typing import TypeVar
 
-import anyio.to_thread
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.auth import repository, security, throttle
 from service.auth.schemas import Principal, TokenRead, UserCreate, UserRead
 from service.config import Settings
+from service.db.database import Database
 from service.db.models import AccessToken, User
+from service.db.session import begin_write
 from service.errors import Conflict, NotFound, Unauthorized
 from service.study import settings as study_settings
 
 WRONG_CREDENTIALS = "incorrect username or password"
 MISSING_TOKEN = "not authenticated: send 'Authorization: Bearer <token>'"
-
-T = TypeVar("T")
-
-# Opens a short write transaction: committed when its block succeeds, rolled back when it raises.
-Transactions = Callable[[], AbstractContextManager[Session]]
-
-
-async def _in_transaction(begin: Transactions, work: Callable[[Session], T]) -> T:
-    """Run ``work`` in one short transaction on a worker thread (the session is sync)."""
-
-    def run() -> T:
-        with begin() as session:
-            return work(session)
-
-    return await anyio.to_thread.run_sync(run)
 
 
 def _user_read(user: User) -> UserRead:
@@ -57,6 +40,7 @@ def create_user(
     """Store an account (lowercase name, given hash) with default study settings; a taken name is a
     Conflict."""
     user = User(username=username.lower(), password_hash=password_hash, created_at=now)
+    begin_write(session)
     try:
         # A savepoint: when two registrations race, the loser's unique violation becomes a 409.
         with session.begin_nested():
@@ -79,7 +63,7 @@ def register(session: Session, body: UserCreate, *, settings: Settings, now: dat
 
 
 async def register_account(
-    begin: Transactions,
+    database: Database,
     hasher: security.PasswordHasher,
     body: UserCreate,
     *,
@@ -90,21 +74,18 @@ async def register_account(
     """Register over HTTP: take a hashing slot, charge the address's registration limit, hash, then
     store the account.
 
-    Raises TooManyRequests while the address is locked out, Unavailable when no hashing slot frees up
+    Raises TooManyRequests while the address is locked out, ServiceUnavailable when no hashing slot frees up
     in time, Conflict when the name is taken.
     """
     limits = throttle.register_limits(address, settings=settings)
     async with hasher.slot() as slot:
-        await _in_transaction(begin, partial(throttle.charge, limits=limits, settings=settings, now=now))
+        await database.run(throttle.charge, limits, settings=settings, now=now)
         password_hash = await slot.hash(body.password)
-    return await _in_transaction(
-        begin,
-        partial(create_user, username=body.username, password_hash=password_hash, settings=settings, now=now),
-    )
+    return await database.run(create_user, body.username, password_hash, settings=settings, now=now)
 
 
 async def issue_token(
-    begin: Transactions,
+    database: Database,
     hasher: security.PasswordHasher,
     *,
     username: str,
@@ -117,7 +98,7 @@ async def issue_token(
 
     The attempt takes a hashing slot, then is charged to the username and the address before the
     password is checked (see :mod:`service.auth.throttle`), and forgiven when it succeeds. Raises TooManyRequests while either
-    key is locked out, Unavailable when no hashing slot frees up in time.
+    key is locked out, ServiceUnavailable when no hashing slot frees up in time.
     """
     name = username.lower()
     limits = throttle.login_limits(name, address, settings=settings)
@@ -130,7 +111,7 @@ async def issue_token(
     # The slot first: an attempt refused for want of one (503) is neither charged nor checked, and at
     # most `concurrency` charged attempts per process are ever in flight.
     async with hasher.slot() as slot:
-        found = await _in_transaction(begin, charge_and_read)
+        found = await database.run(charge_and_read)
         valid = await slot.verify(password, None if found is None else found[1])
     if found is None or not valid:
         raise Unauthorized(WRONG_CREDENTIALS)
@@ -146,7 +127,7 @@ async def issue_token(
         session.flush()
         return TokenRead(access_token=token, expires_at=expires_at)
 
-    return await _in_transaction(begin, forgive_and_issue)
+    return await database.run(forgive_and_issue)
 
 
 def authenticate(session: Session, token: str | None, *, now: datetime) -> Principal:
@@ -161,6 +142,7 @@ def authenticate(session: Session, token: str | None, *, now: datetime) -> Princ
 
 def logout(session: Session, principal: Principal, *, now: datetime) -> None:
     """Revoke the token the caller authenticated with (other sessions stay logged in)."""
+    begin_write(session)
     repository.revoke_token(session, principal.token_id, now=now)
 
 

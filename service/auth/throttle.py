@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from service.config import Settings
 from service.db.models import AuthThrottle
+from service.db.session import begin_write
 from service.errors import TooManyRequests
 
 
@@ -58,7 +59,8 @@ def lockout(failures: int, max_failures: int, *, settings: Settings) -> timedelt
 
 
 def _locked_row(session: Session, key: str, *, now: datetime) -> AuthThrottle:
-    """The key's row, created if missing, locked for this transaction."""
+    """The key's row, created if missing, locked for this transaction (which begins writing here)."""
+    begin_write(session)
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(
         insert(AuthThrottle)

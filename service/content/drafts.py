@@ -52,6 +52,8 @@ class CardDraft:
     content_hash: str
     path: Path
     line: int
+    # The `### Key points` list, one line each; empty when the card has none.
+    key_points: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

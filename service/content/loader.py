@@ -63,6 +63,7 @@ def _card_values(card: CardDraft, now: datetime) -> dict[str, Any]:
         "tags": list(card.tags),
         "source": card.source,
         "generator": card.generator,
+        "key_points": list(card.key_points),
         "content_hash": card.content_hash,
         "archived": False,
         "updated_at": now,

@@ -31,6 +31,8 @@ DECK_KEYS = ("id", "title", "description")
 REQUIRED_DECK_KEYS = ("id", "title")
 CARD_ATTRIBUTES = ("id", "tags", "source", "generator")
 DETAIL_TITLE = "Detail"
+KEY_POINTS_TITLE = "Key points"
+MAX_KEY_POINT_CHARS = 200
 KEBAB_CASE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # Bump when the hash input changes shape, so every card is rewritten once instead of never.
 HASH_VERSION = 1
@@ -80,9 +82,13 @@ class _CardSection:
     back: list[_Block] = field(default_factory=list)
     detail_heading: _Block | None = None
     detail: list[_Block] = field(default_factory=list)
+    key_points_heading: _Block | None = None
+    key_points: list[_Block] = field(default_factory=list)
+    # Where the next block goes: the back, then whichever h3 section was opened last.
+    part: str = "back"
 
     def add(self, block: _Block) -> None:
-        (self.back if self.detail_heading is None else self.detail).append(block)
+        {"back": self.back, "detail": self.detail, "key_points": self.key_points}[self.part].append(block)
 
 
 class _Issues:
@@ -185,11 +191,13 @@ def content_hash(
     tags: Sequence[str],
     source: str,
     generator: str | None,
+    key_points: Sequence[str] = (),
 ) -> str:
     """SHA-256 over every stored field, so a sync rewrites a card exactly when something changed.
 
     The rendered HTML is part of it: an upgrade of the renderer or of latex2mathml changes stored
-    HTML without any markdown changing, and the database must pick that up too.
+    HTML without any markdown changing, and the database must pick that up too. Key points enter the
+    hash only when a card has them, so cards without them keep the hash they had before the field.
     """
     payload = {
         "version": HASH_VERSION,
@@ -206,6 +214,8 @@ def content_hash(
         "source": source,
         "generator": generator,
     }
+    if key_points:
+        payload["key_points"] = list(key_points)
     canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -388,13 +398,19 @@ def _split_cards(
             title = block.inline.content.strip()
             if title == DETAIL_TITLE and current.detail_heading is None:
                 current.detail_heading = block
+                current.part = "detail"
                 continue
-            if title == DETAIL_TITLE:
-                issues.add(block.line, f"second '### {DETAIL_TITLE}' heading in one card")
+            if title == KEY_POINTS_TITLE and current.key_points_heading is None:
+                current.key_points_heading = block
+                current.part = "key_points"
+                continue
+            if title in (DETAIL_TITLE, KEY_POINTS_TITLE):
+                issues.add(block.line, f"second '### {title}' heading in one card")
             else:
                 issues.add(
                     block.line,
-                    f"unexpected h3 '{title}': the only h3 a card may have is '### {DETAIL_TITLE}'",
+                    f"unexpected h3 '{title}': the only h3 a card may have are '### {DETAIL_TITLE}' "
+                    f"and '### {KEY_POINTS_TITLE}'",
                 )
         if current is None:
             preamble.append(block)
@@ -475,6 +491,7 @@ def _check_card(
     detail_md = _source(section.detail, lines)
     if section.detail_heading is not None and not detail_md:
         issues.add(section.detail_heading.line, f"empty detail: nothing follows '### {DETAIL_TITLE}'")
+    key_points = _check_key_points(section, issues)
 
     front_html = _render(section.heading.tokens[1:2], issues)
     back_html = _render([t for block in section.back for t in block.tokens], issues)
@@ -494,6 +511,7 @@ def _check_card(
         tags=tags,
         source=source,
         generator=generator,
+        key_points=key_points,
         content_hash=content_hash(
             card_id=card_id,
             deck_id=deck_id,
@@ -507,6 +525,7 @@ def _check_card(
             tags=tags,
             source=source,
             generator=generator,
+            key_points=key_points,
         ),
         path=path,
         line=heading_line,
@@ -568,6 +587,50 @@ def _check_attributes(
         elif known_generators is not None and generator not in known_generators:
             issues.add(line, f"unknown generator '{generator}'")
     return card_id, tuple(tags), source, generator
+
+
+def _check_key_points(section: _CardSection, issues: _Issues) -> tuple[str, ...]:
+    """The ``### Key points`` section: exactly one bullet list, one non-empty line per point."""
+    heading = section.key_points_heading
+    if heading is None:
+        return ()
+    lists = [block for block in section.key_points if block.first.type == "bullet_list_open"]
+    for block in section.key_points:
+        # A stray h3 in the section was already reported where it was split off.
+        if block.first.type not in ("bullet_list_open", "heading_open"):
+            issues.add(
+                block.line,
+                f"'### {KEY_POINTS_TITLE}' holds only a bullet list ('- ' lines), one key point per line",
+            )
+    if len(lists) > 1:
+        issues.add(lists[1].line, f"'### {KEY_POINTS_TITLE}' has more than one list: join them into one")
+    if not lists:
+        issues.add(
+            heading.line, f"empty key points: write a '- ' line per point under '### {KEY_POINTS_TITLE}'"
+        )
+        return ()
+    points: list[str] = []
+    tokens = lists[0].tokens
+    depth = 0
+    for index, token in enumerate(tokens):
+        depth += token.nesting if token.type in ("bullet_list_open", "bullet_list_close") else 0
+        if token.type != "list_item_open" or depth != 1:
+            continue
+        line = token.map[0] + 1 if token.map else heading.line
+        item = list(_top_level_blocks(tokens[index:]))[0].tokens[1:-1]
+        inlines = [t for t in item if t.type == "inline"]
+        text = inlines[0].content.strip() if inlines else ""
+        if len(inlines) > 1 or "\n" in text or any(t.type.endswith("_list_open") for t in item):
+            issues.add(line, "a key point is one line: no continuation lines or nested lists")
+        elif not text:
+            issues.add(line, "empty key point")
+        elif len(text) > MAX_KEY_POINT_CHARS:
+            issues.add(line, f"key point longer than {MAX_KEY_POINT_CHARS} characters: split it")
+        elif text in points:
+            issues.add(line, f"duplicate key point '{text}'")
+        else:
+            points.append(text)
+    return tuple(points)
 
 
 def _source(blocks: Sequence[_Block], lines: Sequence[str]) -> str:

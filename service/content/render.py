@@ -16,7 +16,7 @@ import html
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal, NamedTuple
 
 from latex2mathml.converter import convert_to_element
@@ -89,12 +89,19 @@ class RenderResult(NamedTuple):
     problems: list[RenderProblem]
 
 
+MATHML_CACHE_SIZE = 8192
+
+
 class MathError(ValueError):
     """A formula that cannot be shown: latex2mathml rejected it or produced something unsafe."""
 
 
+@lru_cache(maxsize=MATHML_CACHE_SIZE)
 def latex_to_mathml(latex: str, *, display: bool) -> str:
     """Convert one formula to a MathML string that is safe to embed in HTML.
+
+    Memoized: a pure function of its arguments, and the costliest step of rendering a numeric
+    question (generators repeat most formulas, only some carry the drawn numbers).
 
     latex2mathml is asked for its element tree rather than its string, and the tree is serialized
     with proper escaping; element and attribute names are checked against a whitelist.

@@ -15,7 +15,7 @@ from rich.console import Console
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
-from service.db.session import make_engine, make_sessionmaker, transaction
+from service.db.session import begin_write, make_engine, make_sessionmaker, transaction
 from service.db.types import utcnow
 from service.errors import DlquizError
 from service.interop import anki_export, anki_import, tables
@@ -36,9 +36,10 @@ class CardFormat(StrEnum):
 def _session(*, write: bool = False) -> Iterator[Session]:
     """A transaction on the configured database; a domain error ends the command with its message."""
     engine = make_engine(get_settings().resolved_database_url)
-    bind = engine.execution_options(sqlite_immediate=True) if write else None
     try:
-        with transaction(make_sessionmaker(engine), bind=bind) as session:
+        with transaction(make_sessionmaker(engine)) as session:
+            if write:
+                begin_write(session)
             yield session
     except DlquizError as exc:
         err.print(exc.message, markup=False, soft_wrap=True)

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from service.db.models import QuestionReport
+from service.db.session import begin_write
 from service.quiz import repository
 from service.quiz.schemas import ReportCreate, ReportRead, ReportsPage
 from service.quiz.service import own_instance
@@ -39,6 +40,7 @@ def report_question(
     """Store the caller's report on their question, with its reproduction and their last submission."""
     instance = own_instance(session, instance_id, user_id=user_id)
     last = repository.last_attempt(session, instance.id)
+    begin_write(session)
     report = QuestionReport(
         user_id=user_id,
         instance_id=instance.id,

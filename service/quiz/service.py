@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -21,6 +22,7 @@ import verifier
 from service.config import Settings
 from service.content.render import render_markdown
 from service.db.models import Attempt, QuestionInstance
+from service.db.session import begin_write
 from service.errors import Conflict, InvalidSubmission, NotFound
 from service.quiz import repository
 from service.quiz.schemas import (
@@ -44,6 +46,9 @@ from service.study.schemas import ReviewRead
 log = logging.getLogger(__name__)
 
 MAX_SEED = 2**31 - 1
+
+# Called once per graded attempt, inside the answer's transaction and idempotency scope.
+AfterGrade = Callable[[QuestionInstance, verifier.Grade], None]
 
 
 def generator_read(generator: verifier.Generator) -> GeneratorRead:
@@ -118,12 +123,15 @@ def new_instance(
 ) -> QuestionInstance:
     """Generate and store a question owned by ``user_id``; a missing seed is drawn from the OS.
 
-    ``calculator=False`` makes it in whiteboard mode; the instance records the mode.
+    ``calculator=False`` makes it in whiteboard mode; the instance records the mode. Begins writing
+    (:func:`begin_write`) once the question is generated, not before.
     """
     generator = _generator(generator_id)
     question = generator.generate(
         secrets.randbelow(MAX_SEED) if seed is None else seed, calculator=calculator
     )
+    prompt_html = render(question.prompt)
+    begin_write(session)
     instance = QuestionInstance(
         id=secrets.token_hex(16),
         user_id=user_id,
@@ -131,7 +139,7 @@ def new_instance(
         seed=question.seed,
         inputs=question.inputs_json(),
         prompt_md=question.prompt,
-        prompt_html=render(question.prompt),
+        prompt_html=prompt_html,
         card_key=card_key,
         calculator=question.calculator,
         created_at=now,
@@ -273,13 +281,14 @@ def answer_question(
     idempotency_key: str | None,
     settings: Settings,
     now: datetime,
+    after_grade: AfterGrade | None = None,
 ) -> AttemptRead:
     """Grade an answer to the caller's question and return the grade with the worked solution.
 
     The first graded answer to a question the study queue generated for a numeric card is also that
     card's review, rated by :func:`reviews.rating_for_grade` (at most Hard after a hint). Runs under
     the user's study lock, so concurrent answers get distinct attempt numbers and a retry with the same
-    key replays.
+    key replays (without calling ``after_grade`` again).
     """
     study_repository.lock_user(session, user_id)
 
@@ -306,6 +315,8 @@ def answer_question(
                 ),
             )
             review = reviews.review_read(log, card_id=card.id)
+        if after_grade is not None:
+            after_grade(instance, grade)
         return attempt_read(attempt, grade, instance, review=review)
 
     return idempotency.run_once(

@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
+import anyio
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from service.auth import service as auth_service
 from service.config import get_settings
-from service.db.session import make_engine, make_sessionmaker, transaction
+from service.db.database import Database
+from service.db.session import make_engine, make_sessionmaker
 from service.db.types import utcnow
 from service.errors import DlquizError
 from service.study import tuning
@@ -33,17 +36,10 @@ def optimize(
 ) -> None:
     """Fit FSRS weights to one user's review log (fsrs-rs), as POST /api/v1/me/optimize does."""
     engine = make_engine(get_settings().resolved_database_url)
-    factory = make_sessionmaker(engine)
-    writer = engine.execution_options(sqlite_immediate=True)
+    database = Database(make_sessionmaker(engine))
     try:
-        with transaction(factory) as session:
-            user_id = auth_service.user_id_of(session, user)
-        result = tuning.optimize(
-            lambda: transaction(factory),
-            lambda: transaction(factory, bind=writer),
-            user_id=user_id,
-            now=utcnow(),
-        )
+        user_id = database.run_sync(auth_service.user_id_of, user)
+        result = anyio.run(partial(tuning.optimize, database, user_id=user_id, now=utcnow()))
     except DlquizError as exc:
         Console(stderr=True).print(exc.message, markup=False)
         raise typer.Exit(1) from None

@@ -44,6 +44,7 @@ from service.db.models import (
     User,
     UserSettings,
 )
+from service.db.session import begin_write
 from service.db.types import UTCDateTime
 
 # Positions are 32-bit integers; these bound every real position from below and above.
@@ -60,12 +61,13 @@ AGAIN = 1
 
 
 def lock_user(session: Session, user_id: int) -> None:
-    """Serialize this user's study writes until the transaction ends.
+    """Serialize this user's study writes until the transaction ends (and begin writing).
 
     PostgreSQL: ``SELECT ... FOR NO KEY UPDATE`` on the user's row (it does not block inserts that
-    reference the row, such as a new token). SQLite: nothing to send; the write transaction already
-    began IMMEDIATE, which is a database-wide write lock (and SQLite has no FOR UPDATE).
+    reference the row, such as a new token). SQLite: :func:`begin_write` begins IMMEDIATE, which is a
+    database-wide write lock (and SQLite has no FOR UPDATE).
     """
+    begin_write(session)
     if session.get_bind().dialect.name != "postgresql":
         return
     session.execute(select(User.id).where(User.id == user_id).with_for_update(key_share=True))

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from service.config import Settings
 from service.db.models import Card, CardState, ReviewLog
 from service.errors import InvalidSubmission, NotFound
-from service.study import idempotency, progress, repository, scheduler
+from service.study import balance, idempotency, progress, repository, scheduler
 from service.study import settings as study_settings
 from service.study.scheduler import NEW_CARD, Rating, Snapshot, StudyState
 from service.study.schemas import CardStateRead, ReviewCreate, ReviewRead, StateName
@@ -180,7 +180,8 @@ def record_review(
     reps = row.reps if row is not None else 0
     reviewed_at = max(now, before.last_review) if before.last_review is not None else now
     fuzz = scheduler.FuzzKey(user_id=user_id, card_key=card.key, number=reps + 1)
-    after = scheduler.review(spec, before, rating, now=reviewed_at, fuzz=fuzz)
+    recorder = balance.live_balance(session, settings_row, now=reviewed_at)
+    after = scheduler.review(spec, before, rating, now=reviewed_at, fuzz=fuzz, balance=recorder)
     _write_state(session, row, user_id=user_id, card_key=card.key, snapshot=after, reps=reps + 1)
     session.flush()
     progress.apply_change(session, user_id=user_id, card=card, before=before, after=after)
@@ -200,6 +201,7 @@ def record_review(
         misconception=grade.misconception if grade is not None else None,
         hints_used=grade.hints_used if grade is not None else None,
         undone=False,
+        balance=recorder.record if recorder is not None else None,
     )
     session.add(log)
     session.flush()
@@ -331,6 +333,7 @@ def merge_imported_reviews(
     entries: list[Entry] = [
         (log.reviewed_at, index, log.scheduler_config_id, log.rating, log) for index, log in enumerate(stored)
     ]
+    # A stored entry keeps the load it recorded; imported ones have none (plain fuzz).
     for index, review in enumerate(sorted(imported, key=lambda r: (r.reviewed_at, r.anki_revlog_id))):
         new_row: dict[str, object] = {
             "user_id": user_id,
@@ -357,6 +360,7 @@ def merge_imported_reviews(
             Rating(rating),
             now=reviewed_at,
             fuzz=scheduler.FuzzKey(user_id=user_id, card_key=card.key, number=number),
+            balance=scheduler.recorded_balance(entry.balance) if isinstance(entry, ReviewLog) else None,
         )
         fields = {"number": number, **_transition_fields(state, after)}
         if isinstance(entry, ReviewLog):

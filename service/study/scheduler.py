@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum
@@ -39,6 +39,13 @@ MATURE_DAYS = 21
 DEFAULT_PARAMETERS: tuple[float, ...] = tuple(float(p) for p in FSRS_DEFAULT_PARAMETERS)
 DEFAULT_DESIRED_RETENTION = 0.9
 DEFAULT_MAXIMUM_INTERVAL = 36500
+# Load balancing looks at most this far ahead (a 90-day interval's fuzz window is 13 days wide); longer
+# intervals keep the plain fuzz, so the load a review records stays a handful of numbers.
+LOAD_BALANCE_MAX_DAYS = 90
+
+# The load over a fuzz window: given its first and last interval in days (inclusive), one score per
+# day (lower is lighter), or None to fall back to the plain fuzz.
+Balance = Callable[[int, int], Sequence[int] | None]
 
 
 class StudyState(IntEnum):
@@ -169,6 +176,44 @@ def fuzz_interval(interval_days: int, *, maximum_interval: int, rng: random.Rand
     return min(round(rng.random() * (high - low + 1) + low), maximum_interval)
 
 
+def balanced_interval(
+    interval_days: int, *, maximum_interval: int, rng: random.Random, balance: Balance | None
+) -> int:
+    """The fuzzed interval, moved to the lightest day of fsrs's fuzz range when ``balance`` gives the load.
+
+    The plain fuzz is always drawn (so ``rng`` advances the same way) and breaks ties: among the days
+    with the lowest score, the one nearest the fuzzed interval (the shorter one on a tie) wins. The
+    result depends only on the interval, the rng and the scores, so a replay that is given the scores
+    a review recorded (:func:`recorded_balance`) chooses the same day.
+    """
+    fuzzed = fuzz_interval(interval_days, maximum_interval=maximum_interval, rng=rng)
+    if balance is None or interval_days < FUZZ_MIN_DAYS or interval_days > LOAD_BALANCE_MAX_DAYS:
+        return fuzzed
+    low, high = fuzz_range(interval_days, maximum_interval=maximum_interval)
+    scores = balance(low, high)
+    if scores is None or len(scores) != high - low + 1:
+        return fuzzed
+    best = min(scores)
+    candidates = [low + offset for offset, score in enumerate(scores) if score == best]
+    return min(candidates, key=lambda day: (abs(day - fuzzed), day))
+
+
+def recorded_balance(record: Sequence[int] | None) -> Balance | None:
+    """The load a review recorded (``[first interval, score, score, ...]``) as a :data:`Balance`.
+
+    It answers only for the window it was recorded over: when an imported review earlier in the log
+    changes the interval, the window differs and the plain fuzz applies, the same in every replay.
+    """
+    if not record:
+        return None
+    first, scores = int(record[0]), [int(score) for score in record[1:]]
+
+    def balance(low: int, high: int) -> Sequence[int] | None:
+        return scores if low == first and high - low + 1 == len(scores) else None
+
+    return balance
+
+
 def _to_fsrs(snapshot: Snapshot, *, now: datetime) -> fsrs.Card:
     # card_id is irrelevant to scheduling; passing one also avoids fsrs's 1 ms sleep in Card().
     if snapshot.state == StudyState.NEW:
@@ -196,9 +241,19 @@ def _from_fsrs(card: fsrs.Card) -> Snapshot:
 
 
 def review(
-    spec: SchedulerSpec, before: Snapshot, rating: Rating, *, now: datetime, fuzz: FuzzKey
+    spec: SchedulerSpec,
+    before: Snapshot,
+    rating: Rating,
+    *,
+    now: datetime,
+    fuzz: FuzzKey,
+    balance: Balance | None = None,
 ) -> Snapshot:
-    """The state after reviewing a card in state ``before`` with ``rating`` at ``now`` (UTC)."""
+    """The state after reviewing a card in state ``before`` with ``rating`` at ``now`` (UTC).
+
+    With ``balance``, a review interval goes to the least loaded day of fsrs's fuzz range
+    (:func:`balanced_interval`); fsrs's own decision (stability, difficulty, interval) is unchanged.
+    """
     if now.tzinfo is None or now.utcoffset() != timedelta(0):
         raise SchedulingError("review time must be a tz-aware UTC datetime")
     now = now.astimezone(UTC)
@@ -212,7 +267,9 @@ def review(
     if after.state == StudyState.REVIEW:
         # With fuzzing off, fsrs sets due = now + whole days; fuzz those days as fsrs would.
         days = (card.due - now).days
-        fuzzed = fuzz_interval(days, maximum_interval=spec.maximum_interval, rng=fuzz.rng())
+        fuzzed = balanced_interval(
+            days, maximum_interval=spec.maximum_interval, rng=fuzz.rng(), balance=balance
+        )
         after = Snapshot(
             state=after.state,
             step=after.step,
@@ -225,27 +282,33 @@ def review(
 
 
 def preview(
-    spec: SchedulerSpec, before: Snapshot, *, now: datetime, fuzz: FuzzKey
+    spec: SchedulerSpec, before: Snapshot, *, now: datetime, fuzz: FuzzKey, balance: Balance | None = None
 ) -> Mapping[Rating, Snapshot]:
     """The state each rating would lead to, with the fuzz the real review would draw (Anki's buttons)."""
-    return {rating: review(spec, before, rating, now=now, fuzz=fuzz) for rating in Rating}
+    return {rating: review(spec, before, rating, now=now, fuzz=fuzz, balance=balance) for rating in Rating}
 
 
 def replay(
     specs: Mapping[int, SchedulerSpec],
-    reviews: Sequence[tuple[int, Rating, datetime]],
+    reviews: Sequence[tuple[int, Rating, datetime, Sequence[int] | None]],
     *,
     user_id: int,
     card_key: int,
 ) -> Snapshot:
-    """The state a new card reaches through ``reviews`` (scheduler config id, rating, time), in order.
+    """The state a new card reaches through ``reviews`` (scheduler config id, rating, time, recorded
+    load or None), in order.
 
     This is the definition the stored state must always equal; the tests and audits compare against it.
     """
     state = NEW_CARD
-    for number, (config_id, rating, reviewed_at) in enumerate(reviews, start=1):
+    for number, (config_id, rating, reviewed_at, load) in enumerate(reviews, start=1):
         state = review(
-            specs[config_id], state, rating, now=reviewed_at, fuzz=FuzzKey(user_id, card_key, number)
+            specs[config_id],
+            state,
+            rating,
+            now=reviewed_at,
+            fuzz=FuzzKey(user_id, card_key, number),
+            balance=recorded_balance(load),
         )
     return state
 
@@ -258,6 +321,32 @@ def retrievability(spec: SchedulerSpec, snapshot: Snapshot, *, now: datetime) ->
     if snapshot.state == StudyState.NEW:
         return 0.0
     return float(_scheduler(spec).get_card_retrievability(_to_fsrs(snapshot, now=now), now))
+
+
+@dataclass(frozen=True, slots=True)
+class RecallCurve:
+    """fsrs's forgetting curve for one scheduler: ``R = (1 + factor * t / S) ** decay``, ``t`` in whole
+    elapsed days, ``S`` the stability in days.
+
+    Its two numbers let SQL evaluate fsrs's retrievability over a whole collection (``pow`` exists in
+    PostgreSQL and SQLite >= 3.35) instead of loading every card state into Python.
+    """
+
+    factor: float
+    decay: float
+
+    def __call__(self, elapsed_days: int, stability: float) -> float:
+        return float((1 + self.factor * max(0, elapsed_days) / stability) ** self.decay)
+
+    def stability_needed(self, elapsed_days: int, target: float) -> float:
+        """The least stability at which recall after ``elapsed_days`` is at least ``target``."""
+        return float(self.factor * elapsed_days / (target ** (1 / self.decay) - 1))
+
+
+def recall_curve(spec: SchedulerSpec) -> RecallCurve:
+    """The curve fsrs's ``get_card_retrievability`` evaluates for ``spec``'s weights."""
+    fsrs_scheduler = _scheduler(spec)
+    return RecallCurve(factor=float(fsrs_scheduler._FACTOR), decay=float(fsrs_scheduler._DECAY))
 
 
 def clamp_parameters(parameters: Sequence[float]) -> tuple[float, ...]:

@@ -5,8 +5,9 @@ Order (Anki's, within one deck filter):
 1. cards due now, learning or review, most overdue first (a range scan of ``(user_id, due)``);
 2. new cards in deck and file order, while today's new-card limit lasts (``deck_progress`` says how
    many are left and where the next one is, so this is an index seek, not an anti-join over the
-   collection);
-3. learning cards due within the learn-ahead limit (20 minutes by default), so a session can end
+   collection); an interview plan raises the limit (:mod:`service.study.interview`);
+3. with an interview date, review cards whose recall on the day is below the target, brought forward;
+4. learning cards due within the learn-ahead limit (20 minutes by default), so a session can end
    without waiting for a last 10-minute step.
 
 Counts are what is left until the study day ends: learning and review cards due before then, and new
@@ -27,13 +28,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+import verifier
 from service.config import Settings
 from service.content.service import card_read
-from service.db.models import Card, CardState, UserSettings
+from service.db.models import Card, CardState, QuestionInstance, UserSettings
 from service.errors import NotFound
+from service.interview import remediation
 from service.quiz import service as quiz_service
 from service.quiz.schemas import AttemptRead
-from service.study import days, progress, repository, reviews, scheduler
+from service.study import balance, days, interview, progress, repository, reviews, scheduler
 from service.study import settings as study_settings
 from service.study.queue_schemas import (
     AttemptAndNextRead,
@@ -77,12 +80,18 @@ def _kind(state: int) -> QueueKind:
 
 
 def _intervals(
-    spec: scheduler.SchedulerSpec, row: CardState | None, *, user_id: int, card_key: int, now: datetime
+    spec: scheduler.SchedulerSpec,
+    row: CardState | None,
+    *,
+    user_id: int,
+    card_key: int,
+    now: datetime,
+    balance: scheduler.Balance | None = None,
 ) -> IntervalsRead:
     before = reviews.snapshot_of(row)
     reviewed_at = max(now, before.last_review) if before.last_review is not None else now
     fuzz = scheduler.FuzzKey(user_id=user_id, card_key=card_key, number=(row.reps if row else 0) + 1)
-    outcomes = scheduler.preview(spec, before, now=reviewed_at, fuzz=fuzz)
+    outcomes = scheduler.preview(spec, before, now=reviewed_at, fuzz=fuzz, balance=balance)
 
     def read(rating: scheduler.Rating) -> IntervalRead:
         due = outcomes[rating].due
@@ -110,8 +119,16 @@ class _Today:
 def _today(session: Session, settings_row: UserSettings, *, now: datetime) -> _Today:
     day = days.today(now, tz=days.zone(settings_row.timezone), hour=settings_row.day_start_hour)
     introduced = repository.introduced_since(session, user_id=settings_row.user_id, since=day.start)
-    quota = max(0, settings_row.new_cards_per_day - introduced)
-    return _Today(day=day, quota=quota, decks=progress.deck_counts(session, settings_row))
+    decks = progress.deck_counts(session, settings_row)
+    quota = interview.new_quota(
+        session,
+        settings_row,
+        today=day,
+        quota=max(0, settings_row.new_cards_per_day - introduced),
+        introduced=introduced,
+        unseen=sum(d.new for d in decks),
+    )
+    return _Today(day=day, quota=quota, decks=decks)
 
 
 def counts_left(*, quota: int, unseen: int, due: Mapping[int, int]) -> CountsRead:
@@ -178,6 +195,12 @@ def next_card(
                     kind = "new"
                     break
     if card is None:
+        # An interview plan's early review: an ordinary fsrs review of a card not due yet.
+        found = interview.brought_forward(session, settings_row, spec, today=today.day, deck=deck)
+        if found is not None:
+            card, row = found
+            kind = "review"
+    if card is None:
         ahead = now + timedelta(minutes=settings.learn_ahead_minutes)
         found = repository.first_due(session, user_id=user_id, until=ahead, deck=deck, states=LEARNING)
         if found is not None:
@@ -208,7 +231,14 @@ def next_card(
         card=card_read(card),
         kind=kind,
         question=question,
-        intervals=_intervals(spec, row, user_id=user_id, card_key=card.key, now=now),
+        intervals=_intervals(
+            spec,
+            row,
+            user_id=user_id,
+            card_key=card.key,
+            now=now,
+            balance=balance.live_balance(session, settings_row, now=now),
+        ),
         counts=counts,
         next_due=None,
     )
@@ -256,7 +286,23 @@ def answer_question(
     settings: Settings,
     now: datetime,
 ) -> AttemptRead | AttemptAndNextRead:
-    """A graded answer (:func:`quiz_service.answer_question`), with the next card when ``include_next``."""
+    """A graded answer (:func:`quiz_service.answer_question`), with the next card when ``include_next``.
+
+    A misconception named by the grade opens (or counts towards) a remediation, and an answer to a
+    remediation drill resolves it (:func:`remediation.after_grade`).
+    """
+
+    def after_grade(instance: QuestionInstance, grade: verifier.Grade) -> None:
+        remediation.after_grade(
+            session,
+            user_id=user_id,
+            instance=instance,
+            correct=grade.correct,
+            misconception=grade.misconception,
+            card_key=instance.card_key,
+            now=now,
+        )
+
     attempt = quiz_service.answer_question(
         session,
         question_id,
@@ -265,6 +311,7 @@ def answer_question(
         idempotency_key=idempotency_key,
         settings=settings,
         now=now,
+        after_grade=after_grade,
     )
     if not include_next:
         return attempt

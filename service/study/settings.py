@@ -21,6 +21,7 @@ from service.study.schemas import SettingsRead, SettingsUpdate
 DEFAULT_NEW_CARDS_PER_DAY = 20
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_DAY_START_HOUR = 4  # Anki's default: a late session still counts towards the day before
+DEFAULT_TARGET_RETENTION_ON_THE_DAY = 0.9
 
 
 def spec_of(config: SchedulerConfig) -> scheduler.SchedulerSpec:
@@ -45,29 +46,44 @@ def _config_row(user_id: int, spec: scheduler.SchedulerSpec, *, now: datetime) -
     )
 
 
-def create_defaults(session: Session, user_id: int, *, settings: Settings, now: datetime) -> None:
-    """A new account's settings: fsrs's default scheduler with the service's configured steps."""
-    spec = scheduler.default_spec(
+def _default_spec(settings: Settings) -> scheduler.SchedulerSpec:
+    return scheduler.default_spec(
         learning_steps=settings.learning_steps_seconds,
         relearning_steps=settings.relearning_steps_seconds,
         desired_retention=scheduler.DEFAULT_DESIRED_RETENTION,
     )
-    config = _config_row(user_id, spec, now=now)
+
+
+def _default_row(user_id: int, config_id: int, *, now: datetime) -> UserSettings:
+    return UserSettings(
+        user_id=user_id,
+        scheduler_config_id=config_id,
+        new_cards_per_day=DEFAULT_NEW_CARDS_PER_DAY,
+        timezone=DEFAULT_TIMEZONE,
+        day_start_hour=DEFAULT_DAY_START_HOUR,
+        progress_version=None,
+        calculator=True,
+        interview_date=None,
+        target_retention_on_the_day=DEFAULT_TARGET_RETENTION_ON_THE_DAY,
+        daily_cap=None,
+        load_balancing=False,
+        easy_days=[],
+        updated_at=now,
+    )
+
+
+def create_defaults(session: Session, user_id: int, *, settings: Settings, now: datetime) -> None:
+    """A new account's settings: fsrs's default scheduler with the service's configured steps."""
+    config = _config_row(user_id, _default_spec(settings), now=now)
     session.add(config)
     session.flush()
-    session.add(
-        UserSettings(
-            user_id=user_id,
-            scheduler_config_id=config.id,
-            new_cards_per_day=DEFAULT_NEW_CARDS_PER_DAY,
-            timezone=DEFAULT_TIMEZONE,
-            day_start_hour=DEFAULT_DAY_START_HOUR,
-            progress_version=None,
-            calculator=True,
-            updated_at=now,
-        )
-    )
+    session.add(_default_row(user_id, config.id, now=now))
     session.flush()
+
+
+def default_settings(settings: Settings, *, now: datetime) -> SettingsRead:
+    """What a new account starts with (no database: for the README's generated table)."""
+    return settings_read(_default_row(0, 0, now=now), _default_spec(settings))
 
 
 def load(session: Session, user_id: int) -> tuple[UserSettings, scheduler.SchedulerSpec]:
@@ -89,6 +105,11 @@ def settings_read(row: UserSettings, spec: scheduler.SchedulerSpec) -> SettingsR
         learning_steps=list(spec.learning_steps),
         relearning_steps=list(spec.relearning_steps),
         calculator=row.calculator,
+        interview_date=row.interview_date,
+        target_retention_on_the_day=row.target_retention_on_the_day,
+        daily_cap=row.daily_cap,
+        load_balancing=row.load_balancing,
+        easy_days=list(row.easy_days),
     )
 
 
@@ -143,6 +164,19 @@ def update_settings(session: Session, *, user_id: int, update: SettingsUpdate, n
         raise InvalidSubmission(f"body field 'timezone': unknown IANA time zone '{update.timezone}'")
     repository.lock_user(session, user_id)
     row, spec = load(session, user_id)
+    sent = update.model_fields_set
+    if update.interview_date is not None:
+        # "Today" is the user's study day under the time zone and day start this update leaves.
+        today = days.study_date(
+            now,
+            tz=days.zone(update.timezone or row.timezone),
+            hour=row.day_start_hour if update.day_start_hour is None else update.day_start_hour,
+        )
+        if update.interview_date < today:
+            raise InvalidSubmission(
+                f"body field 'interview_date': {update.interview_date.isoformat()} is in the past "
+                f"(today is {today.isoformat()} in your time zone)"
+            )
     new_spec = scheduler.SchedulerSpec(
         parameters=spec.parameters,
         desired_retention=spec.desired_retention
@@ -165,6 +199,16 @@ def update_settings(session: Session, *, user_id: int, update: SettingsUpdate, n
         row.day_start_hour = update.day_start_hour
     if update.calculator is not None:
         row.calculator = update.calculator
+    if "interview_date" in sent:
+        row.interview_date = update.interview_date
+    if update.target_retention_on_the_day is not None:
+        row.target_retention_on_the_day = update.target_retention_on_the_day
+    if "daily_cap" in sent:
+        row.daily_cap = update.daily_cap
+    if update.load_balancing is not None:
+        row.load_balancing = update.load_balancing
+    if update.easy_days is not None:
+        row.easy_days = list(update.easy_days)
     row.updated_at = now
     session.flush()
     return settings_read(row, new_spec)

@@ -12,6 +12,8 @@ SQLite and PostgreSQL both answer with one index range scan per day.
   checked in growing chunks of days (one index seek per day), so a long streak costs a few queries.
 - Numeric accuracy: numeric reviews in the window per verifier topic, with the most frequent
   misconceptions.
+- Remediation: misconceptions named (remediations opened), cleared and still open, over all time,
+  and the most persistent (:func:`remediation.remediation_stats`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 import verifier
+from service.interview import remediation
 from service.study import days, progress, repository
 from service.study import settings as study_settings
 from service.study.schemas import (
@@ -73,6 +76,15 @@ def _streak(session: Session, *, user_id: int, today: days.StudyDay, tz: ZoneInf
     return streak
 
 
+def due_forecast(
+    session: Session, *, user_id: int, today: days.StudyDay, tz: ZoneInfo, hour: int
+) -> list[ForecastRead]:
+    """Live cards due on each of the next ``FORECAST_DAYS`` study days; overdue ones count today."""
+    ahead = days.study_days(today.date, FORECAST_DAYS, tz=tz, hour=hour)
+    due = repository.due_by_day(session, user_id=user_id, edges=[BEGINNING, *_edges(ahead)[1:]])
+    return [ForecastRead(date=d.date, due=due.get(i, 0)) for i, d in enumerate(ahead)]
+
+
 def get_stats(session: Session, *, user_id: int, days_back: int, now: datetime) -> StatsRead:
     """The caller's statistics over the last ``days_back`` study days, today included."""
     settings_row, _spec = study_settings.load(session, user_id)
@@ -95,9 +107,7 @@ def get_stats(session: Session, *, user_id: int, days_back: int, now: datetime) 
         review_state_total += counts.review_state
         passed_total += counts.review_state_passed
 
-    ahead = days.study_days(today.date, FORECAST_DAYS, tz=tz, hour=hour)
-    due = repository.due_by_day(session, user_id=user_id, edges=[BEGINNING, *_edges(ahead)[1:]])
-    forecast = [ForecastRead(date=d.date, due=due.get(i, 0)) for i, d in enumerate(ahead)]
+    forecast = due_forecast(session, user_id=user_id, today=today, tz=tz, hour=hour)
 
     decks = [
         DeckStatsRead(deck=d.deck.id, new=d.new, learning=d.learning, review=d.young, mature=d.mature)
@@ -134,4 +144,5 @@ def get_stats(session: Session, *, user_id: int, days_back: int, now: datetime) 
         decks=decks,
         streak=_streak(session, user_id=user_id, today=today, tz=tz, hour=hour),
         numeric=numeric,
+        remediation=remediation.remediation_stats(session, user_id=user_id),
     )

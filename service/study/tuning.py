@@ -1,21 +1,23 @@
 """Fitting a user's scheduler to their own memory, and showing what a retention would cost.
 
 The fit is CPU work that can take seconds on a long log, so it never runs inside a transaction: the
-log is read in one short read transaction, the database is released, fsrs-rs fits (on the caller's
-thread: the route runs in the server's thread pool, so the event loop stays free), and the weights are
-written in a second short write transaction as a new scheduler configuration. Past reviews keep their
+log is read in one short read transaction (:meth:`Database.run`), the database is released, fsrs-rs
+fits on a worker thread of its own (the event loop stays free, and no connection or database thread
+is held), and the weights are written in a second short write transaction as a new scheduler configuration. Past reviews keep their
 configuration, so the replay invariant holds unchanged and the new weights apply from the next review.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from anyio import to_thread
 from sqlalchemy.orm import Session
 
+from service.db.database import Database
+from service.db.session import begin_write
 from service.errors import InvalidSubmission
 from service.study import days, optimizer, progress, repository, scheduler
 from service.study import settings as study_settings
@@ -25,9 +27,6 @@ from service.study.schemas import (
     RetentionWorkloadRead,
     WorkloadRead,
 )
-
-# Opens a transaction (committed on success) and yields its session.
-Transaction = Callable[[], AbstractContextManager[Session]]
 
 RETENTION_MIN = 0.70
 RETENTION_MAX = 0.99
@@ -72,6 +71,7 @@ def store_fit(
     """Keep the fitted weights when they predict the log better than the ones in force; report both."""
     applied = result.after.log_loss < result.before.log_loss
     if applied:
+        begin_write(session)
         study_settings.set_parameters(session, user_id=user_id, parameters=result.parameters, now=now)
     return OptimizeRead(
         reviews=history.reviews,
@@ -83,13 +83,11 @@ def store_fit(
     )
 
 
-def optimize(read: Transaction, write: Transaction, *, user_id: int, now: datetime) -> OptimizeRead:
+async def optimize(database: Database, *, user_id: int, now: datetime) -> OptimizeRead:
     """Read the log, release the database, fit, then store in a short write transaction."""
-    with read() as session:
-        history = read_history(session, user_id=user_id)
-    result = fit(history)
-    with write() as session:
-        return store_fit(session, user_id=user_id, history=history, result=result, now=now)
+    history = await database.run(read_history, user_id=user_id)
+    result = await to_thread.run_sync(fit, history)
+    return await database.run(store_fit, user_id=user_id, history=history, result=result, now=now)
 
 
 def parse_retentions(text: str) -> list[float]:
@@ -146,8 +144,7 @@ def simulate(workload: optimizer.Workload, retentions: Sequence[float]) -> Workl
     )
 
 
-def workload(read: Transaction, *, user_id: int, retentions: Sequence[float]) -> WorkloadRead:
-    """Read the inputs, release the database, simulate."""
-    with read() as session:
-        inputs = read_workload(session, user_id=user_id)
-    return simulate(inputs, retentions)
+async def workload(database: Database, *, user_id: int, retentions: Sequence[float]) -> WorkloadRead:
+    """Read the inputs, release the database, simulate (on a worker thread of its own)."""
+    inputs = await database.run(read_workload, user_id=user_id)
+    return await to_thread.run_sync(simulate, inputs, retentions)

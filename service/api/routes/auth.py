@@ -1,24 +1,22 @@
 """Registration, OAuth2 password-flow tokens and logout.
 
-Register and token are async and take no session dependency: their service functions open their own
-short transactions around the password hash (see :mod:`service.auth.service`), so no database
+Register and token hand the service the :class:`~service.db.database.Database` itself: their service
+functions run their own short transactions around the password hash (see :mod:`service.auth.service`), so no database
 connection is held while Argon2 runs.
 """
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 
 from service.api.checked_route import CheckedRoute
-from service.api.deps import ClockDep, CurrentWriterDep, SettingsDep, WriteSessionDep
+from service.api.deps import ClockDep, CurrentUserDep, DatabaseDep, SettingsDep
 from service.api.errors import AUTH_RESPONSES, CONFLICT_RESPONSES, ErrorRead
 from service.auth import service
 from service.auth.schemas import TokenRead, UserCreate, UserRead
 from service.auth.security import PasswordHasher
-from service.db.session import transaction
 
 router = APIRouter(prefix="/auth", tags=["auth"], route_class=CheckedRoute)
 
@@ -39,12 +37,6 @@ LIMITED_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def get_transactions(request: Request) -> service.Transactions:
-    """Opens short write transactions (SQLite: ``BEGIN IMMEDIATE``) for the account use cases."""
-    engine = request.app.state.engine.execution_options(sqlite_immediate=True)
-    return partial(transaction, request.app.state.sessionmaker, bind=engine)
-
-
 async def get_password_hasher(request: Request) -> PasswordHasher:
     """The process's bounded Argon2 hasher, built at start-up."""
     hasher: PasswordHasher = request.app.state.password_hasher
@@ -56,7 +48,6 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-TransactionsDep = Annotated[service.Transactions, Depends(get_transactions)]
 PasswordHasherDep = Annotated[PasswordHasher, Depends(get_password_hasher)]
 
 
@@ -68,7 +59,7 @@ PasswordHasherDep = Annotated[PasswordHasher, Depends(get_password_hasher)]
 )
 async def register(
     request: Request,
-    begin: TransactionsDep,
+    database: DatabaseDep,
     hasher: PasswordHasherDep,
     settings: SettingsDep,
     clock: ClockDep,
@@ -76,7 +67,7 @@ async def register(
 ) -> UserRead:
     """Create an account: username 3-32 of `a-z 0-9 _ . -` (case-insensitive), password 8-128 chars."""
     return await service.register_account(
-        begin, hasher, body, address=client_address(request), settings=settings, now=clock()
+        database, hasher, body, address=client_address(request), settings=settings, now=clock()
     )
 
 
@@ -84,7 +75,7 @@ async def register(
 async def create_token(
     request: Request,
     response: Response,
-    begin: TransactionsDep,
+    database: DatabaseDep,
     hasher: PasswordHasherDep,
     settings: SettingsDep,
     clock: ClockDep,
@@ -94,7 +85,7 @@ async def create_token(
     """OAuth2 password flow (form fields `username`, `password`; others ignored): a bearer token."""
     response.headers["Cache-Control"] = "no-store"  # RFC 6749 §5.1: never cache a token response
     return await service.issue_token(
-        begin,
+        database,
         hasher,
         username=username,
         password=password,
@@ -105,6 +96,6 @@ async def create_token(
 
 
 @router.post("/logout", status_code=204, responses=AUTH_RESPONSES)
-def logout(session: WriteSessionDep, principal: CurrentWriterDep, clock: ClockDep) -> None:
+async def logout(database: DatabaseDep, principal: CurrentUserDep, clock: ClockDep) -> None:
     """Revoke the token this request was made with."""
-    service.logout(session, principal, now=clock())
+    await database.run(service.logout, principal, now=clock())

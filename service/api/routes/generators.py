@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Path
 
 from service.api.checked_route import CheckedRoute
-from service.api.deps import ClockDep, CurrentWriterDep, WriteSessionDep
+from service.api.deps import ClockDep, CurrentUserDep, DatabaseDep
 from service.api.errors import AUTH_RESPONSES, ERROR_RESPONSES
 from service.quiz import service
 from service.quiz.schemas import GeneratorsPage, QuestionCreate, QuestionRead
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/generators", tags=["questions"], route_class=Checked
 
 
 @router.get("", response_model=GeneratorsPage)
-def list_generators() -> GeneratorsPage:
+async def list_generators() -> GeneratorsPage:
     """Every numeric question generator with its topic, title and answer fields."""
     return service.list_generators()
 
@@ -27,9 +27,9 @@ def list_generators() -> GeneratorsPage:
     response_model=QuestionRead,
     responses={**AUTH_RESPONSES, **ERROR_RESPONSES},
 )
-def create_question(
-    session: WriteSessionDep,
-    principal: CurrentWriterDep,
+async def create_question(
+    database: DatabaseDep,
+    principal: CurrentUserDep,
     clock: ClockDep,
     generator_id: Annotated[str, Path(max_length=128)],
     body: Annotated[QuestionCreate | None, Body()] = None,
@@ -40,6 +40,11 @@ def create_question(
     """
     seed = body.seed if body is not None else None
     calculator = body.calculator if body is not None else None
-    return service.create_question(
-        session, generator_id, user_id=principal.user_id, seed=seed, now=clock(), calculator=calculator
+    return await database.run(
+        service.create_question,
+        generator_id,
+        user_id=principal.user_id,
+        seed=seed,
+        now=clock(),
+        calculator=calculator,
     )

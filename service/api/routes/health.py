@@ -5,12 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from service.api.checked_route import CheckedRoute
-from service.api.deps import SessionDep
-from service.api.errors import ErrorRead
-from service.errors import Unavailable
+from service.api.deps import DatabaseDep
+from service.api.errors import UNAVAILABLE_RESPONSES
 
 router = APIRouter(tags=["health"], route_class=CheckedRoute)
 
@@ -23,12 +22,13 @@ class HealthRead(BaseModel):
 @router.get(
     "/healthz",
     response_model=HealthRead,
-    responses={503: {"model": ErrorRead, "description": "The database does not answer"}},
+    responses=UNAVAILABLE_RESPONSES,
 )
-def healthz(session: SessionDep) -> HealthRead:
-    """Answers when the service is up and the database answers a query."""
-    try:
-        session.execute(text("SELECT 1"))
-    except SQLAlchemyError as exc:
-        raise Unavailable(f"database unreachable: {type(exc).__name__}") from None
+async def healthz(database: DatabaseDep) -> HealthRead:
+    """Answers when the service is up and the database answers a query (else 503 with Retry-After)."""
+    await database.run(_ping)
     return HealthRead(status="ok", database="ok")
+
+
+def _ping(session: Session) -> None:
+    session.execute(text("SELECT 1"))

@@ -7,14 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Response, UploadFile
 
 from service.api.checked_route import CheckedRoute
-from service.api.deps import (
-    ClockDep,
-    CurrentUserDep,
-    CurrentWriterDep,
-    SessionDep,
-    SettingsDep,
-    WriteSessionDep,
-)
+from service.api.deps import ClockDep, CurrentUserDep, DatabaseDep, SettingsDep
 from service.api.errors import AUTH_RESPONSES, ERROR_RESPONSES, ErrorRead
 from service.interop import anki_export, anki_import, tables
 from service.interop.schemas import AnkiImportRead, CardExportRead
@@ -40,9 +33,9 @@ def _attachment(content: str | bytes, *, media_type: str, filename: str) -> Resp
     response_class=Response,
     responses={200: {"content": {APKG_MEDIA_TYPE: {}}, "description": "An Anki package"}, **ERROR_RESPONSES},
 )
-def export_anki(session: SessionDep, deck: DeckQuery = None) -> Response:
+async def export_anki(database: DatabaseDep, deck: DeckQuery = None) -> Response:
     """The decks as an Anki package: one note per card, deck `dlquiz::<deck>`, stable GUIDs."""
-    package = anki_export.export_anki(session, deck=deck)
+    package = await database.run(anki_export.export_anki, deck=deck)
     return _attachment(package, media_type=APKG_MEDIA_TYPE, filename=f"dlquiz-{deck or 'all'}.apkg")
 
 
@@ -51,16 +44,16 @@ def export_anki(session: SessionDep, deck: DeckQuery = None) -> Response:
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "Cards as CSV"}, **ERROR_RESPONSES},
 )
-def export_cards_csv(session: SessionDep, deck: DeckQuery = None) -> Response:
+async def export_cards_csv(database: DatabaseDep, deck: DeckQuery = None) -> Response:
     """Live cards as CSV: id, deck, question, answer, detail, tags, source, generator (markdown)."""
-    cards = tables.export_cards(session, deck=deck)
+    cards = await database.run(tables.export_cards, deck=deck)
     return _attachment(tables.cards_csv(cards), media_type="text/csv", filename="dlquiz-cards.csv")
 
 
 @router.get("/export/cards.json", response_model=list[CardExportRead], responses=ERROR_RESPONSES)
-def export_cards_json(session: SessionDep, deck: DeckQuery = None) -> list[CardExportRead]:
+async def export_cards_json(database: DatabaseDep, deck: DeckQuery = None) -> list[CardExportRead]:
     """Live cards as a JSON array with the same fields as the CSV."""
-    return tables.export_cards(session, deck=deck)
+    return await database.run(tables.export_cards, deck=deck)
 
 
 @router.get(
@@ -68,9 +61,9 @@ def export_cards_json(session: SessionDep, deck: DeckQuery = None) -> list[CardE
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "The review log as CSV"}, **AUTH_RESPONSES},
 )
-def export_reviews_csv(session: SessionDep, principal: CurrentUserDep) -> Response:
+async def export_reviews_csv(database: DatabaseDep, principal: CurrentUserDep) -> Response:
     """The caller's review log in the FSRS tools' columns (card_id, review_time ms UTC, rating, state, ms)."""
-    content = tables.reviews_csv(session, user_id=principal.user_id)
+    content = await database.run(tables.reviews_csv, user_id=principal.user_id)
     return _attachment(content, media_type="text/csv", filename="dlquiz-reviews.csv")
 
 
@@ -83,16 +76,16 @@ def export_reviews_csv(session: SessionDep, principal: CurrentUserDep) -> Respon
         422: {"model": ErrorRead, "description": "Not a readable Anki package"},
     },
 )
-def import_anki(
-    session: WriteSessionDep,
-    principal: CurrentWriterDep,
+async def import_anki(
+    database: DatabaseDep,
+    principal: CurrentUserDep,
     settings: SettingsDep,
     clock: ClockDep,
     file: Annotated[UploadFile, File(description="An .apkg or .colpkg exported from Anki with scheduling.")],
 ) -> AnkiImportRead:
     """Reviews done in Anki on dlquiz cards join the caller's log; importing a file twice adds nothing."""
     limit = settings.anki_import_max_mb << 20
-    data = file.file.read(limit + 1)
-    return anki_import.import_anki_reviews(
-        session, user_id=principal.user_id, data=data, max_bytes=limit, now=clock()
+    data = await file.read(limit + 1)
+    return await database.run(
+        anki_import.import_anki_reviews, user_id=principal.user_id, data=data, max_bytes=limit, now=clock()
     )

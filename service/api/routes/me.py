@@ -7,15 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from service.api.checked_route import CheckedRoute
-from service.api.deps import (
-    CallerDep,
-    ClockDep,
-    CurrentUserDep,
-    CurrentWriterDep,
-    SessionDep,
-    TransactionsDep,
-    WriteSessionDep,
-)
+from service.api.deps import ClockDep, CurrentUserDep, DatabaseDep
 from service.api.errors import AUTH_RESPONSES, ERROR_RESPONSES, ErrorRead
 from service.auth import service as auth_service
 from service.auth.schemas import UserRead
@@ -27,23 +19,25 @@ router = APIRouter(prefix="/me", tags=["auth"], route_class=CheckedRoute)
 
 
 @router.get("", response_model=UserRead, responses=AUTH_RESPONSES)
-def get_me(session: SessionDep, principal: CurrentUserDep) -> UserRead:
+async def get_me(database: DatabaseDep, principal: CurrentUserDep) -> UserRead:
     """The account behind the bearer token."""
-    return auth_service.me(session, principal)
+    return await database.run(auth_service.me, principal)
 
 
 @router.get("/settings", response_model=SettingsRead, responses=AUTH_RESPONSES)
-def get_settings(session: SessionDep, principal: CurrentUserDep) -> SettingsRead:
+async def get_settings(database: DatabaseDep, principal: CurrentUserDep) -> SettingsRead:
     """The caller's study settings."""
-    return study_settings.get_settings(session, user_id=principal.user_id)
+    return await database.run(study_settings.get_settings, user_id=principal.user_id)
 
 
 @router.patch("/settings", response_model=SettingsRead, responses=AUTH_RESPONSES)
-def update_settings(
-    session: WriteSessionDep, principal: CurrentWriterDep, clock: ClockDep, body: SettingsUpdate
+async def update_settings(
+    database: DatabaseDep, principal: CurrentUserDep, clock: ClockDep, body: SettingsUpdate
 ) -> SettingsRead:
     """Change any subset of the settings; scheduler changes apply from the next review on."""
-    return study_settings.update_settings(session, user_id=principal.user_id, update=body, now=clock())
+    return await database.run(
+        study_settings.update_settings, user_id=principal.user_id, update=body, now=clock()
+    )
 
 
 @router.post(
@@ -54,15 +48,17 @@ def update_settings(
         409: {"model": ErrorRead, "description": "Too few reviews to fit; `detail` says how many more"},
     },
 )
-def optimize_parameters(db: TransactionsDep, principal: CallerDep, clock: ClockDep) -> OptimizeRead:
+async def optimize_parameters(
+    database: DatabaseDep, principal: CurrentUserDep, clock: ClockDep
+) -> OptimizeRead:
     """Fit FSRS weights to the caller's review log (fsrs-rs) and schedule with them from now on."""
-    return tuning.optimize(db.read, db.write, user_id=principal.user_id, now=clock())
+    return await tuning.optimize(database, user_id=principal.user_id, now=clock())
 
 
 @router.get("/simulate", response_model=WorkloadRead, responses={**AUTH_RESPONSES, **ERROR_RESPONSES})
-def simulate_workload(
-    db: TransactionsDep,
-    principal: CallerDep,
+async def simulate_workload(
+    database: DatabaseDep,
+    principal: CurrentUserDep,
     retention: Annotated[
         str,
         Query(
@@ -74,4 +70,4 @@ def simulate_workload(
 ) -> WorkloadRead:
     """Predicted reviews per day over the next 90 days at each desired retention (fsrs-rs simulator)."""
     retentions = tuning.parse_retentions(retention)
-    return tuning.workload(db.read, user_id=principal.user_id, retentions=retentions)
+    return await tuning.workload(database, user_id=principal.user_id, retentions=retentions)

@@ -10,13 +10,11 @@ from service.api.checked_route import CheckedRoute
 from service.api.deps import (
     ClockDep,
     CurrentUserDep,
-    CurrentWriterDep,
+    DatabaseDep,
     IdempotencyKeyHeader,
     IncludeNextQuery,
     NextDeckQuery,
-    SessionDep,
     SettingsDep,
-    WriteSessionDep,
 )
 from service.api.errors import AUTH_RESPONSES, CONFLICT_RESPONSES, ERROR_RESPONSES, ErrorRead
 from service.quiz import reports, service
@@ -30,9 +28,11 @@ InstanceId = Annotated[str, Path(max_length=64, description="The question instan
 
 
 @router.get("/{question_id}", response_model=QuestionRead, responses={**AUTH_RESPONSES, **ERROR_RESPONSES})
-def get_question(session: SessionDep, principal: CurrentUserDep, question_id: InstanceId) -> QuestionRead:
+async def get_question(
+    database: DatabaseDep, principal: CurrentUserDep, question_id: InstanceId
+) -> QuestionRead:
     """One of the caller's question instances with its prompt and inputs."""
-    return service.get_question(session, question_id, user_id=principal.user_id)
+    return await database.run(service.get_question, question_id, user_id=principal.user_id)
 
 
 @router.post(
@@ -41,9 +41,9 @@ def get_question(session: SessionDep, principal: CurrentUserDep, question_id: In
     response_model=AttemptAndNextRead | AttemptRead,
     responses={**AUTH_RESPONSES, **ERROR_RESPONSES, **CONFLICT_RESPONSES},
 )
-def answer_question(
-    session: WriteSessionDep,
-    principal: CurrentWriterDep,
+async def answer_question(
+    database: DatabaseDep,
+    principal: CurrentUserDep,
     settings: SettingsDep,
     clock: ClockDep,
     question_id: InstanceId,
@@ -58,8 +58,8 @@ def answer_question(
     (all correct: Good, partial credit: Hard, wrong: Again) and is returned as `review`. With
     `next=true` the response also carries the next card (`AttemptAndNextRead`).
     """
-    return study_service.answer_question(
-        session,
+    return await database.run(
+        study_service.answer_question,
         question_id,
         body.answer,
         user_id=principal.user_id,
@@ -80,9 +80,9 @@ def answer_question(
         409: {"model": ErrorRead, "description": "No hint left, or a reused Idempotency-Key"},
     },
 )
-def reveal_hint(
-    session: WriteSessionDep,
-    principal: CurrentWriterDep,
+async def reveal_hint(
+    database: DatabaseDep,
+    principal: CurrentUserDep,
     settings: SettingsDep,
     clock: ClockDep,
     question_id: InstanceId,
@@ -93,8 +93,8 @@ def reveal_hint(
     The worked solution still comes only with a graded answer. A study card whose question used a hint
     is rated at most Hard by its answer (Again stays Again).
     """
-    return service.reveal_hint(
-        session,
+    return await database.run(
+        service.reveal_hint,
         question_id,
         user_id=principal.user_id,
         idempotency_key=idempotency_key,
@@ -109,13 +109,15 @@ def reveal_hint(
     response_model=ReportRead,
     responses={**AUTH_RESPONSES, **ERROR_RESPONSES},
 )
-def report_question(
-    session: WriteSessionDep,
-    principal: CurrentWriterDep,
+async def report_question(
+    database: DatabaseDep,
+    principal: CurrentUserDep,
     clock: ClockDep,
     question_id: InstanceId,
     body: ReportCreate,
 ) -> ReportRead:
     """Report a problem with a question (3-1000 characters); stored with its generator, seed, inputs
     and your last submission for the author (`dlquiz reports`)."""
-    return reports.report_question(session, question_id, body, user_id=principal.user_id, now=clock())
+    return await database.run(
+        reports.report_question, question_id, body, user_id=principal.user_id, now=clock()
+    )

@@ -7,12 +7,12 @@ from fastapi import APIRouter
 from service.api.checked_route import CheckedRoute
 from service.api.deps import (
     ClockDep,
-    CurrentWriterDep,
+    CurrentUserDep,
+    DatabaseDep,
     IdempotencyKeyHeader,
     IncludeNextQuery,
     NextDeckQuery,
     SettingsDep,
-    WriteSessionDep,
 )
 from service.api.errors import AUTH_RESPONSES, CONFLICT_RESPONSES, ERROR_RESPONSES
 from service.study import reviews, service
@@ -29,9 +29,9 @@ router = APIRouter(prefix="/reviews", tags=["study"], route_class=CheckedRoute)
     response_model=ReviewAndNextRead | ReviewRead,
     responses={**AUTH_RESPONSES, **ERROR_RESPONSES, **CONFLICT_RESPONSES},
 )
-def submit_review(
-    session: WriteSessionDep,
-    principal: CurrentWriterDep,
+async def submit_review(
+    database: DatabaseDep,
+    principal: CurrentUserDep,
     settings: SettingsDep,
     clock: ClockDep,
     body: ReviewCreate,
@@ -43,8 +43,8 @@ def submit_review(
 
     With `next=true` the response also carries the next card (`ReviewAndNextRead`).
     """
-    return service.submit_review(
-        session,
+    return await database.run(
+        service.submit_review,
         user_id=principal.user_id,
         body=body,
         idempotency_key=idempotency_key,
@@ -58,14 +58,18 @@ def submit_review(
 @router.post(
     "/undo", response_model=ReviewRead, responses={**AUTH_RESPONSES, **ERROR_RESPONSES, **CONFLICT_RESPONSES}
 )
-def undo_review(
-    session: WriteSessionDep,
-    principal: CurrentWriterDep,
+async def undo_review(
+    database: DatabaseDep,
+    principal: CurrentUserDep,
     settings: SettingsDep,
     clock: ClockDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> ReviewRead:
     """Undo the caller's latest review: the card's state is restored, the log entry marked undone."""
-    return reviews.undo_last_review(
-        session, user_id=principal.user_id, idempotency_key=idempotency_key, settings=settings, now=clock()
+    return await database.run(
+        reviews.undo_last_review,
+        user_id=principal.user_id,
+        idempotency_key=idempotency_key,
+        settings=settings,
+        now=clock(),
     )

@@ -7,14 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from service.api.checked_route import CheckedRoute
-from service.api.deps import (
-    ClockDep,
-    CurrentUserDep,
-    CurrentWriterDep,
-    SessionDep,
-    SettingsDep,
-    WriteSessionDep,
-)
+from service.api.deps import ClockDep, CurrentUserDep, DatabaseDep, SettingsDep
 from service.api.errors import AUTH_RESPONSES, ERROR_RESPONSES
 from service.study import service
 from service.study.queue_schemas import StudyNext
@@ -24,18 +17,22 @@ router = APIRouter(prefix="/study", tags=["study"], route_class=CheckedRoute)
 
 
 @router.get("/next", response_model=StudyNext, responses={**AUTH_RESPONSES, **ERROR_RESPONSES})
-def get_next_card(
-    session: WriteSessionDep,
-    principal: CurrentWriterDep,
+async def get_next_card(
+    database: DatabaseDep,
+    principal: CurrentUserDep,
     settings: SettingsDep,
     clock: ClockDep,
     deck: Annotated[str | None, Query(max_length=64, description="Only cards of this deck id.")] = None,
 ) -> StudyNext:
     """The next card with its four intervals and today's counts; a numeric card comes with a question."""
-    return service.next_card(session, user_id=principal.user_id, deck=deck, settings=settings, now=clock())
+    return await database.run(
+        service.next_card, user_id=principal.user_id, deck=deck, settings=settings, now=clock()
+    )
 
 
 @router.get("/counts", response_model=StudyCountsRead, responses={**AUTH_RESPONSES, **ERROR_RESPONSES})
-def get_study_counts(session: SessionDep, principal: CurrentUserDep, clock: ClockDep) -> StudyCountsRead:
+async def get_study_counts(
+    database: DatabaseDep, principal: CurrentUserDep, clock: ClockDep
+) -> StudyCountsRead:
     """Cards left today in each deck and in all, as `study/next` counts them; reads only."""
-    return service.study_counts(session, user_id=principal.user_id, now=clock())
+    return await database.run(service.study_counts, user_id=principal.user_id, now=clock())

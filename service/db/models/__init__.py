@@ -2,6 +2,7 @@
 
 from service.db.models.attempt import Attempt, QuestionInstance
 from service.db.models.card import Card, CardTag, ContentState, Deck
+from service.db.models.interview import MockInterview, MockInterviewItem, Remediation
 from service.db.models.report import QuestionReport
 from service.db.models.review import CardState, DeckProgress, IdempotencyKey, ReviewLog
 from service.db.models.throttle import AuthThrottle
@@ -18,8 +19,11 @@ __all__ = [
     "Deck",
     "DeckProgress",
     "IdempotencyKey",
+    "MockInterview",
+    "MockInterviewItem",
     "QuestionInstance",
     "QuestionReport",
+    "Remediation",
     "ReviewLog",
     "SchedulerConfig",
     "User",

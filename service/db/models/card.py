@@ -56,6 +56,8 @@ class Card(Base):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     source: Mapped[str] = mapped_column(String(500))
     generator: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # The answer's key points, one line each (the `### Key points` list); empty: the answer's sentences.
+    key_points: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     content_hash: Mapped[str] = mapped_column(String(64))
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -122,6 +122,9 @@ class ReviewLog(Base):
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Anki's revlog id (ms since the epoch) of a review imported from Anki; NULL for dlquiz's own.
     anki_revlog_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The load this review saw over its fuzz window when load balancing chose its due date: the
+    # window's first interval in days, then one score per day (see scheduler.balanced_interval).
+    balance: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
 
 
 class IdempotencyKey(Base):

@@ -8,9 +8,9 @@ log reproduces each due date even after the settings changed.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, true
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.base import Base
@@ -67,6 +67,10 @@ class UserSettings(Base):
 
     ``progress_version`` is the content version the user's ``deck_progress`` rows were computed for;
     any other value means they are stale and are rebuilt before the next review changes them.
+
+    ``interview_date`` is a date in the user's time zone (NULL: no interview planned); ``daily_cap``
+    NULL means the cap is derived from the due forecast. ``easy_days`` holds weekdays (0 = Monday)
+    on which load balancing places fewer reviews.
     """
 
     __tablename__ = "user_settings"
@@ -79,4 +83,9 @@ class UserSettings(Base):
     progress_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # False: whiteboard mode, numeric questions drawn to be worked by hand (``Generator.generate``).
     calculator: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    interview_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    target_retention_on_the_day: Mapped[float] = mapped_column(Float, default=0.9, server_default="0.9")
+    daily_cap: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    load_balancing: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    easy_days: Mapped[list[int]] = mapped_column(JSON, default=list, server_default="[]")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -295,10 +295,13 @@ function reportView(question) {
  * Render a question into `container`.
  * @param {HTMLElement} container
  * @param {object} question QuestionRead
- * @param {{onGraded?: (attempt: object) => void}} [options]
+ * @param {{onGraded?: (attempt: object) => void, submitAnswer?: (answer: object) => Promise<object>}} [options]
+ *   `submitAnswer` sends the answer elsewhere (a mock interview) and resolves to `{grade, solution, review}`.
  * @returns {{focus: () => void}}
  */
-export function renderQuestion(container, question, { onGraded } = {}) {
+export { gradeView, misconceptionName };
+
+export function renderQuestion(container, question, { onGraded, submitAnswer } = {}) {
   const fieldViews = question.generator.answer_fields.map(answerFieldView);
   const submit = h("button", { type: "submit", class: "primary", text: "Check answer" });
   const formMessage = h("p", { class: "form-message", role: "alert" });
@@ -320,7 +323,9 @@ export function renderQuestion(container, question, { onGraded } = {}) {
     }
     submit.disabled = true;
     try {
-      const attempt = await post(`/questions/${encodeURIComponent(question.id)}/answers`, { json: { answer }, idempotencyKey: key });
+      const attempt = submitAnswer
+        ? await submitAnswer(answer)
+        : await post(`/questions/${encodeURIComponent(question.id)}/answers`, { json: { answer }, idempotencyKey: key });
       graded = true;
       markFields(fieldViews, attempt.grade);
       actions.hidden = true;

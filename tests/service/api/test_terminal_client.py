@@ -120,8 +120,8 @@ class TestStudy:
             ("a-one", 3, True, None),
             ("a-one", 3, False, None),
             ("a-two", 4, False, None),
-            # unique_fraction = 1 - missing_fraction is right given the candidate's own (wrong) first
-            # field: carried-forward partial credit, so the derived rating is Hard, not Again.
+            # The second field, right given the wrong first one, is credited (error carried forward):
+            # partial credit, so Hard (reviews.rating_for_grade).
             ("a-num", 2, False, "bagging.limit-for-finite-n"),
             ("a-three", 3, False, None),
         ]

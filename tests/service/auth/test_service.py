@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -12,13 +10,14 @@ import anyio
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from service.auth import security, service
 from service.auth.schemas import TokenRead, UserCreate
 from service.config import Settings
+from service.db.database import Database
 from service.db.models import AccessToken, AuthThrottle, SchedulerConfig, User, UserSettings
-from service.errors import Conflict, Unauthorized, Unavailable
+from service.errors import Conflict, ServiceUnavailable, Unauthorized
 from service.study import scheduler
 
 T0 = datetime(2026, 3, 2, 12, tzinfo=UTC)
@@ -31,11 +30,14 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
-@contextmanager
-def _savepoint(session: Session) -> Iterator[Session]:
-    """One of the service's short transactions, as a savepoint of the test's rolled-back session."""
-    with session.begin_nested():
-        yield session
+def _database(session: Session) -> Database:
+    """The service's :class:`Database` on the test's connection: each of its short transactions is a
+    savepoint of the test's rolled-back transaction."""
+    return Database(
+        sessionmaker(
+            bind=session.get_bind(), join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+    )
 
 
 def _issue(
@@ -50,7 +52,7 @@ def _issue(
     return anyio.run(
         partial(
             service.issue_token,
-            lambda: _savepoint(session),
+            _database(session),
             hasher,
             username=username,
             password=password,
@@ -156,7 +158,7 @@ class TestTokens:
         async def while_the_only_slot_is_held() -> None:
             async with hasher.slot():
                 await service.issue_token(
-                    lambda: _savepoint(db_session),
+                    _database(db_session),
                     hasher,
                     username="ada",
                     password="wrong-password",
@@ -165,7 +167,7 @@ class TestTokens:
                     now=T0,
                 )
 
-        with pytest.raises(Unavailable):
+        with pytest.raises(ServiceUnavailable):
             anyio.run(while_the_only_slot_is_held)
         assert db_session.get(AuthThrottle, "login:user:ada") is None  # never charged
 
@@ -202,7 +204,7 @@ class TestPasswordHasher:
             async with hasher.slot():
                 await hasher.verify("password-1", hasher.dummy_hash)
 
-        with pytest.raises(Unavailable) as info:
+        with pytest.raises(ServiceUnavailable) as info:
             anyio.run(while_the_only_slot_is_held)
         assert info.value.status_code == 503 and info.value.retry_after == 1
 

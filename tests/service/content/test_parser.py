@@ -317,7 +317,7 @@ class TestCardErrors:
 
     def test_other_h3(self) -> None:
         assert issues_of(deck(*HEADER, *CARD, "", "### Details", "", "More.")) == [
-            (11, "unexpected h3 'Details': the only h3 a card may have is '### Detail'")
+            (11, "unexpected h3 'Details': the only h3 a card may have are '### Detail' and '### Key points'")
         ]
 
     def test_second_detail(self) -> None:
@@ -555,3 +555,59 @@ def test_markup_heavy_answer_text_never_yields_a_script_tag(parts: list[str]) ->
     for card in cards:
         for html in (card.front_html, card.back_html, card.detail_html):
             assert_safe(html)
+
+
+class TestKeyPoints:
+    def test_golden_key_points_before_the_detail(self) -> None:
+        text = deck(
+            *HEADER, *CARD, "", "### Key points", "", "- first $x$", "- second", "", "### Detail", "", "More."
+        )
+        _, cards, issues = parse_deck(PATH, text, position=0)
+        assert issues == []
+        assert cards[0].key_points == ("first $x$", "second")
+        assert cards[0].back_md == "Answer." and cards[0].detail_md == "More."
+
+    def test_key_points_after_the_detail_and_in_the_hash(self) -> None:
+        text = deck(*HEADER, *CARD, "", "### Detail", "", "More.", "", "### Key points", "", "- one")
+        _, cards, issues = parse_deck(PATH, text, position=0)
+        assert issues == [] and cards[0].key_points == ("one",) and cards[0].detail_md == "More."
+        _, plain, _ = parse_deck(PATH, deck(*HEADER, *CARD, "", "### Detail", "", "More."), position=0)
+        assert plain[0].key_points == () and plain[0].content_hash != cards[0].content_hash
+
+    def test_every_problem_with_its_line(self) -> None:
+        text = deck(
+            *HEADER,
+            *CARD,
+            "",
+            "### Key points",  # 11
+            "",
+            "A paragraph.",  # 13
+            "",
+            "- one",  # 15
+            "  continued",
+            "- two",  # 17
+            "- two",  # 18
+            "-",  # 19
+            "- nest",  # 20
+            "  - inner",
+            "",
+            "### Key points",  # 23
+        )
+        assert issues_of(text) == [
+            (13, "'### Key points' holds only a bullet list ('- ' lines), one key point per line"),
+            (15, "a key point is one line: no continuation lines or nested lists"),
+            (18, "duplicate key point 'two'"),
+            (19, "empty key point"),
+            (20, "a key point is one line: no continuation lines or nested lists"),
+            (23, "second '### Key points' heading in one card"),
+        ]
+
+    def test_empty_section(self) -> None:
+        text = deck(*HEADER, *CARD, "", "### Key points")
+        assert issues_of(text) == [
+            (11, "empty key points: write a '- ' line per point under '### Key points'")
+        ]
+
+    def test_repo_cards_carry_examples(self) -> None:
+        parsed = parse_content_dir(REPO_CONTENT)
+        assert sum(1 for card in parsed.cards if card.key_points) >= 4

@@ -25,7 +25,8 @@ from service.config import Settings
 from service.db import migrate
 from service.db.backup import service as backup
 from service.db.backup.records import Header, Record, TableStart
-from service.db.models import Card, CardState
+from service.db.database import Database
+from service.db.models import Card, CardState, ReviewLog
 from service.db.session import make_engine, make_sessionmaker, transaction
 from service.errors import BackupError
 from service.quiz import service as quiz_service
@@ -100,7 +101,7 @@ def populate(engine: Engine, settings: Settings, content_dir: Path) -> list[int]
         anyio.run(
             partial(
                 auth_service.issue_token,
-                lambda: transaction(factory),
+                Database(factory),
                 hasher,
                 username=name,
                 password="password-1",
@@ -173,7 +174,8 @@ def test_sqlite_to_postgresql_and_back_keeps_every_row_and_the_replay_invariant(
     assert all(
         rows[name] for name in ("users", "access_tokens", "review_logs", "attempts", "idempotency_keys")
     )
-    assert any(row[-2] for row in rows["review_logs"])  # the undone flag is among the copied values
+    undone = [column.name for column in ReviewLog.__table__.columns].index("undone")
+    assert any(row[undone] for row in rows["review_logs"])  # the undone flag is among the copied values
 
     page_copy = tmp_path / "pages.db"
     backup.sqlite_file_backup(original, page_copy)

@@ -58,7 +58,7 @@ def assert_matches_replay(session: Session, user_id: int, card: Card) -> None:
     }
     replayed = scheduler.replay(
         specs,
-        [(log.scheduler_config_id, Rating(log.rating), log.reviewed_at) for log in logs],
+        [(log.scheduler_config_id, Rating(log.rating), log.reviewed_at, log.balance) for log in logs],
         user_id=user_id,
         card_key=card.key,
     )

@@ -14,6 +14,15 @@ function dueView(counts) {
   );
 }
 
+/** The interview line (date, countdown, overall predicted recall), or null without a date or session. */
+async function interviewLine() {
+  if (!currentSession()) return null;
+  const readiness = await get("/readiness");
+  if (readiness.interview_date === null) return null;
+  const { summaryText } = await import("./readiness.js");
+  return h("p", { class: "notice interview-summary" }, `${summaryText(readiness)}. `, h("a", { href: href("/readiness"), text: "Readiness" }));
+}
+
 /** Today's counts per deck id (GET /study/counts, which only reads); null when not signed in. */
 async function dueCounts() {
   if (!currentSession()) return null;
@@ -29,6 +38,8 @@ export async function render(view) {
     countsError = error;
     return null;
   });
+  // Optional too: a failure leaves the line out.
+  const interviewRequest = interviewLine().catch(() => null);
   let decks;
   try {
     decks = (await get("/decks")).items;
@@ -41,7 +52,9 @@ export async function render(view) {
     view.append(h("p", { class: "notice", role: "alert", text: `Due counts unavailable: ${describeError(countsError)}` }));
   }
   const signedIn = Boolean(currentSession());
+  const interview = await interviewRequest;
   view.append(
+    interview ?? "",
     signedIn
       ? h("p", {}, h("a", { class: "button primary", href: href("/study"), text: "Study all decks" }))
       : h("p", { class: "notice" }, h("a", { href: href("/login"), text: "Sign in" }), " to study and see what is due today; anyone can browse the cards."),

@@ -5,6 +5,8 @@ import { ApiError, describeError, get, patch } from "../api.js";
 import { formField, h, setFieldMessage } from "../dom.js";
 import { optimizerSection, workloadSection } from "./fsrs_tools.js";
 
+const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
 const FIELDS = [
   {
     name: "desired_retention",
@@ -42,6 +44,36 @@ const FIELDS = [
     help: "Off is whiteboard mode: numeric questions use numbers you can work by hand and list any values like e^1.2 they need.",
     control: () => h("input", { type: "checkbox" }),
   },
+  {
+    name: "interview_date",
+    label: "Interview date",
+    help: "Optional. Until this day the study queue brings forward cards you would forget by then and spreads new cards over the days left. Leave empty for none.",
+    control: () => h("input", { type: "date" }),
+  },
+  {
+    name: "target_retention_on_the_day",
+    label: "Recall wanted on the day",
+    help: "The predicted recall to reach on the interview date, as a fraction (0.90 = 90 %), above 0.5 and below 0.99.",
+    control: () => h("input", { type: "number", step: "0.01", inputmode: "decimal" }),
+  },
+  {
+    name: "daily_cap",
+    label: "Daily review cap",
+    help: "Most reviews a day the interview plan may ask for. Leave empty for the default: your median forecast day × 1.5.",
+    control: () => h("input", { type: "number", step: "1", inputmode: "numeric" }),
+  },
+  {
+    name: "load_balancing",
+    label: "Load balancing",
+    help: "Put each review on the least busy day that fsrs's interval allows.",
+    control: () => h("select", {}, h("option", { value: "false", text: "Off" }), h("option", { value: "true", text: "On" })),
+  },
+  {
+    name: "easy_days",
+    label: "Easy days",
+    help: "With load balancing on, these weekdays get fewer reviews. Select several with Ctrl or Shift (Space in the list).",
+    control: () => h("select", { multiple: true, size: 7 }, WEEKDAYS.map((day, index) => h("option", { value: index, text: day }))),
+  },
 ];
 
 function timeZoneOptions(select, current) {
@@ -53,6 +85,9 @@ function timeZoneOptions(select, current) {
 function readValue(field, control) {
   if (field.name === "timezone") return control.value;
   if (control.type === "checkbox") return control.checked;
+  if (field.name === "load_balancing") return control.value === "true";
+  if (field.name === "easy_days") return [...control.selectedOptions].map((option) => Number(option.value));
+  if (field.name === "interview_date") return control.value === "" ? null : control.value;
   return control.value.trim() === "" ? null : Number(control.value);
 }
 
@@ -74,7 +109,11 @@ export async function render(view) {
   function fill(values) {
     for (const [name, control] of controls) {
       if (control.type === "checkbox") control.checked = Boolean(values[name]);
-      else control.value = String(values[name]);
+      else if (name === "easy_days") {
+        for (const option of control.options) option.selected = values.easy_days.includes(Number(option.value));
+      } else {
+        control.value = values[name] === null ? "" : String(values[name]);
+      }
     }
   }
 
@@ -86,7 +125,7 @@ export async function render(view) {
       const control = controls.get(field.name);
       setFieldMessage(control, "");
       const value = readValue(field, control);
-      if (value !== saved[field.name]) changes[field.name] = value;
+      if (JSON.stringify(value) !== JSON.stringify(saved[field.name])) changes[field.name] = value;
     }
     if (Object.keys(changes).length === 0) {
       status.textContent = "Nothing changed.";

@@ -27,6 +27,34 @@ function summaryTiles(stats) {
   );
 }
 
+/** Misconceptions named, cleared and still open (remediation drills), with the most persistent. */
+function remediationView(remediation) {
+  const { named, cleared, open, persistent } = remediation;
+  return h("section", { class: "remediation-stats", "aria-labelledby": "remediation-title" },
+    h("h2", { id: "remediation-title", text: "Misconception remediation" }),
+    h("div", { class: "tiles" },
+      [["named", named], ["cleared", cleared], ["still open", open]].map(([label, value]) =>
+        h("div", { class: "tile", dataset: { remediation: label.replace(" ", "-") } },
+          h("p", { class: "tile-value", text: String(value) }), h("p", { class: "tile-label", text: `misconceptions ${label}` })),
+      ),
+    ),
+    persistent.length
+      ? scrollBox(h("div", { class: "table-scroll" },
+          h("table", { class: "data-table persistent" },
+            h("caption", { text: "Most persistent" }),
+            h("thead", {}, h("tr", {}, ["Misconception", "Times named", "Round", "Status"].map((header) => h("th", { scope: "col", text: header })))),
+            h("tbody", {}, persistent.map((item) => h("tr", {},
+              h("th", { scope: "row" }, h("code", { text: item.id }), h("p", { class: "feedback", text: item.feedback })),
+              h("td", { text: String(item.times_named) }),
+              h("td", { text: `${item.round} of 3` }),
+              h("td", { text: item.status }),
+            ))),
+          ),
+        ))
+      : h("p", { text: named ? "No misconception has been named twice yet." : "No misconception named yet." }),
+  );
+}
+
 export async function render(view, params) {
   const days = PERIODS.includes(Number(params.days)) ? Number(params.days) : DEFAULT_DAYS;
   const period = h("select", { id: "stats-period", on: { change: () => navigate("/stats", { days: period.value }) } },
@@ -162,6 +190,7 @@ export async function render(view, params) {
             ))
           : h("p", { text: "None yet: answer some numeric questions in a study session or under " }, h("a", { href: href("/drills"), text: "Drills" }), "."),
       ),
+      remediationView(stats.remediation),
     );
     for (const create of pending) create();
   }

@@ -2,11 +2,13 @@
 // records ratings (and numeric answers) and undoes them; this page only shows and asks.
 // Keys: Space reveals (and goes on after a numeric answer), 1-4 rate, u undoes, Enter checks an answer,
 // h shows a numeric question's next hint.
+// Remediation drills (GET /remediations) that are due come before the next card: a fresh question on a
+// misconception the verifier named, shown with that misconception's feedback and the card's Detail.
 
 import { describeError, get, idempotencyKey, post } from "../api.js";
 import { announce, h, insertApiHtml, isTyping, replace } from "../dom.js";
 import { formatWhen } from "../format.js";
-import { renderQuestion } from "../numeric.js";
+import { misconceptionName, renderQuestion } from "../numeric.js";
 import { href } from "../router.js";
 
 const RATINGS = [
@@ -65,6 +67,8 @@ export async function render(view, params) {
   let refreshTimer = null;
   let busy = false;
   let question = null; // the numeric question on screen (renderQuestion's handle)
+  // When the earliest open remediation drill falls due (ms since the epoch), or null when none is open.
+  let remediationDue = null;
 
   function showError(error) {
     setState("error");
@@ -78,13 +82,51 @@ export async function render(view, params) {
     setState("loading");
     clearTimeout(refreshTimer);
     let next;
+    let remediations;
     try {
-      next = await get("/study/next", { query: { deck } });
+      [next, remediations] = await Promise.all([get("/study/next", { query: { deck } }), get("/remediations")]);
     } catch (error) {
       showError(error);
       return;
     }
-    show(next);
+    const open = remediations.items;
+    remediationDue = open.length ? Math.min(...open.map((item) => Date.parse(item.due))) : null;
+    const due = open.find((item) => item.is_due);
+    if (due) showRemediation(due, next);
+    else show(next);
+  }
+
+  /** A due remediation drill, before the next card; answering it goes on to GET /study/next again. */
+  function showRemediation(item, next) {
+    current = next;
+    replace(counts, countsView(next.counts, null));
+    setState("question");
+    const holder = h("div", { class: "question-holder" });
+    const card = item.card;
+    replace(stage,
+      h("article", { class: "card remediation-card", dataset: { remediationId: String(item.id) } },
+        h("p", { class: "card-meta" },
+          h("span", { class: "tag kind-remediation", text: "Remediation drill" }),
+          ` round ${item.round} of 3`,
+        ),
+        h("section", { class: "misconception", "aria-label": "Misconception to fix" },
+          h("p", { class: "misconception-name" }, "Misconception: ", h("strong", { text: misconceptionName(item.misconception.id) })),
+          h("p", { class: "feedback", text: item.misconception.feedback }),
+        ),
+        card?.detail ? cardSide("Card detail", card.detail, "detail") : null,
+        holder,
+      ),
+    );
+    const question = renderQuestion(holder, item.question, {
+      onGraded: () => {
+        setState("graded");
+        const go = h("button", { type: "button", class: "primary", "aria-keyshortcuts": "Space", on: { click: () => loadNext() } }, "Next card ", h("kbd", { text: "Space" }));
+        stage.append(h("div", { class: "actions" }, go));
+        go.focus({ preventScroll: true });
+      },
+    });
+    stage.dataset.shown = String(++shownCount);
+    question.focus();
   }
 
   /** Put a StudyNext on screen: from GET /study/next, or the one a rating came back with. */
@@ -212,7 +254,9 @@ export async function render(view, params) {
       });
       notice.textContent = "";
       announce(`Rated ${name}.`);
-      show(review.next);
+      // A remediation drill that fell due meanwhile comes first: ask for the queue again.
+      if (remediationDue !== null && Date.now() >= remediationDue) await loadNext();
+      else show(review.next);
     } catch (error) {
       notice.textContent = describeError(error);
     } finally {

@@ -15,6 +15,11 @@ DEFAULTS = {
     "learning_steps": [60, 600],
     "relearning_steps": [600],
     "calculator": True,
+    "interview_date": None,
+    "target_retention_on_the_day": 0.9,
+    "daily_cap": None,
+    "load_balancing": False,
+    "easy_days": [],
 }
 
 

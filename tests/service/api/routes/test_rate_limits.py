@@ -142,4 +142,4 @@ def test_logins_beyond_the_hashing_slots_are_503_with_retry_after(one_hash_at_a_
     assert set(statuses) <= {401, 503} and 401 in statuses and 503 in statuses, statuses
     for response in responses:
         if response.status_code == 503:
-            assert response.json()["type"] == "Unavailable" and response.headers["retry-after"] == "1"
+            assert response.json()["type"] == "ServiceUnavailable" and response.headers["retry-after"] == "1"

@@ -22,6 +22,7 @@ class TestStats:
             "decks",
             "streak",
             "numeric",
+            "remediation",
         }
         assert len(body["reviews_per_day"]) == len(body["retention_per_day"]) == 7
         assert body["reviews_per_day"][-1]["count"] == 2 and body["streak"] == 1
@@ -31,6 +32,7 @@ class TestStats:
         assert decks["alpha"]["new"] == 3 and decks["alpha"]["learning"] == 1
         assert decks["beta"]["new"] == 2 and decks["beta"]["review"] + decks["beta"]["mature"] == 1
         assert body["numeric"] == []
+        assert body["remediation"] == {"named": 0, "cleared": 0, "open": 0, "persistent": []}
 
     def test_days_is_bounded(self, study: httpx.Client) -> None:
         assert study.get("/api/v1/stats", params={"days": 365}).status_code == 200

@@ -1,0 +1,98 @@
+"""Mock interviews and misconception remediation drills."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from service.api.checked_route import CheckedRoute
+from service.api.deps import ClockDep, CurrentUserDep, DatabaseDep, IdempotencyKeyHeader, SettingsDep
+from service.api.errors import AUTH_RESPONSES, CONFLICT_RESPONSES, ERROR_RESPONSES
+from service.interview import mock, remediation
+from service.interview.schemas import (
+    MockAnswerCreate,
+    MockInterviewCreate,
+    MockInterviewRead,
+    MockQuestionRead,
+    RemediationsPage,
+)
+
+router = APIRouter(tags=["interview"], route_class=CheckedRoute)
+
+InterviewId = Annotated[str, Path(max_length=64, description="The mock interview id.")]
+
+
+@router.post(
+    "/mock-interviews",
+    status_code=201,
+    response_model=MockInterviewRead,
+    responses={**AUTH_RESPONSES, **ERROR_RESPONSES},
+)
+async def start_mock_interview(
+    database: DatabaseDep, principal: CurrentUserDep, clock: ClockDep, body: MockInterviewCreate
+) -> MockInterviewRead:
+    """Start a timed mock interview drawn across decks, weighted toward the caller's weak cards."""
+    return await database.run(mock.start, body, user_id=principal.user_id, now=clock())
+
+
+@router.get(
+    "/mock-interviews/{interview_id}",
+    response_model=MockInterviewRead,
+    responses={**AUTH_RESPONSES, **ERROR_RESPONSES},
+)
+async def get_mock_interview(
+    database: DatabaseDep, principal: CurrentUserDep, clock: ClockDep, interview_id: InterviewId
+) -> MockInterviewRead:
+    """One of the caller's mock interviews; `report` is set once it is finished or timed out."""
+    return await database.run(mock.get, interview_id, user_id=principal.user_id, now=clock())
+
+
+@router.post(
+    "/mock-interviews/{interview_id}/answers",
+    response_model=MockQuestionRead,
+    responses={**AUTH_RESPONSES, **ERROR_RESPONSES, **CONFLICT_RESPONSES},
+)
+async def answer_mock_question(
+    database: DatabaseDep,
+    principal: CurrentUserDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    interview_id: InterviewId,
+    body: MockAnswerCreate,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> MockQuestionRead:
+    """Answer the next question (in order); 409 once the interview is finished or past its deadline.
+
+    With an `Idempotency-Key`, a retry gets the first response back.
+    """
+    return await database.run(
+        mock.answer,
+        interview_id,
+        body,
+        user_id=principal.user_id,
+        now=clock(),
+        idempotency_key=idempotency_key,
+        key_ttl=timedelta(hours=settings.idempotency_key_ttl_hours),
+    )
+
+
+@router.post(
+    "/mock-interviews/{interview_id}/finish",
+    response_model=MockInterviewRead,
+    responses={**AUTH_RESPONSES, **ERROR_RESPONSES},
+)
+async def finish_mock_interview(
+    database: DatabaseDep, principal: CurrentUserDep, clock: ClockDep, interview_id: InterviewId
+) -> MockInterviewRead:
+    """End the interview now and return it with its report; unanswered questions score 0."""
+    return await database.run(mock.finish, interview_id, user_id=principal.user_id, now=clock())
+
+
+@router.get("/remediations", response_model=RemediationsPage, responses={**AUTH_RESPONSES, **ERROR_RESPONSES})
+async def list_remediations(
+    database: DatabaseDep, principal: CurrentUserDep, clock: ClockDep
+) -> RemediationsPage:
+    """The caller's open misconception drills, due ones first; answer each through its question."""
+    return await database.run(remediation.list_open, user_id=principal.user_id, now=clock())

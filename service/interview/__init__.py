@@ -1,0 +1,1 @@
+"""Interview readiness: timed mock interviews and misconception remediation drills."""
