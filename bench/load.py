@@ -221,6 +221,8 @@ def report_level(level: Level) -> None:
     )
     for failure, count in sorted(o.failures.items()):
         print(f"    {count:6} x {failure}")
+    for answer, count in sorted(o.shed.items()):
+        print(f"    {count:6} x {answer} with Retry-After (load shed as designed, retried)")
     if len(o.usernames) < level.users:
         print(f"    only {len(o.usernames)} of {level.users} users could register and log in")
 
