@@ -8,17 +8,29 @@ CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: serve test lint typecheck pytest bench install install-dev web chromium wrk clean
 
+# Packages are installed by uv: the same packages pip would pick, four to five times faster (a fresh
+# CI machine installs everything, torch and anki included, on every run). uv reads no pip.conf, so the
+# machine's local wheel folder (where torch's CPU build lies) is passed on from pip's configuration,
+# and it trusts the system's certificates as pip does. Should uv fail, pip does the same install.
+UV_VERSION := 0.13.9
+FIND_LINKS = $(or $(PIP_FIND_LINKS),$(shell $(PYTHON) -m pip config get global.find-links 2>/dev/null))
+define install
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --system-certs \
+		$(foreach folder,$(FIND_LINKS),--find-links $(folder)) -e "$(1)" \
+	|| $(BIN)/python -m pip install --quiet -e "$(1)"
+endef
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
 
 # Stamps record that the installed packages match pyproject.toml.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(call install,.)
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(call install,.[dev])
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -50,7 +62,10 @@ typecheck: install-dev
 pytest: install-dev web chromium
 	$(BIN)/python -m pytest -n 2  # two workers: the suite waits on servers and browsers as much as on CPU
 
-test: chromium web lint typecheck pytest
+# The installs (packages, npm, chromium from apt) wait on disk and network more than on CPU: run side by side.
+test:
+	$(MAKE) -j3 install-dev web chromium
+	$(MAKE) lint typecheck pytest
 
 # bench/api.py loads the server with wrk: a Python client saturates before the server does.
 wrk:

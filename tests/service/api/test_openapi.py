@@ -63,7 +63,7 @@ def test_served_schema_is_the_one_tested(server: str) -> None:
 
 
 @schema.parametrize()
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(
     case: schemathesis.Case, server: str, auth_headers: Callable[[bool], dict[str, str]]
 ) -> None:
