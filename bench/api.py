@@ -37,6 +37,7 @@ from service.content.parser import parse_content_dir  # noqa: E402
 from service.db import migrate  # noqa: E402
 from service.db.session import make_engine, make_sessionmaker  # noqa: E402
 from service.db.types import utcnow  # noqa: E402
+from tests import loopback  # noqa: E402
 
 BARE_APP = """
 from fastapi import FastAPI
@@ -83,7 +84,7 @@ def uvicorn(app: str, env: dict[str, str], *, factory: bool, cwd: Path, health: 
     try:
         for _ in range(300):
             try:
-                if httpx.get(base + health, timeout=1).status_code == 200:
+                if loopback.get(base + health, timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 time.sleep(0.1)
@@ -128,7 +129,7 @@ def load_httpx(url: str, *, seconds: int, connections: int, headers: dict[str, s
 
     async def run() -> float:
         limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-        async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        async with loopback.async_client(limits=limits, timeout=30) as client:
             begin = time.perf_counter()
             await asyncio.gather(*(worker(client, begin + seconds) for _ in range(connections)))
             return time.perf_counter() - begin
@@ -205,8 +206,8 @@ def main() -> None:
             uvicorn("bare_app:app", {}, factory=False, cwd=workdir, health="/constant") as bare,
             uvicorn("service.main:create_app", env, factory=True, cwd=ROOT, health="/healthz") as service,
         ):
-            card = httpx.get(f"{service}/api/v1/cards", params={"limit": 1}).json()["items"][0]
-            etag = httpx.get(f"{service}/api/v1/cards/{card['id']}").headers["etag"]
+            card = loopback.get(f"{service}/api/v1/cards", params={"limit": 1}).json()["items"][0]
+            etag = loopback.get(f"{service}/api/v1/cards/{card['id']}").headers["etag"]
             targets = [
                 ("bare app GET /constant (async)", f"{bare}/constant", {}),
                 ("GET /api/v1/cards/{id}", f"{service}/api/v1/cards/{card['id']}", {}),

@@ -46,6 +46,7 @@ from service.db import migrate  # noqa: E402
 from service.db.models import UserSettings  # noqa: E402
 from service.db.session import make_engine, make_sessionmaker  # noqa: E402
 from service.study import progress  # noqa: E402
+from tests import loopback  # noqa: E402
 from tests.server import running_server  # noqa: E402
 
 POSTGRES_ADMIN = os.environ.get(
@@ -278,7 +279,7 @@ def _timed(call: Callable[[], httpx.Response]) -> float:
 def measure(base: str, samples: int) -> dict[str, dict[str, Timing]]:
     clients = {}
     for name in ("heavy", "light"):
-        client = httpx.Client(base_url=base, timeout=60)
+        client = loopback.client(base_url=base, timeout=60)
         token = client.post("/api/v1/auth/token", data={"username": name, "password": PASSWORD}).json()
         client.headers["Authorization"] = f"Bearer {token['access_token']}"
         clients[name] = client

@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 import verifier  # noqa: E402
 from service.db import migrate  # noqa: E402
 from service.db.session import make_engine  # noqa: E402
+from tests import loopback  # noqa: E402
 from tests.server import running_server  # noqa: E402
 from tests.web.chromium import CHROMIUM, launch_chromium  # noqa: E402
 
@@ -209,7 +210,7 @@ def measure(base: str, token: str, username: str, reviews: int, answers: int) ->
             frame_time = page.evaluate("n => window.__bench.frames[n]", frames_before)
             spent = api_time(page.evaluate(RESOURCES), key_time, frame_time)
             measured.append(Review(total_ms=frame_time - key_time, api_ms=spent))
-        with httpx.Client(
+        with loopback.client(
             base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=30
         ) as api:
             graded = measure_answers(page, api, answers) if answers else []
@@ -263,7 +264,7 @@ def main() -> None:
         env = {"DLQUIZ_DATABASE_URL": database_url, "DLQUIZ_CONTENT_DIR": str(ROOT / "content")}
         with running_server(env, log_path=Path(scratch) / "uvicorn.log") as base:
             username = "bench"
-            with httpx.Client(base_url=f"{base}/api/v1", timeout=30) as client:
+            with loopback.client(base_url=f"{base}/api/v1", timeout=30) as client:
                 client.post(
                     "/auth/register", json={"username": username, "password": PASSWORD}
                 ).raise_for_status()

@@ -30,6 +30,8 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, text
 
+from tests import loopback
+
 PASSWORD = "load-password"
 # Mostly Again and Hard: cards stay in learning (due within the learn-ahead limit), so the queue never
 # runs dry however long the run.
@@ -204,7 +206,7 @@ async def run_users(
     limits = httpx.Limits(
         max_connections=users, max_keepalive_connections=users, keepalive_expiry=KEEPALIVE_EXPIRY
     )
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout) as client:
+    async with loopback.async_client(base_url=base_url, limits=limits, timeout=timeout) as client:
         people = [_User(client, outcome, f"{prefix}-{first + i}") for i in range(users)]
         setup_stop = time.perf_counter() + timeout
         ready = await asyncio.gather(*(person.set_up(setup_stop) for person in people))

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import httpx
 
+from tests import loopback
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # Every test client connects from 127.0.0.1 and many register and log in, so the per-address limits are
@@ -67,7 +69,7 @@ def running_server(
                 detail = log_path.read_text() if log_path else ""
                 raise RuntimeError(f"uvicorn exited with {process.returncode}: {detail[-3000:]}")
             try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                if loopback.get(f"{base}/healthz", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 pass

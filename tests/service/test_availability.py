@@ -19,11 +19,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from service.db import migrate
 from service.db.session import make_engine
+from tests import loopback
 from tests.load import check_writes, run_users
 from tests.server import free_port, running_server
 from tests.service.api.conftest import CHEAP_HASHING, PASSWORD
@@ -130,7 +130,7 @@ def test_a_database_outage_is_a_503_with_retry_after_one_warning_and_recovers(
         **CHEAP_HASHING,
     }
     log = tmp_path / "uvicorn.log"
-    with running_server(env, log_path=log) as base, httpx.Client(base_url=base, timeout=30) as client:
+    with running_server(env, log_path=log) as base, loopback.client(base_url=base, timeout=30) as client:
         body = {"username": "outage", "password": PASSWORD}
         assert client.post("/api/v1/auth/register", json=body).status_code == 201
         token = client.post("/api/v1/auth/token", data=body).json()["access_token"]

@@ -11,8 +11,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
-
 import verifier
 from service.auth import service as auth_service
 from service.auth.schemas import UserCreate
@@ -23,6 +21,7 @@ from service.db.types import utcnow
 from service.quiz import reports
 from service.quiz import service as quiz_service
 from service.quiz.schemas import ReportCreate
+from tests import loopback
 from tests.anki_client import export_package, import_package, new_collection, study_deck
 from tests.factories import CardSpec, DeckSpec, write_decks
 from tests.server import running_server
@@ -135,18 +134,18 @@ def test_sync_edit_and_removal_show_through_the_api(
     assert "0 new, 0 updated, 0 archived, 2 unchanged" in again.stdout
 
     with running_server(env) as base:
-        before = httpx.get(f"{base}/api/v1/cards/a-one").json()
+        before = loopback.get(f"{base}/api/v1/cards/a-one").json()
         decks[0].cards[0].back = "Edited while the server runs. Two sentences."
         decks[0].cards.pop()
         write_decks(directory, decks)
         synced = dlquiz("content", "sync", env=env)
         assert "1 updated, 1 archived" in synced.stdout
-        after = httpx.get(f"{base}/api/v1/cards/a-one").json()
+        after = loopback.get(f"{base}/api/v1/cards/a-one").json()
         assert (
             after["back"]["markdown"].startswith("Edited") and after["content_hash"] != before["content_hash"]
         )
-        assert httpx.get(f"{base}/api/v1/cards/a-two").status_code == 404
-        assert httpx.get(f"{base}/api/v1/decks").json()["items"][0]["card_count"] == 1
+        assert loopback.get(f"{base}/api/v1/cards/a-two").status_code == 404
+        assert loopback.get(f"{base}/api/v1/decks").json()["items"][0]["card_count"] == 1
 
 
 def test_serve_refuses_to_start_on_broken_content_with_an_empty_database(

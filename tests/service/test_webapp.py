@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from service.webapp import NODE_MODULES, VENDOR_CACHE_CONTROL, find_vendor, render_index
+from tests import loopback
 from tests.server import running_server
 
 # Outside CI a missing node_modules skips with its reason; in CI (CI=true) these tests always run.
@@ -32,7 +33,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
         "DLQUIZ_DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('webapp') / 'dlquiz.db'}",
         "DLQUIZ_SYNC_CONTENT_ON_START": "false",
     }
-    with running_server(env) as base, httpx.Client(base_url=base, timeout=30) as http:
+    with running_server(env) as base, loopback.client(base_url=base, timeout=30) as http:
         yield http
 
 

@@ -26,6 +26,7 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, V
 
 from service.db import migrate
 from service.db.session import make_engine
+from tests import loopback
 from tests.server import running_server
 from tests.web.chromium import CHROMIUM, launch_chromium
 
@@ -152,7 +153,7 @@ class Web:
 
     def api(self, token: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.Client(base_url=f"{self.base_url}/api/v1", headers=headers, timeout=30)
+        return loopback.client(base_url=f"{self.base_url}/api/v1", headers=headers, timeout=30)
 
     def register(self, username: str | None = None) -> tuple[str, str]:
         """A new account made through the API: (username, token)."""

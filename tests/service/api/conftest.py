@@ -15,6 +15,7 @@ import pytest
 
 from service.db import migrate
 from service.db.session import make_engine
+from tests import loopback
 from tests.factories import write_decks
 from tests.server import running_server
 from tests.service.study.conftest import study_decks
@@ -82,14 +83,14 @@ def api_url(api_server: StudyServer) -> str:
 
 @pytest.fixture
 def client(api_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=api_url, timeout=30) as http:
+    with loopback.client(base_url=api_url, timeout=30) as http:
         yield http
 
 
 @pytest.fixture
 def user_client(api_url: str) -> Iterator[httpx.Client]:
     """A client of the real-content server, logged in as a fresh user."""
-    with httpx.Client(base_url=api_url, timeout=30) as http:
+    with loopback.client(base_url=api_url, timeout=30) as http:
         http.headers.update(register(http))
         yield http
 
@@ -109,7 +110,7 @@ def study_server(
 @pytest.fixture
 def study(study_server: StudyServer) -> Iterator[httpx.Client]:
     """A client of the study server, logged in as a fresh user."""
-    with httpx.Client(base_url=study_server.url, timeout=60) as http:
+    with loopback.client(base_url=study_server.url, timeout=60) as http:
         http.headers.update(register(http))
         yield http
 
@@ -120,7 +121,7 @@ def make_study_client(study_server: StudyServer) -> Iterator[Callable[[], httpx.
     clients: list[httpx.Client] = []
 
     def make() -> httpx.Client:
-        http = httpx.Client(base_url=study_server.url, timeout=60)
+        http = loopback.client(base_url=study_server.url, timeout=60)
         http.headers.update(register(http))
         clients.append(http)
         return http

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -23,6 +22,7 @@ from hypothesis import HealthCheck, settings
 from service.api.checked_route import UNSTORABLE_MESSAGE
 from service.config import Settings
 from service.main import create_app
+from tests import loopback
 from tests.service.api.conftest import PASSWORD, register, start_api
 
 USERNAME = "schemathesis"
@@ -45,13 +45,13 @@ def server(
 @pytest.fixture(scope="module")
 def auth_headers(server: str) -> Callable[[bool], dict[str, str]]:
     """The shared user's Authorization header, or (``fresh=True``) one with a token of its own."""
-    with httpx.Client(base_url=server, timeout=30) as client:
+    with loopback.client(base_url=server, timeout=30) as client:
         shared = register(client, USERNAME)
 
     def headers(fresh: bool) -> dict[str, str]:
         if not fresh:
             return shared
-        with httpx.Client(base_url=server, timeout=30) as client:
+        with loopback.client(base_url=server, timeout=30) as client:
             token = client.post("/api/v1/auth/token", data={"username": USERNAME, "password": PASSWORD})
         return {"Authorization": f"Bearer {token.json()['access_token']}"}
 
@@ -59,7 +59,7 @@ def auth_headers(server: str) -> Callable[[bool], dict[str, str]]:
 
 
 def test_served_schema_is_the_one_tested(server: str) -> None:
-    assert httpx.get(f"{server}/openapi.json").json() == schema.raw_schema
+    assert loopback.get(f"{server}/openapi.json").json() == schema.raw_schema
 
 
 @schema.parametrize()

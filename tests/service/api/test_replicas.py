@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 import verifier
 from service.db.models import Card, CardState, IdempotencyKey, ReviewLog
 from service.db.session import make_engine
+from tests import loopback
 from tests.factories import write_decks
 from tests.service.api.conftest import register, start_api
 from tests.service.api.routes.test_reviews import _simultaneously
@@ -55,7 +56,7 @@ def replicas(
 
 
 def _client(url: str, headers: httpx.Headers | dict[str, str]) -> httpx.Client:
-    client = httpx.Client(base_url=url, timeout=120)
+    client = loopback.client(base_url=url, timeout=120)
     client.headers.update(headers)
     return client
 
@@ -63,7 +64,7 @@ def _client(url: str, headers: httpx.Headers | dict[str, str]) -> httpx.Client:
 @pytest.fixture
 def clients(replicas: Replicas) -> Iterator[tuple[httpx.Client, httpx.Client]]:
     """One user, registered and logged in on the first replica, with a client of each replica."""
-    with httpx.Client(base_url=replicas.urls[0], timeout=120) as first:
+    with loopback.client(base_url=replicas.urls[0], timeout=120) as first:
         first.headers.update(register(first))
         with _client(replicas.urls[1], first.headers) as second:
             yield first, second

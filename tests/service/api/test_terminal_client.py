@@ -20,7 +20,6 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import select as sql_select
 from sqlalchemy.orm import Session
@@ -29,6 +28,7 @@ from typer.testing import CliRunner
 from service.cli import app
 from service.db.models import Card, ReviewLog
 from service.db.session import make_engine
+from tests import loopback
 from tests.service.api.conftest import PASSWORD, StudyServer, register
 
 DLQUIZ = str(Path(sys.executable).parent / "dlquiz")
@@ -44,7 +44,7 @@ def config_home(tmp_path: Path) -> dict[str, str]:
 def _login(server: str, base_url: str, env: dict[str, str]) -> str:
     """A fresh account registered on ``base_url``, logged in with ``dlquiz login --server server``."""
     username = f"tui-{uuid.uuid4().hex[:10]}"
-    with httpx.Client(base_url=base_url, timeout=30) as http:
+    with loopback.client(base_url=base_url, timeout=30) as http:
         register(http, username)
     result = CliRunner().invoke(
         app, ["login", "--server", server, "--username", username, "--password", PASSWORD], env=env

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from service.db.models import Card
 from service.db.session import make_engine
+from tests import loopback
 from tests.anki_client import export_package, import_package, new_collection, study_deck
 from tests.service.api.conftest import StudyServer
 from tests.service.study.test_reviews import assert_matches_replay, assert_progress_is_exact
@@ -67,7 +68,7 @@ class TestExports:
         lines = mine.text.splitlines()
         assert lines[0] == REVIEWS_HEADER and len(lines) == 2 and lines[1].startswith("a-one,")
         assert other.get("/api/v1/me/reviews.csv").text.splitlines()[1].startswith("b-one,")
-        anonymous = httpx.get(f"{study.base_url}/api/v1/me/reviews.csv")
+        anonymous = loopback.get(f"{study.base_url}/api/v1/me/reviews.csv")
         assert anonymous.status_code == 401
 
 
@@ -115,5 +116,5 @@ class TestImportAnki:
         }
         missing = study.post("/api/v1/import/anki")
         assert missing.status_code == 422 and "file" in missing.json()["detail"]
-        anonymous = httpx.post(f"{study.base_url}/api/v1/import/anki", files=files)
+        anonymous = loopback.post(f"{study.base_url}/api/v1/import/anki", files=files)
         assert anonymous.status_code == 401

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import httpx
 
+from tests import loopback
 from tests.service.interview.helpers import misconception_answer, right_answer
 from tests.service.study.conftest import NUMERIC_GENERATOR
 
@@ -85,4 +86,4 @@ class TestMockInterview:
         )
         assert answered.status_code == 404
         assert other.get("/api/v1/mock-interviews/nope").status_code == 404
-        assert httpx.get(f"{study.base_url}/api/v1/remediations").status_code == 401
+        assert loopback.get(f"{study.base_url}/api/v1/remediations").status_code == 401

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from tests import loopback
 from tests.factories import write_decks
 from tests.service.api.conftest import PASSWORD, start_api
 from tests.service.study.conftest import study_decks
@@ -50,7 +51,7 @@ def _name() -> str:
 
 def _post(base: str, path: str, address: str, **kwargs: object) -> httpx.Response:
     """One request on a fresh connection, so that successive requests may land on either worker."""
-    return httpx.post(f"{base}{path}", headers={"X-Forwarded-For": address}, timeout=30, **kwargs)  # type: ignore[arg-type]
+    return loopback.post(f"{base}{path}", headers={"X-Forwarded-For": address}, timeout=30, **kwargs)  # type: ignore[arg-type]
 
 
 def _register(base: str, address: str) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 import verifier
 from service.db.models import Card, IdempotencyKey, ReviewLog
 from service.db.session import make_engine
+from tests import loopback
 from tests.service.api.conftest import StudyServer
 from tests.service.study.conftest import NUMERIC_GENERATOR
 from tests.service.study.test_reviews import assert_matches_replay, assert_progress_is_exact
@@ -300,7 +301,7 @@ class TestConcurrency:
 
         def review(index: int) -> Callable[[], httpx.Response]:
             def send() -> httpx.Response:
-                with httpx.Client(base_url=study_server.url, timeout=120) as client:
+                with loopback.client(base_url=study_server.url, timeout=120) as client:
                     return client.post(
                         "/api/v1/reviews",
                         json={"card_id": "b-three", "rating": 1 + index % 4},
@@ -331,7 +332,7 @@ class TestConcurrency:
         token = study.headers["Authorization"]
 
         def send() -> httpx.Response:
-            with httpx.Client(base_url=study_server.url, timeout=120) as client:
+            with loopback.client(base_url=study_server.url, timeout=120) as client:
                 return client.post(
                     "/api/v1/reviews",
                     json={"card_id": "b-one", "rating": 3},
@@ -353,7 +354,7 @@ class TestConcurrency:
         token = study.headers["Authorization"]
 
         def send() -> httpx.Response:
-            with httpx.Client(base_url=study_server.url, timeout=120) as client:
+            with loopback.client(base_url=study_server.url, timeout=120) as client:
                 return client.post(
                     f"/api/v1/questions/{question['id']}/answers",
                     json={"answer": answer},

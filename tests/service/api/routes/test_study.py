@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 import verifier
 from service.db.models import QuestionInstance
 from service.db.session import make_engine
+from tests import loopback
 from tests.service.api.conftest import StudyServer
 from tests.service.study.conftest import NUMERIC_GENERATOR
 
@@ -153,6 +154,6 @@ class TestStudyCounts:
         assert _counts(other)["total"] == {"new": 5, "learning": 2, "review": 0}
 
     def test_requires_a_token(self, study_server: StudyServer) -> None:
-        with httpx.Client(base_url=study_server.url, timeout=60) as anonymous:
+        with loopback.client(base_url=study_server.url, timeout=60) as anonymous:
             response = anonymous.get("/api/v1/study/counts")
         assert response.status_code == 401 and response.json()["type"] == "Unauthorized"
