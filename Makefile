@@ -60,7 +60,10 @@ typecheck: install-dev
 	$(BIN)/mypy
 
 pytest: install-dev web chromium
-	$(BIN)/python -m pytest -n 2  # two workers: the suite waits on servers and browsers as much as on CPU
+	# Two workers: the suite waits on servers and browsers as much as on CPU. Modules marked with an
+	# xdist_group (the browser tests, schemathesis, the rate limits) run on one worker each, so the
+	# servers and the browser they share start once.
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # The installs (packages, npm, chromium from apt) wait on disk and network more than on CPU: run side by side.
 test:

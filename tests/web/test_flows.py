@@ -19,7 +19,8 @@ import verifier
 from tests.service.study.synthetic import write_log
 from tests.web.conftest import PASSWORD, PHONE, Web
 
-pytestmark = pytest.mark.browser
+# One worker runs every browser test, so the session's server and chromium start once.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
 # --- helpers -----------------------------------------------------------------------------------

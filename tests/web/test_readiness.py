@@ -10,7 +10,8 @@ from playwright.sync_api import expect
 
 from tests.web.conftest import Web
 
-pytestmark = pytest.mark.browser
+# One worker runs every browser test, so the session's server and chromium start once.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
 def test_set_an_interview_date_then_read_the_readiness_view(web: Web) -> None:
