@@ -2,35 +2,31 @@
 
 Every command reads the same settings (``DLQUIZ_*`` environment variables or ``.env``), so
 ``dlquiz content check`` checks exactly what ``dlquiz serve`` would load.
+
+Commands import the service's heavier parts (the database layer, the verifier, uvicorn) when they
+run, not when ``dlquiz`` starts: the terminal client's ``dlquiz study`` and ``dlquiz login`` and every
+``--help`` start in about a third of a second instead of nearly two.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.engine import make_url
 
 import service.study.cli as study_cli
 import service.tui.cli as tui_cli
-import verifier
-from service import readme
 from service.config import PROJECT_ROOT, get_settings
-from service.content.lint import content_warnings
-from service.content.loader import SyncReport
-from service.content.service import check_content, generators_without_cards, load_content
-from service.db import migrate
-from service.db.backup import service as backup_service
-from service.db.session import make_engine, make_sessionmaker, sync_lock_session
-from service.db.types import utcnow
 from service.errors import BackupError, ContentError
 from service.interop.cli import export_app, import_app
-from service.quiz.reports import list_reports
+
+if TYPE_CHECKING:
+    from service.content.loader import SyncReport
+    from service.db.backup.service import Summary
 
 app = typer.Typer(
     help="dlquiz: deep-learning interview flashcards and computed quizzes.", no_args_is_help=True
@@ -50,6 +46,9 @@ err = Console(stderr=True)
 
 
 def _upgrade_database() -> None:
+    from service.db import migrate
+    from service.db.session import make_engine
+
     engine = make_engine(get_settings().resolved_database_url)
     try:
         migrate.upgrade(engine)
@@ -58,6 +57,10 @@ def _upgrade_database() -> None:
 
 
 def _sync() -> SyncReport | None:
+    from service.content.service import load_content
+    from service.db.session import make_engine, make_sessionmaker, sync_lock_session
+    from service.db.types import utcnow
+
     settings = get_settings()
     engine = make_engine(settings.resolved_database_url)
     try:
@@ -75,10 +78,12 @@ def db_upgrade() -> None:
 
 
 def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _backup_summary(verb: str, summary: backup_service.Summary, where: str) -> str:
+def _backup_summary(verb: str, summary: Summary, where: str) -> str:
     return (
         f"{verb} {summary.rows} rows of {len(summary.counts)} tables "
         f"(schema revision {summary.revision}) {where}"
@@ -97,6 +102,9 @@ def db_backup(
     ] = False,
 ) -> None:
     """Write a consistent snapshot of every table while the service runs; restorable on either backend."""
+    from service.db.backup import service as backup_service
+    from service.db.session import make_engine
+
     url = get_settings().resolved_database_url
     engine = make_engine(url)
     try:
@@ -116,6 +124,9 @@ def db_backup(
 @db_app.command("restore")
 def db_restore(file: Annotated[Path, typer.Argument(help="A file written by `dlquiz db backup`.")]) -> None:
     """Load a backup into the configured database, which must be empty (it is migrated first)."""
+    from service.db.backup import service as backup_service
+    from service.db.session import make_engine
+
     url = get_settings().resolved_database_url
     engine = make_engine(url)
     try:
@@ -134,6 +145,9 @@ def db_copy(
     target: Annotated[str, typer.Option("--to", help="Empty database URL to copy into (migrated first).")],
 ) -> None:
     """Copy every row from one database into an empty one, e.g. from SQLite to PostgreSQL."""
+    from service.db.backup import service as backup_service
+    from service.db.session import make_engine
+
     source_engine, target_engine = make_engine(source), make_engine(target)
     try:
         summary = backup_service.copy(source_engine, target_engine)
@@ -154,6 +168,9 @@ def content_check() -> None:
     Only errors fail the check (exit 1); warnings (long answers, near-duplicate questions, vague
     sources) are advice for the author and leave the exit code alone.
     """
+    from service.content.lint import content_warnings
+    from service.content.service import check_content, generators_without_cards
+
     try:
         parsed = check_content(get_settings().content_dir)
     except ContentError as exc:
@@ -211,6 +228,8 @@ def serve(
     workers: Annotated[int | None, typer.Option(help="Worker processes (DLQUIZ_WORKERS).")] = None,
 ) -> None:
     """Migrate, sync content and serve the API and web app with uvicorn."""
+    import uvicorn
+
     settings = get_settings()
     _upgrade_database()
     try:
@@ -233,6 +252,8 @@ def serve(
 @app.command("generators")
 def list_generators() -> None:
     """Print the verifier's catalog of numeric question generators."""
+    import verifier
+
     table = Table("id", "topic", "title", "answer fields", "misconceptions")
     for generator in verifier.generators():
         fields = ", ".join(
@@ -262,6 +283,9 @@ def show_reports(
     Each comes with the generator and seed (regenerate it with `verifier.get(id).generate(seed)`) and
     the candidate's last submission.
     """
+    from service.db.session import make_engine, make_sessionmaker
+    from service.quiz.reports import list_reports
+
     engine = make_engine(get_settings().resolved_database_url)
     try:
         with make_sessionmaker(engine)() as session:
@@ -297,6 +321,8 @@ def update_readme(
     check: Annotated[bool, typer.Option("--check", help="Only report whether README.md is current.")] = False,
 ) -> None:
     """Regenerate README.md's generator catalog and settings table from the code."""
+    from service import readme
+
     path = PROJECT_ROOT / "README.md"
     if check:
         current = path.read_text() == readme.render(path.read_text())

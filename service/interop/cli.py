@@ -8,17 +8,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from sqlalchemy.orm import Session
 
 from service.config import get_settings
-from service.db.session import begin_write, make_engine, make_sessionmaker, transaction
-from service.db.types import utcnow
 from service.errors import DlquizError
-from service.interop import anki_export, anki_import, tables
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 export_app = typer.Typer(help="Export decks for Anki, or cards as CSV/JSON.", no_args_is_help=True)
 import_app = typer.Typer(help="Import reviews done elsewhere.", no_args_is_help=True)
@@ -35,6 +34,9 @@ class CardFormat(StrEnum):
 @contextmanager
 def _session(*, write: bool = False) -> Iterator[Session]:
     """A transaction on the configured database; a domain error ends the command with its message."""
+    # imported here, as in every dlquiz command (see service/cli.py)
+    from service.db.session import begin_write, make_engine, make_sessionmaker, transaction
+
     engine = make_engine(get_settings().resolved_database_url)
     try:
         with transaction(make_sessionmaker(engine)) as session:
@@ -56,6 +58,8 @@ def export_anki(
     ] = None,
 ) -> None:
     """Write the decks as an Anki package (.apkg) to import in Anki or AnkiDroid."""
+    from service.interop import anki_export
+
     with _session() as session:
         package = anki_export.export_anki(session, deck=deck)
     path = output or Path(f"dlquiz-{deck or 'all'}.apkg")
@@ -72,6 +76,8 @@ def export_cards(
     ] = None,
 ) -> None:
     """Write every live card (id, deck, question, answer, detail, tags, source, generator)."""
+    from service.interop import tables
+
     with _session() as session:
         cards = tables.export_cards(session, deck=deck)
     text = tables.cards_csv(cards) if format_ == CardFormat.CSV else tables.cards_json(cards) + "\n"
@@ -88,6 +94,9 @@ def import_anki(
     user: Annotated[str, typer.Option("--user", help="The dlquiz account the reviews belong to.")],
 ) -> None:
     """Add the reviews done in Anki on dlquiz cards to a user's log (importing twice adds nothing)."""
+    from service.db.types import utcnow
+    from service.interop import anki_import
+
     settings = get_settings()
     try:
         data = file.read_bytes()

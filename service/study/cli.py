@@ -4,21 +4,17 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import anyio
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from service.auth import service as auth_service
 from service.config import get_settings
-from service.db.database import Database
-from service.db.session import make_engine, make_sessionmaker
-from service.db.types import utcnow
 from service.errors import DlquizError
-from service.study import tuning
-from service.study.schemas import OptimizeRead
+
+if TYPE_CHECKING:
+    from service.study.schemas import OptimizeRead
 
 
 def print_optimization(console: Console, result: OptimizeRead) -> None:
@@ -35,6 +31,14 @@ def optimize(
     user: Annotated[str, typer.Option("--user", help="The account whose review log is fitted.")],
 ) -> None:
     """Fit FSRS weights to one user's review log (fsrs-rs), as POST /api/v1/me/optimize does."""
+    import anyio  # imported here, as in every dlquiz command: see service/cli.py
+
+    from service.auth import service as auth_service
+    from service.db.database import Database
+    from service.db.session import make_engine, make_sessionmaker
+    from service.db.types import utcnow
+    from service.study import tuning
+
     engine = make_engine(get_settings().resolved_database_url)
     database = Database(make_sessionmaker(engine))
     try:
