@@ -13,93 +13,29 @@ unless the issue list is empty.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
-from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 from markdown_it.token import Token
 
+from service.content.blocks import Block, CardSection, FileIssues, render_blocks, top_level_blocks
+from service.content.card_checks import (
+    DETAIL_TITLE,
+    KEBAB_CASE,
+    KEBAB_HINT,
+    KEY_POINTS_TITLE,
+    check_card,
+)
 from service.content.drafts import CardDraft, ContentIssue, DeckDraft, ParsedContent
-from service.content.render import markdown, render_tokens
+from service.content.render import markdown
 
 DECK_FILE_GLOB = "[0-9][0-9]-*.md"
 DECK_KEYS = ("id", "title", "description")
 REQUIRED_DECK_KEYS = ("id", "title")
-CARD_ATTRIBUTES = ("id", "tags", "source", "generator")
-DETAIL_TITLE = "Detail"
-KEY_POINTS_TITLE = "Key points"
-MAX_KEY_POINT_CHARS = 200
-KEBAB_CASE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-# Bump when the hash input changes shape, so every card is rewritten once instead of never.
-HASH_VERSION = 1
 
-_ALLOWED_ATTRIBUTES = "#id, tags, source, generator"
-_KEBAB_HINT = "lowercase letters and digits joined by single hyphens"
 _ATTRIBUTE_LINE_EXAMPLE = '{#card-id tags="tag-a, tag-b" source="DLB 7.12"}'
-
-
-@dataclass(frozen=True, slots=True)
-class _Block:
-    """One top-level block of the token stream (an opening token through its matching close)."""
-
-    tokens: Sequence[Token]
-
-    @property
-    def first(self) -> Token:
-        return self.tokens[0]
-
-    @property
-    def line(self) -> int:
-        token_map = self.first.map
-        return token_map[0] + 1 if token_map else 1
-
-    @property
-    def line_span(self) -> tuple[int, int]:
-        """0-based start line and exclusive end line in the file."""
-        maps = [token.map for token in self.tokens if token.map is not None]
-        return min(m[0] for m in maps), max(m[1] for m in maps)
-
-    def is_heading(self, tag: str) -> bool:
-        return self.first.type == "heading_open" and self.first.tag == tag
-
-    @property
-    def inline(self) -> Token:
-        """The inline token of a heading: its text."""
-        return self.tokens[1]
-
-
-@dataclass(slots=True)
-class _CardSection:
-    """A ``## `` heading and what follows it, before it is checked and turned into a draft."""
-
-    heading: _Block
-    attributes: dict[str, str] | None
-    attributes_line: int
-    back: list[_Block] = field(default_factory=list)
-    detail_heading: _Block | None = None
-    detail: list[_Block] = field(default_factory=list)
-    key_points_heading: _Block | None = None
-    key_points: list[_Block] = field(default_factory=list)
-    # Where the next block goes: the back, then whichever h3 section was opened last.
-    part: str = "back"
-
-    def add(self, block: _Block) -> None:
-        {"back": self.back, "detail": self.detail, "key_points": self.key_points}[self.part].append(block)
-
-
-class _Issues:
-    """Collects issues for one file, so checks can report without threading lists around."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.items: list[ContentIssue] = []
-
-    def add(self, line: int, message: str) -> None:
-        self.items.append(ContentIssue(self.path, line, message))
 
 
 @dataclass(slots=True)
@@ -177,58 +113,15 @@ def parse_content_dir(directory: Path, *, known_generators: Collection[str] | No
     return result
 
 
-def content_hash(
-    *,
-    card_id: str,
-    deck_id: str,
-    position: int,
-    front_md: str,
-    back_md: str,
-    detail_md: str,
-    front_html: str,
-    back_html: str,
-    detail_html: str,
-    tags: Sequence[str],
-    source: str,
-    generator: str | None,
-    key_points: Sequence[str] = (),
-) -> str:
-    """SHA-256 over every stored field, so a sync rewrites a card exactly when something changed.
-
-    The rendered HTML is part of it: an upgrade of the renderer or of latex2mathml changes stored
-    HTML without any markdown changing, and the database must pick that up too. Key points enter the
-    hash only when a card has them, so cards without them keep the hash they had before the field.
-    """
-    payload = {
-        "version": HASH_VERSION,
-        "id": card_id,
-        "deck": deck_id,
-        "position": position,
-        "front_md": front_md,
-        "back_md": back_md,
-        "detail_md": detail_md,
-        "front_html": front_html,
-        "back_html": back_html,
-        "detail_html": detail_html,
-        "tags": list(tags),
-        "source": source,
-        "generator": generator,
-    }
-    if key_points:
-        payload["key_points"] = list(key_points)
-    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
 def _parse_deck(
     path: Path, text: str, *, position: int, known_generators: Collection[str] | None
 ) -> _ParsedDeck:
-    issues = _Issues(path)
+    issues = FileIssues(path)
     # markdown-it normalizes line endings before mapping lines; slice the same text it saw.
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd")
     lines = text.split("\n")
     tokens = markdown().parse(text)
-    blocks = list(_top_level_blocks(tokens))
+    blocks = list(top_level_blocks(tokens))
 
     deck: DeckDraft | None = None
     deck_id = ""
@@ -242,11 +135,11 @@ def _parse_deck(
         issues.add(1, "missing front matter: a deck starts with '---', 'id:' and 'title:' lines, then '---'")
 
     preamble, sections = _split_cards(blocks, lines, issues)
-    _render([token for block in preamble for token in block.tokens], issues)
+    render_blocks([token for block in preamble for token in block.tokens], issues)
     cards: list[CardDraft] = []
     first_place: dict[str, CardDraft] = {}
     for section in sections:
-        card = _check_card(
+        card = check_card(
             section,
             lines,
             issues,
@@ -268,22 +161,8 @@ def _parse_deck(
     return _ParsedDeck(deck, deck_id_line, cards, issues.items)
 
 
-def _top_level_blocks(tokens: Sequence[Token]) -> Iterator[_Block]:
-    index = 0
-    while index < len(tokens):
-        end = index
-        if tokens[index].nesting == 1:
-            depth = 0
-            for end in range(index, len(tokens)):
-                depth += tokens[end].nesting
-                if depth == 0:
-                    break
-        yield _Block(tokens[index : end + 1])
-        index = end + 1
-
-
 def _parse_front_matter(
-    token: Token, path: Path, position: int, issues: _Issues
+    token: Token, path: Path, position: int, issues: FileIssues
 ) -> tuple[DeckDraft | None, str, int]:
     """Check the YAML between the ``---`` lines; returns the deck, its id as far as usable, the id's line."""
     # The YAML starts on the file's second line; node marks count from 0.
@@ -329,7 +208,7 @@ def _parse_front_matter(
     deck_id = values.get("id", "")
     deck_id_line = key_lines.get("id", 1)
     if deck_id and not KEBAB_CASE.fullmatch(deck_id):
-        issues.add(deck_id_line, f"deck id '{deck_id}' is not kebab-case ({_KEBAB_HINT})")
+        issues.add(deck_id_line, f"deck id '{deck_id}' is not kebab-case ({KEBAB_HINT})")
     if not deck_id or "title" not in values:
         return None, deck_id, deck_id_line
     deck = DeckDraft(
@@ -343,16 +222,16 @@ def _parse_front_matter(
 
 
 def _split_cards(
-    blocks: Sequence[_Block], lines: Sequence[str], issues: _Issues
-) -> tuple[list[_Block], list[_CardSection]]:
+    blocks: Sequence[Block], lines: Sequence[str], issues: FileIssues
+) -> tuple[list[Block], list[CardSection]]:
     """Group the blocks after the front matter into card sections, reporting structural problems.
 
     Also returns the blocks before the first card (each already reported), so their formulas can
     still be checked.
     """
-    preamble: list[_Block] = []
-    sections: list[_CardSection] = []
-    pending: _Block | None = None  # an attribute line waiting for its heading
+    preamble: list[Block] = []
+    sections: list[CardSection] = []
+    pending: Block | None = None  # an attribute line waiting for its heading
     for index, block in enumerate(blocks):
         first = block.first
         if first.type == "attrs_block":
@@ -371,7 +250,7 @@ def _split_cards(
             if pending is None:
                 issues.add(*_missing_attributes_issue(block, lines))
             sections.append(
-                _CardSection(
+                CardSection(
                     heading=block,
                     attributes=attributes,
                     attributes_line=block.line if pending is None else pending.line,
@@ -426,7 +305,7 @@ def _looks_like_attribute_line(line: str) -> bool:
     return line.startswith("{") and line.endswith("}")
 
 
-def _is_unrecognized_attribute_line(block: _Block, following: Sequence[_Block], lines: Sequence[str]) -> bool:
+def _is_unrecognized_attribute_line(block: Block, following: Sequence[Block], lines: Sequence[str]) -> bool:
     """A one-line paragraph `{...}` right above a heading: the heading reports it, more precisely."""
     start, end = block.line_span
     return (
@@ -439,7 +318,7 @@ def _is_unrecognized_attribute_line(block: _Block, following: Sequence[_Block], 
     )
 
 
-def _missing_attributes_issue(heading: _Block, lines: Sequence[str]) -> tuple[int, str]:
+def _missing_attributes_issue(heading: Block, lines: Sequence[str]) -> tuple[int, str]:
     heading_index = heading.line - 1
     if heading_index > 0 and _looks_like_attribute_line(lines[heading_index - 1]):
         # Written, but markdown-it read it as paragraph text: glued to the text above, or unparsable.
@@ -453,200 +332,6 @@ def _missing_attributes_issue(heading: _Block, lines: Sequence[str]) -> tuple[in
         f"card heading '## {heading.inline.content}' has no attribute line above it "
         f"(a card needs one, e.g. {_ATTRIBUTE_LINE_EXAMPLE})",
     )
-
-
-def _check_card(
-    section: _CardSection,
-    lines: Sequence[str],
-    issues: _Issues,
-    *,
-    path: Path,
-    deck_id: str,
-    position: int,
-    known_generators: Collection[str] | None,
-) -> CardDraft | None:
-    """Check one card section; returns its draft when it has an id to store it under."""
-    attributes = section.attributes
-    card_id: str | None = None
-    tags: tuple[str, ...] = ()
-    source = ""
-    generator: str | None = None
-    if attributes is not None:
-        card_id, tags, source, generator = _check_attributes(
-            attributes, section.attributes_line, issues, known_generators=known_generators
-        )
-
-    heading_line = section.heading.line
-    front_md = section.heading.inline.content.strip()
-    if not front_md:
-        issues.add(heading_line, "empty question: the '## ' heading has no text")
-    back_md = _source(section.back, lines)
-    if not back_md:
-        where = (
-            f"between the '## ' heading and '### {DETAIL_TITLE}'"
-            if section.detail_heading
-            else "below the '## ' heading"
-        )
-        issues.add(heading_line, f"empty answer: write the answer {where}")
-    detail_md = _source(section.detail, lines)
-    if section.detail_heading is not None and not detail_md:
-        issues.add(section.detail_heading.line, f"empty detail: nothing follows '### {DETAIL_TITLE}'")
-    key_points = _check_key_points(section, issues)
-
-    front_html = _render(section.heading.tokens[1:2], issues)
-    back_html = _render([t for block in section.back for t in block.tokens], issues)
-    detail_html = _render([t for block in section.detail for t in block.tokens], issues)
-    if card_id is None:
-        return None
-    return CardDraft(
-        id=card_id,
-        deck_id=deck_id,
-        position=position,
-        front_md=front_md,
-        back_md=back_md,
-        detail_md=detail_md,
-        front_html=front_html,
-        back_html=back_html,
-        detail_html=detail_html,
-        tags=tags,
-        source=source,
-        generator=generator,
-        key_points=key_points,
-        content_hash=content_hash(
-            card_id=card_id,
-            deck_id=deck_id,
-            position=position,
-            front_md=front_md,
-            back_md=back_md,
-            detail_md=detail_md,
-            front_html=front_html,
-            back_html=back_html,
-            detail_html=detail_html,
-            tags=tags,
-            source=source,
-            generator=generator,
-            key_points=key_points,
-        ),
-        path=path,
-        line=heading_line,
-    )
-
-
-def _check_attributes(
-    attributes: dict[str, str], line: int, issues: _Issues, *, known_generators: Collection[str] | None
-) -> tuple[str | None, tuple[str, ...], str, str | None]:
-    """Validate an attribute line; returns card id, tags, source and generator as far as usable."""
-    for key, value in attributes.items():
-        if key not in CARD_ATTRIBUTES:
-            # `.name` shorthand lands under "class"; name it as the author wrote it.
-            shown = " ".join(f".{name}" for name in value.split()) if key == "class" else key
-            issues.add(line, f"unknown attribute '{shown}' (allowed: {_ALLOWED_ATTRIBUTES})")
-
-    card_id = attributes.get("id")
-    if card_id is None or not card_id.strip():
-        issues.add(line, "missing card id: start the attribute line with #card-id")
-        card_id = None
-    elif not KEBAB_CASE.fullmatch(card_id):
-        issues.add(line, f"card id '{card_id}' is not kebab-case ({_KEBAB_HINT})")
-
-    tags: list[str] = []
-    raw_tags = attributes.get("tags")
-    if raw_tags is None:
-        issues.add(line, 'missing tags: add tags="tag-a, tag-b"')
-    elif not raw_tags.strip():
-        issues.add(line, "empty tag list: give at least one tag")
-    else:
-        for tag in (part.strip() for part in raw_tags.split(",")):
-            if not tag:
-                issues.add(line, f'empty tag in tags="{raw_tags}" (a stray comma?)')
-            elif any(ch.isspace() for ch in tag):
-                issues.add(
-                    line, f"tag '{tag}' contains spaces: separate tags with commas, join words with hyphens"
-                )
-            elif not KEBAB_CASE.fullmatch(tag):
-                issues.add(line, f"tag '{tag}' is not kebab-case ({_KEBAB_HINT})")
-            elif tag in tags:
-                issues.add(line, f"duplicate tag '{tag}'")
-            else:
-                tags.append(tag)
-
-    source = attributes.get("source")
-    if source is None:
-        issues.add(line, 'missing source: add source="DLB 7.12" (the book section or paper)')
-        source = ""
-    elif not source.strip():
-        issues.add(line, "empty source")
-    source = source.strip()
-
-    generator = attributes.get("generator")
-    if generator is not None:
-        generator = generator.strip()
-        if not generator:
-            issues.add(line, "empty generator: leave the attribute out if the card has none")
-            generator = None
-        elif known_generators is not None and generator not in known_generators:
-            issues.add(line, f"unknown generator '{generator}'")
-    return card_id, tuple(tags), source, generator
-
-
-def _check_key_points(section: _CardSection, issues: _Issues) -> tuple[str, ...]:
-    """The ``### Key points`` section: exactly one bullet list, one non-empty line per point."""
-    heading = section.key_points_heading
-    if heading is None:
-        return ()
-    lists = [block for block in section.key_points if block.first.type == "bullet_list_open"]
-    for block in section.key_points:
-        # A stray h3 in the section was already reported where it was split off.
-        if block.first.type not in ("bullet_list_open", "heading_open"):
-            issues.add(
-                block.line,
-                f"'### {KEY_POINTS_TITLE}' holds only a bullet list ('- ' lines), one key point per line",
-            )
-    if len(lists) > 1:
-        issues.add(lists[1].line, f"'### {KEY_POINTS_TITLE}' has more than one list: join them into one")
-    if not lists:
-        issues.add(
-            heading.line, f"empty key points: write a '- ' line per point under '### {KEY_POINTS_TITLE}'"
-        )
-        return ()
-    points: list[str] = []
-    tokens = lists[0].tokens
-    depth = 0
-    for index, token in enumerate(tokens):
-        depth += token.nesting if token.type in ("bullet_list_open", "bullet_list_close") else 0
-        if token.type != "list_item_open" or depth != 1:
-            continue
-        line = token.map[0] + 1 if token.map else heading.line
-        item = list(_top_level_blocks(tokens[index:]))[0].tokens[1:-1]
-        inlines = [t for t in item if t.type == "inline"]
-        text = inlines[0].content.strip() if inlines else ""
-        if len(inlines) > 1 or "\n" in text or any(t.type.endswith("_list_open") for t in item):
-            issues.add(line, "a key point is one line: no continuation lines or nested lists")
-        elif not text:
-            issues.add(line, "empty key point")
-        elif len(text) > MAX_KEY_POINT_CHARS:
-            issues.add(line, f"key point longer than {MAX_KEY_POINT_CHARS} characters: split it")
-        elif text in points:
-            issues.add(line, f"duplicate key point '{text}'")
-        else:
-            points.append(text)
-    return tuple(points)
-
-
-def _source(blocks: Sequence[_Block], lines: Sequence[str]) -> str:
-    """The markdown exactly as written for a run of blocks, without trailing blank lines."""
-    if not blocks:
-        return ""
-    start = blocks[0].line_span[0]
-    end = max(block.line_span[1] for block in blocks)
-    return "\n".join(lines[start:end]).rstrip()
-
-
-def _render(tokens: Sequence[Token], issues: _Issues) -> str:
-    result = render_tokens(tokens)
-    for problem in result.problems:
-        issues.add(problem.line, problem.message)
-    return result.html
 
 
 def _duplicate_card_message(card_id: str, other: CardDraft) -> str:
