@@ -37,6 +37,7 @@ PASSWORD = "load-password"
 # runs dry however long the run.
 RATINGS = (1, 1, 2, 3)
 RETRIES = 5
+SHED_RETRIES = 50
 # httpx keeps an idle connection 5 s by default, exactly as long as uvicorn keeps it open: a request
 # sent on it in that last instant meets a connection the server is closing (RemoteProtocolError).
 # Dropping idle connections first is what a careful client does.
@@ -124,14 +125,26 @@ class _User:
     async def call_until_answered(
         self, operation: str, method: str, url: str, stop: float, **kwargs: Any
     ) -> httpx.Response | None:
-        """:meth:`call`, repeated on a transport error, 429 or 503 (same request, same key)."""
-        for _ in range(RETRIES):
+        """:meth:`call`, repeated on a transport error, 429 or 503 (same request, same key).
+
+        A transport error or a 429/503 without ``Retry-After`` is retried :data:`RETRIES` times; an
+        answer that names when to come back is retried after that interval up to :data:`SHED_RETRIES`
+        times (a careful client keeps coming back while the server keeps asking it to).
+        """
+        failed = shed = 0
+        while True:
             response = await self.call(operation, method, url, **kwargs)
             if response is not None and response.status_code not in (429, 503):
                 return response
-            delay = 0.05 if response is None else float(response.headers.get("retry-after", "0.05"))
-            await asyncio.sleep(min(delay, max(0.0, stop - time.perf_counter()), 2.0))
-        return None
+            if response is not None and "retry-after" in response.headers:
+                shed += 1
+                delay = min(float(response.headers["retry-after"]), 2.0)  # even past the window
+            else:
+                failed += 1
+                delay = min(0.05, max(0.0, stop - time.perf_counter()))
+            if failed >= RETRIES or shed >= SHED_RETRIES:
+                return None
+            await asyncio.sleep(delay)
 
     async def set_up(self, stop: float) -> bool:
         body = {"username": self.username, "password": PASSWORD}
