@@ -72,10 +72,7 @@ def deck_counts(session: Session, settings_row: UserSettings) -> list[DeckCounts
     """Every live deck with this user's counts, from the stored rows when they are current."""
     version, decks = live_decks(session)
     if settings_row.progress_version == version:
-        stored = {
-            row.deck_id: ProgressCounts(row.learning, row.young, row.mature, row.new_from)
-            for row in repository.progress_rows(session, settings_row.user_id)
-        }
+        stored = repository.stored_progress(session, settings_row.user_id)
     else:
         stored = repository.computed_progress(session, settings_row.user_id, exact_new_from=False)
     empty = ProgressCounts(0, 0, 0, POSITION_MIN)
