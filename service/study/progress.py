@@ -18,7 +18,7 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from service.db.models import Card, DeckProgress, UserSettings
+from service.db.models import Card, UserSettings
 from service.study import repository
 from service.study.repository import POSITION_MIN, LiveDeck, ProgressCounts
 from service.study.scheduler import Snapshot, StudyState
@@ -106,21 +106,15 @@ def apply_change(session: Session, *, user_id: int, card: Card, before: Snapshot
     old, new = category(before), category(after)
     if old == new:
         return
-    row = repository.progress_row(session, user_id, card.deck_id)
-    if row is None:
-        row = DeckProgress(
-            user_id=user_id, deck_id=card.deck_id, learning=0, young=0, mature=0, new_from=POSITION_MIN
-        )
-        session.add(row)
+    deltas = {"learning": 0, "young": 0, "mature": 0}
     for name, delta in ((old, -1), (new, +1)):
         if name != "new":
-            setattr(row, name, getattr(row, name) + delta)
-    if old == "new":
-        session.flush()
-        if card.position >= row.new_from:
-            row.new_from = repository.first_unseen_position(
-                session, user_id=user_id, deck_id=card.deck_id, from_position=row.new_from
-            )
-    elif new == "new":
-        row.new_from = min(row.new_from, card.position)
-    session.flush()
+            deltas[name] += delta
+    new_from = repository.shift_progress(session, user_id=user_id, deck_id=card.deck_id, **deltas)
+    if old == "new" and card.position >= new_from:
+        position = repository.first_unseen_position(
+            session, user_id=user_id, deck_id=card.deck_id, from_position=new_from
+        )
+        repository.set_new_from(session, user_id=user_id, deck_id=card.deck_id, position=position)
+    elif new == "new" and card.position < new_from:
+        repository.set_new_from(session, user_id=user_id, deck_id=card.deck_id, position=card.position)

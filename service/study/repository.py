@@ -28,6 +28,7 @@ from sqlalchemy import (
     delete,
     exists,
     func,
+    insert,
     select,
     text,
     update,
@@ -337,7 +338,51 @@ def live_decks(session: Session) -> tuple[str, tuple[LiveDeck, ...]]:
 
 
 def progress_row(session: Session, user_id: int, deck_id: str) -> DeckProgress | None:
-    return session.get(DeckProgress, (user_id, deck_id))
+    # Fresh from the database: reviews change the rows with Core statements (:func:`shift_progress`).
+    return session.get(DeckProgress, (user_id, deck_id), populate_existing=True)
+
+
+_SHIFT_PROGRESS = (
+    update(DeckProgress)
+    .where(DeckProgress.user_id == bindparam("p_user"), DeckProgress.deck_id == bindparam("p_deck"))
+    .values(
+        learning=DeckProgress.learning + bindparam("d_learning"),
+        young=DeckProgress.young + bindparam("d_young"),
+        mature=DeckProgress.mature + bindparam("d_mature"),
+    )
+    .returning(DeckProgress.new_from)
+)
+_ADD_PROGRESS = insert(DeckProgress).values(
+    user_id=bindparam("p_user"),
+    deck_id=bindparam("p_deck"),
+    learning=bindparam("d_learning"),
+    young=bindparam("d_young"),
+    mature=bindparam("d_mature"),
+    new_from=POSITION_MIN,
+)
+_SET_NEW_FROM = (
+    update(DeckProgress)
+    .where(DeckProgress.user_id == bindparam("p_user"), DeckProgress.deck_id == bindparam("p_deck"))
+    .values(new_from=bindparam("position"))
+)
+
+
+def shift_progress(
+    session: Session, *, user_id: int, deck_id: str, learning: int, young: int, mature: int
+) -> int:
+    """Add to the deck's counters (a missing row starts at zero, its cursor at POSITION_MIN) and
+    return its ``new_from``. Call under the user's study lock."""
+    params = {"p_user": user_id, "p_deck": deck_id, "d_learning": learning, "d_young": young}
+    params["d_mature"] = mature
+    new_from = execute(session, _SHIFT_PROGRESS, params).scalar()
+    if new_from is not None:
+        return int(new_from)
+    execute(session, _ADD_PROGRESS, params)
+    return POSITION_MIN
+
+
+def set_new_from(session: Session, *, user_id: int, deck_id: str, position: int) -> None:
+    execute(session, _SET_NEW_FROM, {"p_user": user_id, "p_deck": deck_id, "position": position})
 
 
 @dataclass(frozen=True, slots=True)
@@ -470,12 +515,12 @@ def stored_key(session: Session, *, user_id: int, key: str) -> IdempotencyKey | 
 _STORE_RESPONSE = (
     update(IdempotencyKey)
     .where(IdempotencyKey.id == bindparam("key_id"))
-    .values(status_code=bindparam("status_code"), response=bindparam("response"))
+    .values(status_code=bindparam("p_status_code"), response=bindparam("p_response"))
 )
 
 
 def store_response(session: Session, key_id: int, *, status_code: int, response: dict[str, Any]) -> None:
-    params = {"key_id": key_id, "status_code": status_code, "response": response}
+    params = {"key_id": key_id, "p_status_code": status_code, "p_response": response}
     execute(session, _STORE_RESPONSE, params)
 
 
