@@ -77,7 +77,12 @@ def create_defaults(session: Session, user_id: int, *, settings: Settings, now: 
     config = _config_row(user_id, _default_spec(settings), now=now)
     session.add(config)
     session.flush()
-    session.add(_default_row(user_id, config.id, now=now))
+    row = _default_row(user_id, config.id, now=now)
+    # No card states yet, so having no deck_progress rows is exact for the current content: the first
+    # review need not rebuild them (progress.ensure_current), which under a burst of new users was a
+    # good part of the work.
+    row.progress_version = repository.content_version(session)
+    session.add(row)
     session.flush()
 
 
