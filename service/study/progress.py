@@ -18,9 +18,9 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from service.db.models import Card, UserSettings
+from service.db.models import Card
 from service.study import repository
-from service.study.repository import POSITION_MIN, LiveDeck, ProgressCounts
+from service.study.repository import POSITION_MIN, LiveDeck, ProgressCounts, SettingsRow
 from service.study.scheduler import Snapshot, StudyState
 
 Category = Literal["new", "learning", "young", "mature"]
@@ -68,7 +68,7 @@ class DeckCounts:
         return max(0, self.deck.cards - self.learning - self.young - self.mature)
 
 
-def deck_counts(session: Session, settings_row: UserSettings) -> list[DeckCounts]:
+def deck_counts(session: Session, settings_row: SettingsRow) -> list[DeckCounts]:
     """Every live deck with this user's counts, from the stored rows when they are current."""
     version, decks = live_decks(session)
     if settings_row.progress_version == version:
@@ -83,15 +83,14 @@ def deck_counts(session: Session, settings_row: UserSettings) -> list[DeckCounts
     ]
 
 
-def ensure_current(session: Session, settings_row: UserSettings) -> None:
+def ensure_current(session: Session, settings_row: SettingsRow) -> None:
     """Rebuild the user's rows if the content changed since they were computed (writers only)."""
     version = repository.content_version(session)
     if settings_row.progress_version == version:
         return
     progress = repository.computed_progress(session, settings_row.user_id, exact_new_from=True)
     repository.replace_progress(session, settings_row.user_id, progress)
-    settings_row.progress_version = version
-    session.flush()
+    repository.set_progress_version(session, settings_row.user_id, version)
 
 
 def apply_change(session: Session, *, user_id: int, card: Card, before: Snapshot, after: Snapshot) -> None:

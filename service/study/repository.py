@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -81,17 +81,73 @@ def lock_user(session: Session, user_id: int) -> None:
 # --- settings and scheduler configurations ---------------------------------------------------------
 
 
-_SETTINGS_WITH_CONFIG = (
-    select(UserSettings, SchedulerConfig)
+def settings_with_config(session: Session, user_id: int) -> tuple[UserSettings, SchedulerConfig] | None:
+    """The user's settings row and the scheduler configuration it points at, as ORM objects to change."""
+    row = session.execute(
+        select(UserSettings, SchedulerConfig)
+        .join(SchedulerConfig, SchedulerConfig.id == UserSettings.scheduler_config_id)
+        .where(UserSettings.user_id == user_id)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsRow:
+    """A read-only copy of a ``user_settings`` row, as every study request reads it."""
+
+    user_id: int
+    scheduler_config_id: int
+    new_cards_per_day: int
+    timezone: str
+    day_start_hour: int
+    progress_version: str | None
+    calculator: bool
+    interview_date: date | None
+    target_retention_on_the_day: float
+    daily_cap: int | None
+    load_balancing: bool
+    easy_days: list[int]
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigRow:
+    """The scheduler columns of a ``scheduler_configs`` row."""
+
+    parameters: list[float]
+    desired_retention: float
+    learning_steps: list[int]
+    relearning_steps: list[int]
+    maximum_interval: int
+
+
+_SETTINGS_COLUMNS = [getattr(UserSettings, field) for field in SettingsRow.__slots__]
+_CONFIG_COLUMNS = [getattr(SchedulerConfig, field) for field in ConfigRow.__slots__]
+_SETTINGS_AND_CONFIG = (
+    select(*_SETTINGS_COLUMNS, *_CONFIG_COLUMNS)
     .join(SchedulerConfig, SchedulerConfig.id == UserSettings.scheduler_config_id)
     .where(UserSettings.user_id == bindparam("user_id"))
 )
 
 
-def settings_with_config(session: Session, user_id: int) -> tuple[UserSettings, SchedulerConfig] | None:
-    """The user's settings row and the scheduler configuration it points at, in one statement."""
-    row = session.execute(_SETTINGS_WITH_CONFIG, {"user_id": user_id}).first()
-    return None if row is None else (row[0], row[1])
+def settings_and_config(session: Session, user_id: int) -> tuple[SettingsRow, ConfigRow] | None:
+    """:func:`settings_with_config` read as columns, for the requests that only read them (one statement)."""
+    row = execute(session, _SETTINGS_AND_CONFIG, {"user_id": user_id}).first()
+    if row is None:
+        return None
+    split = len(_SETTINGS_COLUMNS)
+    return SettingsRow(*row[:split]), ConfigRow(*row[split:])
+
+
+_SET_PROGRESS_VERSION = (
+    update(UserSettings)
+    .where(UserSettings.user_id == bindparam("p_user"))
+    .values(progress_version=bindparam("p_version"))
+)
+
+
+def set_progress_version(session: Session, user_id: int, version: str) -> None:
+    execute(session, _SET_PROGRESS_VERSION, {"p_user": user_id, "p_version": version})
 
 
 def scheduler_configs(session: Session, config_ids: Collection[int]) -> Sequence[SchedulerConfig]:
