@@ -167,7 +167,8 @@ def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> list[L
         engine.dispose()
         env = {
             "DLQUIZ_DATABASE_URL": url,
-            "DLQUIZ_CONTENT_DIR": str(ROOT / "content"),
+            # the content of the checkout whose server runs: an older parser may refuse newer content
+            "DLQUIZ_CONTENT_DIR": str(args.root / "content"),
             "DLQUIZ_LOG_LEVEL": "warning",
             **CHEAP_HASHING,
         }

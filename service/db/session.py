@@ -18,13 +18,13 @@ at 10 users, so it is not used.)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import Connection
+from sqlalchemy import Engine, Executable, create_engine, event, text
+from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -93,6 +93,20 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def execute(
+    session: Session, statement: Executable, params: Mapping[str, Any] | None = None
+) -> CursorResult[*tuple[Any, ...]]:
+    """Run a prebuilt Core statement (bound parameters, built once at import) in the session's
+    transaction, after flushing its pending changes as ``Session.execute`` would.
+
+    For the statements every study request runs: ``Session.execute`` of the same statement costs
+    about four times as much (it sends even a Core statement through the ORM's compile and result
+    machinery), and building a ``select`` per call costs as much again. Rows come back as tuples.
+    """
+    session.flush()
+    return session.connection().execute(statement, params)
 
 
 def begin_write(session: Session) -> None:

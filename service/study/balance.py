@@ -17,14 +17,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from service.db.models import UserSettings
 from service.study import days, repository
+from service.study.repository import SettingsRow
 
 EASY_DAY_FACTOR = 2
 
 
 def day_scores(
-    session: Session, settings_row: UserSettings, *, now: datetime, low: int, high: int
+    session: Session, settings_row: SettingsRow, *, now: datetime, low: int, high: int
 ) -> list[int]:
     """One score per interval ``low``..``high`` days after ``now``: the study day that due date falls
     in, scored by its live cards due (one grouped query over the window)."""
@@ -46,7 +46,7 @@ class Recorder:
     """A :data:`scheduler.Balance` reading the database, which remembers what it answered so that the
     review can store it (``[first interval, score, ...]``; None when it was not asked)."""
 
-    def __init__(self, session: Session, settings_row: UserSettings, *, now: datetime) -> None:
+    def __init__(self, session: Session, settings_row: SettingsRow, *, now: datetime) -> None:
         self._session = session
         self._settings_row = settings_row
         self._now = now
@@ -58,7 +58,7 @@ class Recorder:
         return scores
 
 
-def live_balance(session: Session, settings_row: UserSettings, *, now: datetime) -> Recorder | None:
+def live_balance(session: Session, settings_row: SettingsRow, *, now: datetime) -> Recorder | None:
     """The balance a review at ``now`` uses (a :data:`scheduler.Balance`): None when the user has
     load balancing off."""
     if not settings_row.load_balancing:

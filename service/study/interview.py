@@ -23,9 +23,10 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from service.db.models import Card, CardState, UserSettings
+from service.db.models import Card, CardState
 from service.study import days, interview_repository, progress, scheduler, stats
 from service.study import settings as study_settings
+from service.study.repository import SettingsRow
 from service.study.schemas import DeckReadinessRead, ReadinessFiguresRead, ReadinessRead
 
 CAP_FACTOR = 1.5
@@ -34,13 +35,13 @@ CAP_FLOOR = 50
 NEW_CARD_REVIEWS = 3
 
 
-def active_date(settings_row: UserSettings, today: days.StudyDay) -> date | None:
+def active_date(settings_row: SettingsRow, today: days.StudyDay) -> date | None:
     """The interview date while it is today or later; None when unset or past."""
     day = settings_row.interview_date
     return day if day is not None and day >= today.date else None
 
 
-def daily_cap(session: Session, settings_row: UserSettings, *, today: days.StudyDay) -> tuple[int, int]:
+def daily_cap(session: Session, settings_row: SettingsRow, *, today: days.StudyDay) -> tuple[int, int]:
     """(the cap in force, the forecast's median day)."""
     forecast = stats.due_forecast(
         session,
@@ -55,12 +56,12 @@ def daily_cap(session: Session, settings_row: UserSettings, *, today: days.Study
     return max(CAP_FLOOR, math.ceil(typical * CAP_FACTOR)), typical
 
 
-def _interview_start(settings_row: UserSettings, interview_date: date) -> datetime:
+def _interview_start(settings_row: SettingsRow, interview_date: date) -> datetime:
     tz = days.zone(settings_row.timezone)
     return days.day_start(interview_date, tz=tz, hour=settings_row.day_start_hour)
 
 
-def _room_today(session: Session, settings_row: UserSettings, *, today: days.StudyDay) -> int:
+def _room_today(session: Session, settings_row: SettingsRow, *, today: days.StudyDay) -> int:
     """Reviews the cap still allows today."""
     cap, _typical = daily_cap(session, settings_row, today=today)
     done = interview_repository.reviews_since(session, user_id=settings_row.user_id, since=today.start)
@@ -69,7 +70,7 @@ def _room_today(session: Session, settings_row: UserSettings, *, today: days.Stu
 
 def new_quota(
     session: Session,
-    settings_row: UserSettings,
+    settings_row: SettingsRow,
     *,
     today: days.StudyDay,
     quota: int,
@@ -90,7 +91,7 @@ def new_quota(
 
 def brought_forward(
     session: Session,
-    settings_row: UserSettings,
+    settings_row: SettingsRow,
     spec: scheduler.SchedulerSpec,
     *,
     today: days.StudyDay,

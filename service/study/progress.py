@@ -18,9 +18,9 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from service.db.models import Card, DeckProgress, UserSettings
+from service.db.models import Card
 from service.study import repository
-from service.study.repository import POSITION_MIN, LiveDeck, ProgressCounts
+from service.study.repository import POSITION_MIN, LiveDeck, ProgressCounts, SettingsRow
 from service.study.scheduler import Snapshot, StudyState
 
 Category = Literal["new", "learning", "young", "mature"]
@@ -68,14 +68,11 @@ class DeckCounts:
         return max(0, self.deck.cards - self.learning - self.young - self.mature)
 
 
-def deck_counts(session: Session, settings_row: UserSettings) -> list[DeckCounts]:
+def deck_counts(session: Session, settings_row: SettingsRow) -> list[DeckCounts]:
     """Every live deck with this user's counts, from the stored rows when they are current."""
     version, decks = live_decks(session)
     if settings_row.progress_version == version:
-        stored = {
-            row.deck_id: ProgressCounts(row.learning, row.young, row.mature, row.new_from)
-            for row in repository.progress_rows(session, settings_row.user_id)
-        }
+        stored = repository.stored_progress(session, settings_row.user_id)
     else:
         stored = repository.computed_progress(session, settings_row.user_id, exact_new_from=False)
     empty = ProgressCounts(0, 0, 0, POSITION_MIN)
@@ -86,15 +83,14 @@ def deck_counts(session: Session, settings_row: UserSettings) -> list[DeckCounts
     ]
 
 
-def ensure_current(session: Session, settings_row: UserSettings) -> None:
+def ensure_current(session: Session, settings_row: SettingsRow) -> None:
     """Rebuild the user's rows if the content changed since they were computed (writers only)."""
     version = repository.content_version(session)
     if settings_row.progress_version == version:
         return
     progress = repository.computed_progress(session, settings_row.user_id, exact_new_from=True)
     repository.replace_progress(session, settings_row.user_id, progress)
-    settings_row.progress_version = version
-    session.flush()
+    repository.set_progress_version(session, settings_row.user_id, version)
 
 
 def apply_change(session: Session, *, user_id: int, card: Card, before: Snapshot, after: Snapshot) -> None:
@@ -109,21 +105,15 @@ def apply_change(session: Session, *, user_id: int, card: Card, before: Snapshot
     old, new = category(before), category(after)
     if old == new:
         return
-    row = repository.progress_row(session, user_id, card.deck_id)
-    if row is None:
-        row = DeckProgress(
-            user_id=user_id, deck_id=card.deck_id, learning=0, young=0, mature=0, new_from=POSITION_MIN
-        )
-        session.add(row)
+    deltas = {"learning": 0, "young": 0, "mature": 0}
     for name, delta in ((old, -1), (new, +1)):
         if name != "new":
-            setattr(row, name, getattr(row, name) + delta)
-    if old == "new":
-        session.flush()
-        if card.position >= row.new_from:
-            row.new_from = repository.first_unseen_position(
-                session, user_id=user_id, deck_id=card.deck_id, from_position=row.new_from
-            )
-    elif new == "new":
-        row.new_from = min(row.new_from, card.position)
-    session.flush()
+            deltas[name] += delta
+    new_from = repository.shift_progress(session, user_id=user_id, deck_id=card.deck_id, **deltas)
+    if old == "new" and card.position >= new_from:
+        position = repository.first_unseen_position(
+            session, user_id=user_id, deck_id=card.deck_id, from_position=new_from
+        )
+        repository.set_new_from(session, user_id=user_id, deck_id=card.deck_id, position=position)
+    elif new == "new" and card.position < new_from:
+        repository.set_new_from(session, user_id=user_id, deck_id=card.deck_id, position=card.position)

@@ -4,13 +4,17 @@ Every query that runs per request for one user is a range scan of an index that 
 ``user_id``: ``card_states (user_id, due)``, ``review_logs (user_id, reviewed_at, ...)`` (covering the
 stats columns) and the primary keys. Only :func:`active_log` reads a user's whole history, once per
 optimization of their scheduler weights.
+
+The statements of the study loop (``study/next``, a review, an answer) are built once, at import, with
+bound parameters, read columns rather than ORM entities, and run through :func:`service.db.session.execute`:
+the ORM's per-statement work cost several times the indexed lookup itself (bench/load.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -24,6 +28,7 @@ from sqlalchemy import (
     delete,
     exists,
     func,
+    insert,
     select,
     text,
     update,
@@ -44,7 +49,7 @@ from service.db.models import (
     User,
     UserSettings,
 )
-from service.db.session import begin_write
+from service.db.session import begin_write, execute
 from service.db.types import UTCDateTime
 
 # Positions are 32-bit integers; these bound every real position from below and above.
@@ -77,13 +82,72 @@ def lock_user(session: Session, user_id: int) -> None:
 
 
 def settings_with_config(session: Session, user_id: int) -> tuple[UserSettings, SchedulerConfig] | None:
-    """The user's settings row and the scheduler configuration it points at, in one statement."""
+    """The user's settings row and the scheduler configuration it points at, as ORM objects to change."""
     row = session.execute(
         select(UserSettings, SchedulerConfig)
         .join(SchedulerConfig, SchedulerConfig.id == UserSettings.scheduler_config_id)
         .where(UserSettings.user_id == user_id)
     ).first()
     return None if row is None else (row[0], row[1])
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsRow:
+    """A read-only copy of a ``user_settings`` row, as every study request reads it."""
+
+    user_id: int
+    scheduler_config_id: int
+    new_cards_per_day: int
+    timezone: str
+    day_start_hour: int
+    progress_version: str | None
+    calculator: bool
+    interview_date: date | None
+    target_retention_on_the_day: float
+    daily_cap: int | None
+    load_balancing: bool
+    easy_days: list[int]
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigRow:
+    """The scheduler columns of a ``scheduler_configs`` row."""
+
+    parameters: list[float]
+    desired_retention: float
+    learning_steps: list[int]
+    relearning_steps: list[int]
+    maximum_interval: int
+
+
+_SETTINGS_COLUMNS = [getattr(UserSettings, field) for field in SettingsRow.__slots__]
+_CONFIG_COLUMNS = [getattr(SchedulerConfig, field) for field in ConfigRow.__slots__]
+_SETTINGS_AND_CONFIG = (
+    select(*_SETTINGS_COLUMNS, *_CONFIG_COLUMNS)
+    .join(SchedulerConfig, SchedulerConfig.id == UserSettings.scheduler_config_id)
+    .where(UserSettings.user_id == bindparam("user_id"))
+)
+
+
+def settings_and_config(session: Session, user_id: int) -> tuple[SettingsRow, ConfigRow] | None:
+    """:func:`settings_with_config` read as columns, for the requests that only read them (one statement)."""
+    row = execute(session, _SETTINGS_AND_CONFIG, {"user_id": user_id}).first()
+    if row is None:
+        return None
+    split = len(_SETTINGS_COLUMNS)
+    return SettingsRow(*row[:split]), ConfigRow(*row[split:])
+
+
+_SET_PROGRESS_VERSION = (
+    update(UserSettings)
+    .where(UserSettings.user_id == bindparam("p_user"))
+    .values(progress_version=bindparam("p_version"))
+)
+
+
+def set_progress_version(session: Session, user_id: int, version: str) -> None:
+    execute(session, _SET_PROGRESS_VERSION, {"p_user": user_id, "p_version": version})
 
 
 def scheduler_configs(session: Session, config_ids: Collection[int]) -> Sequence[SchedulerConfig]:
@@ -93,8 +157,11 @@ def scheduler_configs(session: Session, config_ids: Collection[int]) -> Sequence
 # --- cards and states ------------------------------------------------------------------------------
 
 
+_LIVE_CARD = select(Card).where(Card.id == bindparam("card_id"), Card.archived.is_(False))
+
+
 def live_card(session: Session, card_id: str) -> Card | None:
-    return session.scalar(select(Card).where(Card.id == card_id, Card.archived.is_(False)))
+    return session.scalar(_LIVE_CARD, {"card_id": card_id})
 
 
 def card_by_key(session: Session, card_key: int) -> Card | None:
@@ -114,6 +181,24 @@ def _live_states(user_id: int, deck: str | None) -> Select[Card, CardState]:
     return query.where(Card.deck_id == deck) if deck is not None else query
 
 
+@lru_cache(maxsize=8)
+def _first_due_statement(*, in_deck: bool, states: tuple[int, ...] | None) -> Select[Card, CardState]:
+    query = (
+        select(Card, CardState)
+        .join(Card, Card.key == CardState.card_key)
+        .where(
+            CardState.user_id == bindparam("user_id"),
+            Card.archived.is_(False),
+            CardState.due <= bindparam("until"),
+        )
+    )
+    if in_deck:
+        query = query.where(Card.deck_id == bindparam("deck"))
+    if states is not None:
+        query = query.where(CardState.state.in_(states))
+    return query.order_by(CardState.due, CardState.card_key).limit(1)
+
+
 def first_due(
     session: Session,
     *,
@@ -123,10 +208,13 @@ def first_due(
     states: Collection[int] | None = None,
 ) -> tuple[Card, CardState] | None:
     """The live card of this user due earliest (most overdue first), if due before ``until``."""
-    query = _live_states(user_id, deck).where(CardState.due <= until)
-    if states is not None:
-        query = query.where(CardState.state.in_(states))
-    row = session.execute(query.order_by(CardState.due, CardState.card_key).limit(1)).first()
+    statement = _first_due_statement(
+        in_deck=deck is not None, states=None if states is None else tuple(sorted(states))
+    )
+    params: dict[str, Any] = {"user_id": user_id, "until": until}
+    if deck is not None:
+        params["deck"] = deck
+    row = session.execute(statement, params).first()
     return None if row is None else (row[0], row[1])
 
 
@@ -136,20 +224,29 @@ def _archived_keys() -> Select[int]:
     return select(Card.key).where(text("cards.archived"))
 
 
+_DUE = select(CardState.state, func.count()).where(
+    CardState.user_id == bindparam("user_id"), CardState.due < bindparam("until")
+)
+_DUE_COUNTS = _DUE.where(CardState.card_key.not_in(_archived_keys())).group_by(CardState.state)
+_DUE_COUNTS_IN_DECK = (
+    _DUE.join(Card, Card.key == CardState.card_key)
+    .where(Card.deck_id == bindparam("deck"), Card.archived.is_(False))
+    .group_by(CardState.state)
+)
+
+
 def due_counts(session: Session, *, user_id: int, until: datetime, deck: str | None) -> dict[int, int]:
     """Live cards due before ``until``, by fsrs state value.
 
     Without a deck filter this reads only ``ix_card_states_user_id_due`` (it carries the state) and
     leaves out archived cards by the small set from ``ix_cards_archived_key``.
     """
-    query = select(CardState.state, func.count()).where(CardState.user_id == user_id, CardState.due < until)
+    params: dict[str, Any] = {"user_id": user_id, "until": until}
     if deck is None:
-        query = query.where(CardState.card_key.not_in(_archived_keys()))
+        rows = execute(session, _DUE_COUNTS, params)
     else:
-        query = query.join(Card, Card.key == CardState.card_key).where(
-            Card.deck_id == deck, Card.archived.is_(False)
-        )
-    return {int(state): int(count) for state, count in session.execute(query.group_by(CardState.state))}
+        rows = execute(session, _DUE_COUNTS_IN_DECK, {**params, "deck": deck})
+    return {int(state): int(count) for state, count in rows}
 
 
 def due_counts_by_deck(session: Session, *, user_id: int, until: datetime) -> dict[str, dict[int, int]]:
@@ -173,25 +270,35 @@ def next_due(session: Session, *, user_id: int, after: datetime, deck: str | Non
     return None if row is None else row[1].due
 
 
-def first_new_card(session: Session, *, user_id: int, deck_id: str, from_position: int) -> Card | None:
-    """The first live card of ``deck_id`` at or after ``from_position`` that this user never reviewed."""
-    return session.scalar(
-        select(Card)
+def _first_unseen(*columns: Any) -> Select[Any]:
+    return (
+        select(*columns)
         .where(
-            Card.deck_id == deck_id,
-            Card.position >= from_position,
+            Card.deck_id == bindparam("deck_id"),
+            Card.position >= bindparam("from_position"),
             Card.archived.is_(False),
-            ~exists().where(CardState.user_id == user_id, CardState.card_key == Card.key),
+            ~exists().where(CardState.user_id == bindparam("user_id"), CardState.card_key == Card.key),
         )
         .order_by(Card.position, Card.key)
         .limit(1)
     )
 
 
+_FIRST_NEW_CARD: Select[Card] = _first_unseen(Card)
+_FIRST_UNSEEN_POSITION = _first_unseen(Card.position)
+
+
+def first_new_card(session: Session, *, user_id: int, deck_id: str, from_position: int) -> Card | None:
+    """The first live card of ``deck_id`` at or after ``from_position`` that this user never reviewed."""
+    params = {"user_id": user_id, "deck_id": deck_id, "from_position": from_position}
+    return session.scalar(_FIRST_NEW_CARD, params)
+
+
 def first_unseen_position(session: Session, *, user_id: int, deck_id: str, from_position: int) -> int:
     """The position of that card, or POSITION_MAX when the rest of the deck has been seen."""
-    card = first_new_card(session, user_id=user_id, deck_id=deck_id, from_position=from_position)
-    return POSITION_MAX if card is None else card.position
+    params = {"user_id": user_id, "deck_id": deck_id, "from_position": from_position}
+    position = execute(session, _FIRST_UNSEEN_POSITION, params).scalar()
+    return POSITION_MAX if position is None else int(position)
 
 
 # --- the review log --------------------------------------------------------------------------------
@@ -207,16 +314,17 @@ def last_active_review(session: Session, user_id: int) -> ReviewLog | None:
     )
 
 
+_INTRODUCED_SINCE = select(func.count()).where(
+    ReviewLog.user_id == bindparam("user_id"),
+    ReviewLog.reviewed_at >= bindparam("since"),
+    ReviewLog.before_state.is_(None),
+    ReviewLog.undone.is_(False),
+)
+
+
 def introduced_since(session: Session, *, user_id: int, since: datetime) -> int:
     """How many new cards this user reviewed for the first time since ``since`` (not undone)."""
-    count = session.scalar(
-        select(func.count()).where(
-            ReviewLog.user_id == user_id,
-            ReviewLog.reviewed_at >= since,
-            ReviewLog.before_state.is_(None),
-            ReviewLog.undone.is_(False),
-        )
-    )
+    count = execute(session, _INTRODUCED_SINCE, {"user_id": user_id, "since": since}).scalar()
     return int(count or 0)
 
 
@@ -253,8 +361,11 @@ class LiveDeck:
     cards: int
 
 
+_CONTENT_VERSION = select(ContentState.version)
+
+
 def content_version(session: Session) -> str:
-    return session.scalar(select(ContentState.version)) or ""
+    return execute(session, _CONTENT_VERSION).scalar() or ""
 
 
 def live_decks(session: Session) -> tuple[str, tuple[LiveDeck, ...]]:
@@ -282,12 +393,52 @@ def live_decks(session: Session) -> tuple[str, tuple[LiveDeck, ...]]:
     return rows[0][0] or "", tuple(LiveDeck(deck_id, position, int(n)) for _, deck_id, position, n in rows)
 
 
-def progress_rows(session: Session, user_id: int) -> Sequence[DeckProgress]:
-    return session.scalars(select(DeckProgress).where(DeckProgress.user_id == user_id)).all()
-
-
 def progress_row(session: Session, user_id: int, deck_id: str) -> DeckProgress | None:
-    return session.get(DeckProgress, (user_id, deck_id))
+    # Fresh from the database: reviews change the rows with Core statements (:func:`shift_progress`).
+    return session.get(DeckProgress, (user_id, deck_id), populate_existing=True)
+
+
+_SHIFT_PROGRESS = (
+    update(DeckProgress)
+    .where(DeckProgress.user_id == bindparam("p_user"), DeckProgress.deck_id == bindparam("p_deck"))
+    .values(
+        learning=DeckProgress.learning + bindparam("d_learning"),
+        young=DeckProgress.young + bindparam("d_young"),
+        mature=DeckProgress.mature + bindparam("d_mature"),
+    )
+    .returning(DeckProgress.new_from)
+)
+_ADD_PROGRESS = insert(DeckProgress).values(
+    user_id=bindparam("p_user"),
+    deck_id=bindparam("p_deck"),
+    learning=bindparam("d_learning"),
+    young=bindparam("d_young"),
+    mature=bindparam("d_mature"),
+    new_from=POSITION_MIN,
+)
+_SET_NEW_FROM = (
+    update(DeckProgress)
+    .where(DeckProgress.user_id == bindparam("p_user"), DeckProgress.deck_id == bindparam("p_deck"))
+    .values(new_from=bindparam("position"))
+)
+
+
+def shift_progress(
+    session: Session, *, user_id: int, deck_id: str, learning: int, young: int, mature: int
+) -> int:
+    """Add to the deck's counters (a missing row starts at zero, its cursor at POSITION_MIN) and
+    return its ``new_from``. Call under the user's study lock."""
+    params = {"p_user": user_id, "p_deck": deck_id, "d_learning": learning, "d_young": young}
+    params["d_mature"] = mature
+    new_from = execute(session, _SHIFT_PROGRESS, params).scalar()
+    if new_from is not None:
+        return int(new_from)
+    execute(session, _ADD_PROGRESS, params)
+    return POSITION_MIN
+
+
+def set_new_from(session: Session, *, user_id: int, deck_id: str, position: int) -> None:
+    execute(session, _SET_NEW_FROM, {"p_user": user_id, "p_deck": deck_id, "position": position})
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,6 +447,24 @@ class ProgressCounts:
     young: int
     mature: int
     new_from: int
+
+
+_STORED_PROGRESS = select(
+    DeckProgress.deck_id,
+    DeckProgress.learning,
+    DeckProgress.young,
+    DeckProgress.mature,
+    DeckProgress.new_from,
+).where(DeckProgress.user_id == bindparam("user_id"))
+
+
+def stored_progress(session: Session, user_id: int) -> dict[str, ProgressCounts]:
+    """The user's ``deck_progress`` rows by deck id."""
+    rows = execute(session, _STORED_PROGRESS, {"user_id": user_id})
+    return {
+        deck_id: ProgressCounts(learning, young, mature, new_from)
+        for deck_id, learning, young, mature, new_from in rows
+    }
 
 
 def computed_progress(session: Session, user_id: int, *, exact_new_from: bool) -> dict[str, ProgressCounts]:
@@ -356,12 +525,27 @@ def replace_progress(session: Session, user_id: int, progress: dict[str, Progres
 # --- idempotency keys ------------------------------------------------------------------------------
 
 
+_PURGE_KEYS = delete(IdempotencyKey).where(
+    IdempotencyKey.user_id == bindparam("user_id"), IdempotencyKey.created_at < bindparam("created_before")
+)
+
+
 def purge_keys(session: Session, *, user_id: int, created_before: datetime) -> None:
-    session.execute(
-        delete(IdempotencyKey).where(
-            IdempotencyKey.user_id == user_id, IdempotencyKey.created_at < created_before
-        )
+    execute(session, _PURGE_KEYS, {"user_id": user_id, "created_before": created_before})
+
+
+_CLAIM_KEY = {
+    dialect: insert(IdempotencyKey)
+    .values(
+        user_id=bindparam("user_id"),
+        key=bindparam("key"),
+        request_hash=bindparam("request_hash"),
+        created_at=bindparam("now"),
     )
+    .on_conflict_do_nothing(index_elements=["user_id", "key"])
+    .returning(IdempotencyKey.id)
+    for dialect, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
 
 
 def claim_key(session: Session, *, user_id: int, key: str, request_hash: str, now: datetime) -> int | None:
@@ -370,15 +554,10 @@ def claim_key(session: Session, *, user_id: int, key: str, request_hash: str, no
     ``INSERT ... ON CONFLICT DO NOTHING`` on the unique (user_id, key): on PostgreSQL a concurrent
     inserter of the same key waits here until the first transaction commits, then sees the conflict.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(IdempotencyKey)
-        .values(user_id=user_id, key=key, request_hash=request_hash, created_at=now)
-        .on_conflict_do_nothing(index_elements=["user_id", "key"])
-        .returning(IdempotencyKey.id)
-    )
-    return session.scalar(statement)
+    dialect = "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
+    params = {"user_id": user_id, "key": key, "request_hash": request_hash, "now": now}
+    key_id = execute(session, _CLAIM_KEY[dialect], params).scalar()
+    return None if key_id is None else int(key_id)
 
 
 def stored_key(session: Session, *, user_id: int, key: str) -> IdempotencyKey | None:
@@ -389,12 +568,16 @@ def stored_key(session: Session, *, user_id: int, key: str) -> IdempotencyKey | 
     )
 
 
+_STORE_RESPONSE = (
+    update(IdempotencyKey)
+    .where(IdempotencyKey.id == bindparam("key_id"))
+    .values(status_code=bindparam("p_status_code"), response=bindparam("p_response"))
+)
+
+
 def store_response(session: Session, key_id: int, *, status_code: int, response: dict[str, Any]) -> None:
-    session.execute(
-        update(IdempotencyKey)
-        .where(IdempotencyKey.id == key_id)
-        .values(status_code=status_code, response=response)
-    )
+    params = {"key_id": key_id, "p_status_code": status_code, "p_response": response}
+    execute(session, _STORE_RESPONSE, params)
 
 
 # --- stats -----------------------------------------------------------------------------------------

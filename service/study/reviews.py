@@ -183,8 +183,6 @@ def record_review(
     recorder = balance.live_balance(session, settings_row, now=reviewed_at)
     after = scheduler.review(spec, before, rating, now=reviewed_at, fuzz=fuzz, balance=recorder)
     _write_state(session, row, user_id=user_id, card_key=card.key, snapshot=after, reps=reps + 1)
-    session.flush()
-    progress.apply_change(session, user_id=user_id, card=card, before=before, after=after)
     log = ReviewLog(
         user_id=user_id,
         card_key=card.key,
@@ -203,7 +201,9 @@ def record_review(
         undone=False,
         balance=recorder.record if recorder is not None else None,
     )
+    # State and log go to the database in one flush (the first statement of apply_change, or the last).
     session.add(log)
+    progress.apply_change(session, user_id=user_id, card=card, before=before, after=after)
     session.flush()
     return log
 

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 import verifier
 from service.config import Settings
 from service.content.service import card_read
-from service.db.models import Card, CardState, QuestionInstance, UserSettings
+from service.db.models import Card, CardState, QuestionInstance
 from service.errors import NotFound
 from service.interview import remediation
 from service.quiz import service as quiz_service
@@ -46,6 +46,7 @@ from service.study.queue_schemas import (
     ReviewAndNextRead,
     StudyNext,
 )
+from service.study.repository import SettingsRow
 from service.study.scheduler import StudyState
 from service.study.schemas import CountsRead, DeckCountsRead, ReviewCreate, ReviewRead, StudyCountsRead
 
@@ -116,7 +117,7 @@ class _Today:
     decks: list[progress.DeckCounts]
 
 
-def _today(session: Session, settings_row: UserSettings, *, now: datetime) -> _Today:
+def _today(session: Session, settings_row: SettingsRow, *, now: datetime) -> _Today:
     day = days.today(now, tz=days.zone(settings_row.timezone), hour=settings_row.day_start_hour)
     introduced = repository.introduced_since(session, user_id=settings_row.user_id, since=day.start)
     decks = progress.deck_counts(session, settings_row)

@@ -24,7 +24,7 @@ DEFAULT_DAY_START_HOUR = 4  # Anki's default: a late session still counts toward
 DEFAULT_TARGET_RETENTION_ON_THE_DAY = 0.9
 
 
-def spec_of(config: SchedulerConfig) -> scheduler.SchedulerSpec:
+def spec_of(config: SchedulerConfig | repository.ConfigRow) -> scheduler.SchedulerSpec:
     return scheduler.SchedulerSpec(
         parameters=tuple(float(p) for p in config.parameters),
         desired_retention=config.desired_retention,
@@ -77,7 +77,12 @@ def create_defaults(session: Session, user_id: int, *, settings: Settings, now: 
     config = _config_row(user_id, _default_spec(settings), now=now)
     session.add(config)
     session.flush()
-    session.add(_default_row(user_id, config.id, now=now))
+    row = _default_row(user_id, config.id, now=now)
+    # No card states yet, so having no deck_progress rows is exact for the current content: the first
+    # review need not rebuild them (progress.ensure_current), which under a burst of new users was a
+    # good part of the work.
+    row.progress_version = repository.content_version(session)
+    session.add(row)
     session.flush()
 
 
@@ -86,8 +91,17 @@ def default_settings(settings: Settings, *, now: datetime) -> SettingsRead:
     return settings_read(_default_row(0, 0, now=now), _default_spec(settings))
 
 
-def load(session: Session, user_id: int) -> tuple[UserSettings, scheduler.SchedulerSpec]:
-    """The user's settings row and the scheduler in force."""
+def load(session: Session, user_id: int) -> tuple[repository.SettingsRow, scheduler.SchedulerSpec]:
+    """The user's settings (a read-only copy) and the scheduler in force."""
+    found = repository.settings_and_config(session, user_id)
+    if found is None:
+        raise NotFound("no settings for this user")
+    row, config = found
+    return row, spec_of(config)
+
+
+def _load_for_update(session: Session, user_id: int) -> tuple[UserSettings, scheduler.SchedulerSpec]:
+    """:func:`load` as the ORM row, for the updates below."""
     found = repository.settings_with_config(session, user_id)
     if found is None:
         raise NotFound("no settings for this user")
@@ -95,7 +109,7 @@ def load(session: Session, user_id: int) -> tuple[UserSettings, scheduler.Schedu
     return row, spec_of(config)
 
 
-def settings_read(row: UserSettings, spec: scheduler.SchedulerSpec) -> SettingsRead:
+def settings_read(row: UserSettings | repository.SettingsRow, spec: scheduler.SchedulerSpec) -> SettingsRead:
     return SettingsRead(
         desired_retention=spec.desired_retention,
         new_cards_per_day=row.new_cards_per_day,
@@ -146,7 +160,7 @@ def set_parameters(
     """Schedule with ``parameters`` (fsrs weights) from the next review on, under the study lock; the
     other scheduler settings stay as they are. Returns the scheduler now in force."""
     repository.lock_user(session, user_id)
-    row, spec = load(session, user_id)
+    row, spec = _load_for_update(session, user_id)
     new_spec = dataclasses.replace(spec, parameters=parameters)
     _switch_config(session, row, spec, new_spec, now=now)
     row.updated_at = now
@@ -163,7 +177,7 @@ def update_settings(session: Session, *, user_id: int, update: SettingsUpdate, n
     if update.timezone is not None and update.timezone not in days.known_timezones():
         raise InvalidSubmission(f"body field 'timezone': unknown IANA time zone '{update.timezone}'")
     repository.lock_user(session, user_id)
-    row, spec = load(session, user_id)
+    row, spec = _load_for_update(session, user_id)
     sent = update.model_fields_set
     if update.interview_date is not None:
         # "Today" is the user's study day under the time zone and day start this update leaves.

@@ -331,6 +331,7 @@ class TestProgress:
             "beta": 1,
         }
         _review(db_session, settings, user, "b-two", 3)
+        db_session.refresh(settings_row)  # the review updates the row with a Core statement
         assert settings_row.progress_version == repository.content_version(db_session)
         assert_progress_is_exact(db_session, user)
         beta = repository.progress_row(db_session, user, "beta")
