@@ -16,16 +16,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from itertools import islice
 from typing import Any
 
 import numpy as np
 
-from verifier._types import Inputs, JsonValue
+from verifier._types import FloatArray, Inputs, JsonValue
 from verifier.grading.parse import as_value, parse_submission
 from verifier.grading.result import FieldResult, Grade, flat_floats
 from verifier.grading.spec import FIGURES, FieldSpec, matches, tolerances, within
 from verifier.jsonsafe import to_jsonable
-from verifier.steps import UNAVAILABLE, StepGraph, Values, WrongStep
+from verifier.steps import UNAVAILABLE, Memo, StepGraph, Values, WrongStep
 
 # A misconception's answer counts as told apart from the right one only when some entry where it shows
 # (a witness field) is this many tolerances away, so a sloppy-but-right answer is never read as it.
@@ -126,10 +129,12 @@ def _diagnose(
     work: _Work,
     statuses: Mapping[str, str],
     candidates: Sequence[WrongStep] | None = None,
+    memo: Memo | None = None,
 ) -> WrongStep | None:
     """The misconception whose wrong root step matches the candidate's value there, if any.
 
-    ``candidates`` (in declaration order) limits the search; None: every misconception.
+    ``candidates`` (in declaration order) limits the search; None: every misconception. ``memo`` (see
+    :meth:`StepGraph.evaluate`) is shared with the evaluations of other answers to the same question.
     """
     found: WrongStep | None = None
     found_at = len(graph.steps)
@@ -148,6 +153,7 @@ def _diagnose(
             override=misconception,
             start=work.carried_values,
             safe=True,
+            memo=memo,
         )
         shown = False
         for name in witnesses:
@@ -210,22 +216,51 @@ def _grade_parsed(
     return Grade(False, score, results, None, _feedback(wrong, wrong[0]), wrong[0])
 
 
-def rounded(answer: Mapping[str, Any], specs: Mapping[str, FieldSpec]) -> dict[str, JsonValue]:
-    """An answer as a candidate following the prompt writes it: floats to the stated figures."""
-    out: dict[str, JsonValue] = {}
-    for name, spec in specs.items():
-        values: list[float] | list[int] = _rounded_flat(answer[name], spec)
-        if spec.dtype == "int":
-            values = [int(v) for v in values]
-        out[name] = values[0] if not spec.shape else to_jsonable(_reshape(values, spec.shape))
-    return out
+# --- the separation check (``generate`` redraws until it holds) -------------------------------------------
 
 
-def _reshape(flat: Sequence[float], shape: tuple[int, ...]) -> list[Any]:
-    if len(shape) == 1:
-        return list(flat)
-    step = len(flat) // shape[0]
-    return [_reshape(flat[i * step : (i + 1) * step], shape[1:]) for i in range(shape[0])]
+@dataclass(frozen=True, slots=True)
+class _Moves:
+    """What one misconception changes in an answer, worked out once per graph.
+
+    ``moved``: the fields its wrong step changes; ``rivals``: the misconceptions that could be named
+    instead of it (rooted earlier, or at its root and declared no later); ``reassessed``: the fields whose
+    status the diagnosis reads (the rivals' witnesses) and that can differ from the right answer's (the
+    moved ones and the fields computed from them).
+    """
+
+    misconception: WrongStep
+    moved: tuple[str, ...]
+    rivals: tuple[WrongStep, ...]
+    reassessed: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """Every misconception's moves, and the fields whose status in the right answer a diagnosis reads."""
+
+    moves: tuple[_Moves, ...]
+    right_shown: tuple[str, ...]
+
+
+@cache
+def _layout(graph: StepGraph) -> _Layout:
+    moves, right_shown = [], set()
+    for position, misconception in enumerate(graph.misconceptions):
+        steps = set(graph.recomputed(override=misconception))
+        moved = tuple(name for name in graph.ordered_fields if name in steps)
+        steps.update(graph.recomputed(changed=moved, given=graph.fields))
+        at = graph.index[misconception.root]
+        rivals = tuple(
+            other
+            for number, other in enumerate(graph.misconceptions)
+            if graph.index[other.root] < at or (graph.index[other.root] == at and number <= position)
+        )
+        shown = {name for rival in rivals for name in graph.witnesses[rival.id]}
+        right_shown.update(shown - steps)
+        reassessed = tuple(name for name in graph.ordered_fields if name in shown and name in steps)
+        moves.append(_Moves(misconception, moved, rivals, reassessed))
+    return _Layout(tuple(moves), tuple(name for name in graph.ordered_fields if name in right_shown))
 
 
 def well_separated(graph: StepGraph, specs: Mapping[str, FieldSpec], inputs: Inputs) -> bool:
@@ -240,65 +275,138 @@ def well_separated(graph: StepGraph, specs: Mapping[str, FieldSpec], inputs: Inp
 def _separated(graph: StepGraph, specs: Mapping[str, FieldSpec], inputs: Inputs) -> bool:
     base = graph.read(inputs)
     reference = _Reference(graph, specs, base)
-    # The right answer as the prompt asks for it, graded once: a misconception's answer differs from it only
-    # in the fields computed from its root, so only those are rounded, carried forward and assessed again.
-    plain: tuple[_Work, dict[str, tuple[str, list[bool]]]] | None = None
-    for position, misconception in enumerate(graph.misconceptions):
+    # First whether each answer is far from the right one (most rejected draws fail here), then the dearer
+    # grading of each: the verdict is the same as checking each misconception in turn.
+    answers: list[tuple[_Moves, Values]] = []
+    # Diagnosing a misconception's answer reruns wrong steps on values the answers share, like the right
+    # answer's upstream steps: a memo hands back the values worked out here instead.
+    memo: Memo = {}
+    layout = _layout(graph)
+    for moves in layout.moves:
+        misconception = moves.misconception
         if not misconception.applies_to(inputs):
             continue
-        moved_steps, wrong_values = graph.evaluate(base, override=misconception, start=reference.values)
-        apart = False
-        for name in graph.witnesses[misconception.id]:
-            spec = specs[name]
-            right = reference.flats[name]
-            wrong = _flat(wrong_values[name], spec.size)
-            if wrong is None:
-                return False
-            limits = reference.limits[name]
-            if any(
-                abs(w - r) > SEPARATION * t or (t == 0 and w != r)
-                for w, r, t in zip(wrong, right, limits, strict=True)
-            ):
-                apart = True
-                break
-        if not apart:
+        try:
+            _, wrong_values = graph.evaluate(base, override=misconception, start=reference.values, memo=memo)
+        except Exception:
+            # Checked in turn, this raised only when every earlier misconception passed: so it does here.
+            if _graded_as_themselves(graph, specs, inputs, base, reference, layout, answers, memo):
+                raise
             return False
-        if plain is None:
-            flats = {name: _rounded_flat(reference.computed[name], specs[name]) for name in graph.fields}
-            right_work = _carry(graph, specs, base, reference, flats)
-            plain = right_work, _assess(graph.ordered_fields, specs, reference, right_work)
-        right_work, right_assessed = plain
-        moved = [name for name in graph.ordered_fields if name in moved_steps]
+        if not _apart(graph, specs, reference, misconception, wrong_values):
+            return False
+        answers.append((moves, wrong_values))
+    return _graded_as_themselves(graph, specs, inputs, base, reference, layout, answers, memo)
+
+
+def _apart(
+    graph: StepGraph,
+    specs: Mapping[str, FieldSpec],
+    reference: _Reference,
+    misconception: WrongStep,
+    wrong_values: Values,
+) -> bool:
+    """Whether some witness entry of the misconception's answer is SEPARATION tolerances from the right."""
+    for name in graph.witnesses[misconception.id]:
+        wrong = _flat(wrong_values[name], specs[name].size)
+        if wrong is None:
+            return False
+        right, limits = reference.flats[name], reference.limits[name]
+        if any(
+            abs(w - r) > SEPARATION * t or (t == 0 and w != r)
+            for w, r, t in zip(wrong, right, limits, strict=True)
+        ):
+            return True
+    return False
+
+
+def _graded_as_themselves(
+    graph: StepGraph,
+    specs: Mapping[str, FieldSpec],
+    inputs: Inputs,
+    base: Values,
+    reference: _Reference,
+    layout: _Layout,
+    answers: Sequence[tuple[_Moves, Values]],
+    memo: Memo,
+) -> bool:
+    """Whether each misconception's answer, written to the stated precision, is graded as it.
+
+    A misconception's answer differs from the right one only in its moved fields: the right answer is
+    written, carried forward and assessed once, then each misconception's moved fields are written in and
+    only they and the fields computed from them are carried forward, and assessed again where the
+    diagnosis reads their status.
+    """
+    if not answers:
+        return True
+    written = iter(
+        _written(
+            [(reference.flats[name], specs[name]) for name in graph.fields]
+            + [(flat_floats(values[name]), specs[name]) for moves, values in answers for name in moves.moved]
+        )
+    )
+    right_work = _carry(graph, specs, base, reference, {name: next(written) for name in graph.fields})
+    right_statuses = {
+        name: status
+        for name, (status, _) in _assess(layout.right_shown, specs, reference, right_work).items()
+    }
+    for moves, _ in answers:
         flats = dict(right_work.flats)
         given = dict(right_work.given)
-        for name in moved:
-            flats[name] = _rounded_flat(wrong_values[name], specs[name])
+        for name in moves.moved:
+            flats[name] = next(written)
             given[name] = as_value(flats[name], specs[name])
         recomputed, carried_values = graph.evaluate(
-            base, given=given, start=right_work.carried_values, changed=moved, safe=True
+            base, given=given, start=right_work.carried_values, changed=moves.moved, safe=True
         )
         work = _Work(flats, given, {**right_work.carried, **recomputed}, carried_values)
-        reassessed = [name for name in graph.ordered_fields if name in moved_steps or name in recomputed]
-        assessed = {**right_assessed, **_assess(reassessed, specs, reference, work)}
-        statuses = {name: status for name, (status, _) in assessed.items()}
-        # Only a misconception rooted no later (declared no later at the same root) can be named instead.
-        at = graph.index[misconception.root]
-        rivals = [
-            other
-            for number, other in enumerate(graph.misconceptions)
-            if graph.index[other.root] < at or (graph.index[other.root] == at and number <= position)
-        ]
-        if _diagnose(graph, specs, inputs, work, statuses, rivals) is not misconception:
+        statuses = dict(right_statuses)
+        for name, (status, _) in _assess(moves.reassessed, specs, reference, work).items():
+            statuses[name] = status
+        if _diagnose(graph, specs, inputs, work, statuses, moves.rivals, memo) is not moves.misconception:
             return False
     return True
 
 
-def _rounded_flat(value: Any, spec: FieldSpec) -> list[float]:
-    """A value's entries as written to the stated precision (3 significant figures; integers exact)."""
-    array = np.asarray(value, dtype=np.float64).ravel()
-    if spec.dtype == "int":
-        rounded_ints: list[float] = np.rint(array).tolist()
-        return rounded_ints
+def rounded(answer: Mapping[str, Any], specs: Mapping[str, FieldSpec]) -> dict[str, JsonValue]:
+    """An answer as a candidate following the prompt writes it: floats to the stated figures."""
+    names = list(specs)
+    entries = _written(
+        [(np.asarray(answer[name], dtype=np.float64).ravel().tolist(), specs[name]) for name in names]
+    )
+    out: dict[str, JsonValue] = {}
+    for name, values in zip(names, entries, strict=True):
+        spec = specs[name]
+        written: list[float] | list[int] = [int(v) for v in values] if spec.dtype == "int" else values
+        out[name] = written[0] if not spec.shape else to_jsonable(_reshape(written, spec.shape))
+    return out
+
+
+def _reshape(flat: Sequence[float], shape: tuple[int, ...]) -> list[Any]:
+    if len(shape) == 1:
+        return list(flat)
+    step = len(flat) // shape[0]
+    return [_reshape(flat[i * step : (i + 1) * step], shape[1:]) for i in range(shape[0])]
+
+
+def _written(fields: Sequence[tuple[list[float], FieldSpec]]) -> list[list[float]]:
+    """Fields' entries as written to the stated precision (3 significant figures; integers exact).
+
+    All the fields go through NumPy at once: at a few entries a field, the per-call cost of a NumPy
+    operation is the whole cost, and the rounding is entry by entry, so batching changes no value.
+    """
+    floats = [entry for flat, spec in fields if spec.dtype != "int" for entry in flat]
+    ints = [entry for flat, spec in fields if spec.dtype == "int" for entry in flat]
+    rounded_floats = iter(_figures(np.array(floats, dtype=np.float64)) if floats else ())
+    rounded_ints = iter(np.rint(np.array(ints, dtype=np.float64)).tolist() if ints else ())
+    return [
+        list(islice(rounded_ints if spec.dtype == "int" else rounded_floats, len(flat)))
+        for flat, spec in fields
+    ]
+
+
+def _figures(array: FloatArray) -> list[float]:
+    """Each entry rounded to FIGURES significant figures (0 stays 0)."""
     magnitude = np.abs(array)  # then the power of ten of each entry's leading figure, in place
     magnitude[magnitude == 0] = 1.0
     np.floor(np.log10(magnitude, out=magnitude), out=magnitude)
