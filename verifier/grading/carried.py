@@ -125,28 +125,25 @@ def _assess(
 def _diagnose(
     graph: StepGraph,
     specs: Mapping[str, FieldSpec],
-    inputs: Inputs,
     work: _Work,
     statuses: Mapping[str, str],
-    candidates: Sequence[WrongStep] | None = None,
+    candidates: Sequence[WrongStep],
     memo: Memo | None = None,
 ) -> WrongStep | None:
     """The misconception whose wrong root step matches the candidate's value there, if any.
 
-    ``candidates`` (in declaration order) limits the search; None: every misconception. ``memo`` (see
+    ``candidates``: the misconceptions that apply to the question, in declaration order. ``memo`` (see
     :meth:`StepGraph.evaluate`) is shared with the evaluations of other answers to the same question.
     """
     found: WrongStep | None = None
     found_at = len(graph.steps)
-    for misconception in graph.misconceptions if candidates is None else candidates:
+    for misconception in candidates:
         at = graph.index[misconception.root]
         if at >= found_at:
             continue
         witnesses = graph.witnesses[misconception.id]
         if all(statuses[name] != WRONG for name in witnesses):
             continue  # right at every field that shows the root: not this belief
-        if not misconception.applies_to(inputs):
-            continue
         wrong, _ = graph.evaluate(
             work.carried_values,
             given=work.given,
@@ -210,7 +207,8 @@ def _grade_parsed(
         return Grade(True, 1.0 if total == earned else earned / total, results, None, "Correct.")
     score = earned / total if total else 0.0
     statuses = {name: status for name, (status, _) in assessed.items()}
-    named = _diagnose(graph, specs, inputs, work, statuses)
+    applicable = [misconception for misconception in graph.misconceptions if misconception.applies_to(inputs)]
+    named = _diagnose(graph, specs, work, statuses, applicable)
     if named is not None:
         return Grade(False, score, results, named.id, named.feedback, wrong[0])
     return Grade(False, score, results, None, _feedback(wrong, wrong[0]), wrong[0])
@@ -282,21 +280,22 @@ def _separated(graph: StepGraph, specs: Mapping[str, FieldSpec], inputs: Inputs)
     # answer's upstream steps: a memo hands back the values worked out here instead.
     memo: Memo = {}
     layout = _layout(graph)
+    applicable = frozenset(m.id for m in graph.misconceptions if m.applies_to(inputs))
     for moves in layout.moves:
         misconception = moves.misconception
-        if not misconception.applies_to(inputs):
+        if misconception.id not in applicable:
             continue
         try:
             _, wrong_values = graph.evaluate(base, override=misconception, start=reference.values, memo=memo)
         except Exception:
             # Checked in turn, this raised only when every earlier misconception passed: so it does here.
-            if _graded_as_themselves(graph, specs, inputs, base, reference, layout, answers, memo):
+            if _graded_as_themselves(graph, specs, base, reference, layout, applicable, answers, memo):
                 raise
             return False
         if not _apart(graph, specs, reference, misconception, wrong_values):
             return False
         answers.append((moves, wrong_values))
-    return _graded_as_themselves(graph, specs, inputs, base, reference, layout, answers, memo)
+    return _graded_as_themselves(graph, specs, base, reference, layout, applicable, answers, memo)
 
 
 def _apart(
@@ -323,10 +322,10 @@ def _apart(
 def _graded_as_themselves(
     graph: StepGraph,
     specs: Mapping[str, FieldSpec],
-    inputs: Inputs,
     base: Values,
     reference: _Reference,
     layout: _Layout,
+    applicable: frozenset[str],
     answers: Sequence[tuple[_Moves, Values]],
     memo: Memo,
 ) -> bool:
@@ -363,7 +362,8 @@ def _graded_as_themselves(
         statuses = dict(right_statuses)
         for name, (status, _) in _assess(moves.reassessed, specs, reference, work).items():
             statuses[name] = status
-        if _diagnose(graph, specs, inputs, work, statuses, moves.rivals, memo) is not moves.misconception:
+        rivals = [rival for rival in moves.rivals if rival.id in applicable]
+        if _diagnose(graph, specs, work, statuses, rivals, memo) is not moves.misconception:
             return False
     return True
 
