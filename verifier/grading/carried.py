@@ -123,49 +123,58 @@ def _diagnose(
     work: _Work,
     statuses: Mapping[str, str],
     applies: Callable[[WrongStep], bool],
-    candidates: Sequence[WrongStep] | None = None,
-    memo: Memo | None = None,
 ) -> WrongStep | None:
-    """The misconception whose wrong root step matches the candidate's value there, if any.
-
-    ``applies`` tells whether a misconception applies to the question (asked last: it may read the
-    inputs); ``candidates`` (in declaration order) limits the search, None: every misconception. ``memo``
-    (see :meth:`StepGraph.evaluate`) is shared with the evaluations of other answers to the same question.
-    """
+    """The misconception whose wrong root step matches the candidate's value there, if any (the earliest
+    root, then the first declared); ``applies`` tells whether a misconception applies to the question."""
     found: WrongStep | None = None
     found_at = len(graph.steps)
-    for misconception in graph.misconceptions if candidates is None else candidates:
+    for misconception in graph.misconceptions:
         at = graph.index[misconception.root]
-        if at >= found_at:
-            continue
-        witnesses = graph.witnesses[misconception.id]
-        if all(statuses[name] != WRONG for name in witnesses):
-            continue  # right at every field that shows the root: not this belief
-        if not applies(misconception):
-            continue
-        wrong, _ = graph.evaluate(
-            work.carried_values,
-            given=work.given,
-            override=misconception,
-            start=work.carried_values,
-            safe=True,
-            memo=memo,
-        )
-        shown = False
-        for name in witnesses:
-            spec = specs[name]
-            expected = _flat(wrong[name], spec.size)
-            if expected is None:
-                break
-            if expected == _flat(work.carried[name], spec.size):
-                continue  # this witness does not show the wrong step here
-            if statuses[name] != WRONG or not all(matches(work.flats[name], expected, spec)):
-                break
-            shown = True
-        else:
-            if shown:
-                found, found_at = misconception, at
+        if at < found_at and _shows(graph, specs, work, statuses, misconception, applies):
+            found, found_at = misconception, at
     return found
+
+
+def _shows(
+    graph: StepGraph,
+    specs: Mapping[str, FieldSpec],
+    work: _Work,
+    statuses: Mapping[str, str],
+    misconception: WrongStep,
+    applies: Callable[[WrongStep], bool],
+    memo: Memo | None = None,
+) -> bool:
+    """Whether the candidate's value at the misconception's root matches its wrong step: every witness
+    that shows the root is wrong and matches the wrong step evaluated on the candidate's earlier values.
+
+    ``applies`` is asked last (it may read the inputs); ``memo`` (see :meth:`StepGraph.evaluate`) may be
+    shared with the evaluations of other answers to the same question.
+    """
+    witnesses = graph.witnesses[misconception.id]
+    if all(statuses[name] != WRONG for name in witnesses):
+        return False  # right at every field that shows the root: not this belief
+    if not applies(misconception):
+        return False
+    wrong, _ = graph.evaluate(
+        work.carried_values,
+        given=work.given,
+        override=misconception,
+        start=work.carried_values,
+        safe=True,
+        memo=memo,
+    )
+    shown = False
+    for name in witnesses:
+        spec = specs[name]
+        expected = _flat(wrong[name], spec.size)
+        if expected is None:
+            return False
+        if expected == _flat(work.carried[name], spec.size):
+            continue  # this witness does not show the wrong step here
+        if statuses[name] != WRONG or not all(matches(work.flats[name], expected, spec)):
+            return False
+        shown = True
+    return shown
 
 
 def grade_graph(

@@ -21,9 +21,9 @@ from verifier._types import Inputs
 from verifier.grading.carried import (
     _assess,
     _carry,
-    _diagnose,
     _flat,
     _Reference,
+    _shows,
     _Work,
     _written,
 )
@@ -169,6 +169,11 @@ def _graded_as_themselves(
         name: status
         for name, (status, _) in _assess(layout.right_shown, specs, reference, right_work).items()
     }
+
+    def applies(misconception: WrongStep) -> bool:
+        return misconception.id in applicable
+
+    works: list[tuple[_Moves, _Work, dict[str, str]]] = []
     for moves, _ in answers:
         flats = dict(right_work.flats)
         given = dict(right_work.given)
@@ -182,9 +187,14 @@ def _graded_as_themselves(
         statuses = dict(right_statuses)
         for name, (status, _) in _assess(moves.reassessed, specs, reference, work).items():
             statuses[name] = status
-        named = _diagnose(
-            graph, specs, work, statuses, lambda rival: rival.id in applicable, moves.rivals, memo
-        )
-        if named is not moves.misconception:
+        # Graded as itself: it shows in its answer (the usual failure, so asked of every answer first) and
+        # no rival that the diagnosis would name first does.
+        if not _shows(graph, specs, work, statuses, moves.misconception, applies, memo):
             return False
-    return True
+        works.append((moves, work, statuses))
+    return not any(
+        _shows(graph, specs, work, statuses, rival, applies, memo)
+        for moves, work, statuses in works
+        for rival in moves.rivals
+        if rival is not moves.misconception
+    )
