@@ -12,7 +12,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from verifier.steps import WrongStep
 KNOWN_FIGURES = 4  # a "you may use" value keeps one figure more than the answers are asked to
 CALCULATOR_NOTE = "You may need a calculator for this question."
 NO_CALCULATOR_NOTE = "No calculator needed: this can be worked by hand."
+T = TypeVar("T")
 
 
 class GenerationError(RuntimeError):
@@ -105,6 +106,13 @@ def as_int(value: object) -> int:
     if number != int(number):
         raise TypeError(f"expected a whole number, got {number}")
     return int(number)
+
+
+def pick(rng: np.random.Generator, options: Sequence[T]) -> T:
+    """One of ``options``, uniformly: the very draw ``rng.choice(options)`` makes (one bounded integer from
+    the same stream, so the same questions), without turning the options into an array first, which costs
+    more than the draw."""
+    return options[int(rng.integers(len(options)))]
 
 
 # --- seeding ---------------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ from typing import Any, ClassVar
 from verifier._types import Answer, Inputs
 from verifier.generator import Generator, Step
 from verifier.grading import Grade
-from verifier.grading.carried import grade_graph, well_separated
+from verifier.grading.carried import grade_graph
+from verifier.grading.separation import well_separated
 from verifier.jsonsafe import to_jsonable
 from verifier.steps import StepGraph, WrongStep
 

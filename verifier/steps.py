@@ -21,6 +21,8 @@ from verifier._types import Answer, Inputs
 Values = dict[str, Any]  # the read inputs and the value of each step evaluated so far
 StepFunction = Callable[..., Any]  # parameters named after inputs or earlier steps
 Text = Callable[[Values], str]  # markdown from every value of the worked solution
+# (step function, id of each argument) -> (the arguments, kept alive so that no id is reused; the value)
+Memo = dict[tuple[Any, ...], tuple[list[Any], Any]]
 
 
 class Unavailable:
@@ -154,6 +156,7 @@ class StepGraph:
         start: Values | None = None,
         changed: Iterable[str] = (),
         safe: bool = False,
+        memo: Memo | None = None,
     ) -> tuple[Values, Values]:
         """(each step's computed value, the values later steps read).
 
@@ -165,6 +168,8 @@ class StepGraph:
         ``computed`` then holds those steps alone. ``safe`` (candidate values): a step that fails or reads an
         unavailable value is :data:`UNAVAILABLE` instead of raising; callers hold
         ``np.errstate(all="ignore")`` around it so that NumPy does not warn about a candidate's zero.
+        ``memo``, shared by several evaluations of one question, hands back a step's earlier value when its
+        function is called again with the very same argument objects (step functions are pure).
         """
         values: Values
         steps: tuple[Calc, ...]
@@ -181,8 +186,15 @@ class StepGraph:
                 frozenset() if given is None else frozenset(given),
             )
         computed: Values = {}
-        self._walk(steps, values, computed, given, override, safe=safe)
+        self._walk(steps, values, computed, given, override, safe=safe, memo=memo)
         return computed, values
+
+    def recomputed(
+        self, *, override: WrongStep | None = None, changed: Iterable[str] = (), given: Iterable[str] = ()
+    ) -> tuple[str, ...]:
+        """The names of the steps an evaluation from ``start`` recomputes (see :meth:`evaluate`)."""
+        root = None if override is None else override.root
+        return tuple(step.name for step in self._plan(root, frozenset(changed), frozenset(given)))
 
     def _plan(self, root: str | None, changed: frozenset[str], given: frozenset[str]) -> tuple[Calc, ...]:
         """The steps an evaluation from ``start`` recomputes (see :meth:`evaluate`), worked out once."""
@@ -208,6 +220,7 @@ class StepGraph:
         override: WrongStep | None,
         *,
         safe: bool,
+        memo: Memo | None,
     ) -> None:
         root = override.root if override is not None else None
         for step in steps:
@@ -218,7 +231,13 @@ class StepGraph:
                 function, params = step.compute, step.params
             args = [values[param] for param in params]
             value: Any
-            if not safe:
+            key = known = None
+            if memo is not None:
+                key = (function, *map(id, args))
+                known = memo.get(key)
+            if known is not None:
+                value = known[1]
+            elif not safe:
                 value = function(*args)
             else:
                 for arg in args:
@@ -230,6 +249,9 @@ class StepGraph:
                         value = function(*args)
                     except Exception:  # noqa: BLE001 - a candidate's values may break any step
                         value = UNAVAILABLE
+            if key is not None and known is None and value is not UNAVAILABLE:
+                assert memo is not None
+                memo[key] = (args, value)  # the arguments are kept alive: their ids stay theirs
             computed[name] = value
             values[name] = given[name] if given is not None and name in given else value
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from verifier._types import FloatArray, Inputs, InputValue
-from verifier.generator import as_array, as_float
+from verifier.generator import as_array, as_float, pick
 from verifier.grading import FieldSpec
 from verifier.latex import matrix, num
 from verifier.registry import register
@@ -163,12 +163,12 @@ class AdamWGenerator(StepGenerator):
         """Random weights and gradients, one coordinate's gradient made small and opposite to its weight
         so that λw flips its sign (the only place Adam's L2 shows on a first step)."""
         w, grad = _tenths(rng, 5, 30), _tenths(rng, 1, 8)
-        weight_decay = float(rng.choice(WEIGHT_DECAYS))
+        weight_decay = float(pick(rng, WEIGHT_DECAYS))
         flip = int(rng.integers(N_WEIGHTS))
         cap = int(10 * weight_decay * abs(w[flip]) - 0.5)  # |g| ≤ λ|w| − 0.05, in tenths
         if cap >= 1:
             grad[flip] = -np.sign(w[flip]) * int(rng.integers(1, cap + 1)) / 10.0
-        return {"w": w, "grad": grad, "lr": float(rng.choice(LEARNING_RATES)), "weight_decay": weight_decay}
+        return {"w": w, "grad": grad, "lr": float(pick(rng, LEARNING_RATES)), "weight_decay": weight_decay}
 
     def acceptable(self, inputs: Inputs) -> bool:
         """L2 flips the sign of some gradient entry (else Adam's decay is invisible), and no g' is near 0."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from verifier._types import Inputs, InputValue
-from verifier.generator import as_int
+from verifier.generator import as_int, pick
 from verifier.grading import FieldSpec
 from verifier.latex import num
 from verifier.registry import register
@@ -101,10 +101,10 @@ class BootstrapGenerator(StepGenerator):
     graph = GRAPH
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
-        return {"n": int(rng.choice(N_CHOICES))}
+        return {"n": int(pick(rng, N_CHOICES))}
 
     def sample_by_hand(self, rng: np.random.Generator) -> dict[str, InputValue]:
-        return {"n": int(rng.choice(HAND_N_CHOICES))}
+        return {"n": int(pick(rng, HAND_N_CHOICES))}
 
     def needs_calculator(self, inputs: Inputs, *, calculator: bool) -> bool:  # noqa: ARG002
         return calculator  # whiteboard mode: (1 − 1/n)^n for n ≤ 5 is a short fraction: (3/4)^4 = 81/256

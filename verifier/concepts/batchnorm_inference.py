@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from verifier._types import FloatArray, Inputs, InputValue
-from verifier.generator import as_array, as_int
+from verifier.generator import as_array, as_int, pick
 from verifier.grading import FieldSpec
 from verifier.latex import matrix
 from verifier.registry import register
@@ -173,7 +173,7 @@ class EvalFoldGenerator(StepGenerator):
             "beta": _tenths(rng, (D,), 10),
             "running_mean": _tenths(rng, (D,), 15, low=3),
             "running_var": rng.choice(RUNNING_VARS, size=D),
-            "channels": int(rng.choice(CHANNELS)),
+            "channels": int(pick(rng, CHANNELS)),
         }
 
     def acceptable(self, inputs: Inputs) -> bool:

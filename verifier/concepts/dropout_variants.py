@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from verifier._types import FloatArray, Inputs, InputValue
-from verifier.generator import as_array, as_float, as_int
+from verifier.generator import as_array, as_float, as_int, pick
 from verifier.grading import FieldSpec
 from verifier.latex import matrix, num
 from verifier.registry import register
@@ -166,17 +166,17 @@ class DropoutVariantsGenerator(StepGenerator):
         return calculator  # whiteboard mode: fractions of small whole numbers
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
-        p = float(rng.choice(DROP_PROBS))
-        feat_size = int(rng.choice(FEAT_SIZES))
+        p = float(pick(rng, DROP_PROBS))
+        feat_size = int(pick(rng, FEAT_SIZES))
         return {
             "w": rng.integers(-10, 11, size=(OUT, IN)) / 10.0,
             "mask": _mask(rng),
             "v": rng.integers(-3, 4, size=IN).astype(np.float64),
             "p": p,
-            "blocks": int(rng.choice(DEPTHS)),
-            "p_last": float(rng.choice(FINAL_SURVIVALS)),
-            "keep_prob": float(rng.choice(KEEP_PROBS)),
-            "block_size": int(rng.choice([b for b in BLOCK_SIZES if b < feat_size])),
+            "blocks": int(pick(rng, DEPTHS)),
+            "p_last": float(pick(rng, FINAL_SURVIVALS)),
+            "keep_prob": float(pick(rng, KEEP_PROBS)),
+            "block_size": int(pick(rng, [b for b in BLOCK_SIZES if b < feat_size])),
             "feat_size": feat_size,
         }
 

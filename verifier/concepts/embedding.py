@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from verifier._types import FloatArray, Inputs, InputValue
-from verifier.generator import Known, as_array, as_int
+from verifier.generator import Known, as_array, as_int, pick
 from verifier.grading import FieldSpec
 from verifier.latex import matrix, num
 from verifier.registry import register
@@ -158,8 +158,8 @@ class EmbeddingGenerator(StepGenerator):
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         return {
-            "vocab": int(rng.choice(VOCABS)),
-            "dim": int(rng.choice(EMBED_DIMS)),
+            "vocab": int(pick(rng, VOCABS)),
+            "dim": int(pick(rng, EMBED_DIMS)),
             "v_c": _tenths(rng, (DIM,)),
             "u_o": _tenths(rng, (DIM,)),
             "u_neg": _tenths(rng, (NEGATIVES, DIM)),

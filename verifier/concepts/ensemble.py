@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from verifier._types import Inputs, InputValue
-from verifier.generator import as_float, as_int
+from verifier.generator import as_float, as_int, pick
 from verifier.grading import FieldSpec
 from verifier.latex import num
 from verifier.registry import register
@@ -115,11 +115,11 @@ class EnsembleErrorGenerator(StepGenerator):
         return calculator  # whiteboard mode: v/k + (k − 1)c/k
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
-        v = float(rng.choice(VARIANCES))
+        v = float(pick(rng, VARIANCES))
         return {
-            "k": int(rng.choice(MODEL_COUNTS)),
+            "k": int(pick(rng, MODEL_COUNTS)),
             "v": v,
-            "c": round(v * float(rng.choice(CORRELATIONS)), 4),
+            "c": round(v * float(pick(rng, CORRELATIONS)), 4),
         }
 
     def prompt(self, inputs: Inputs) -> str:

@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from verifier._types import FloatArray, Inputs, InputValue
-from verifier.generator import as_array, as_float
+from verifier.generator import as_array, as_float, pick
 from verifier.grading import FieldSpec
 from verifier.latex import matrix, num
 from verifier.registry import register
@@ -158,8 +158,8 @@ class ClipGradGenerator(StepGenerator):
         return {
             "grad_a": _tenths(rng, SIZE_A),
             "grad_b": _tenths(rng, SIZE_B),
-            "max_norm": float(rng.choice(MAX_NORMS)),
-            "clip_value": float(rng.choice(CLIP_VALUES)),
+            "max_norm": float(pick(rng, MAX_NORMS)),
+            "clip_value": float(pick(rng, CLIP_VALUES)),
         }
 
     def sample_by_hand(self, rng: np.random.Generator) -> dict[str, InputValue]:

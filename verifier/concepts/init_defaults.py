@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from verifier._types import Inputs, InputValue
-from verifier.generator import as_float, as_int
+from verifier.generator import as_float, as_int, pick
 from verifier.grading import FieldSpec
 from verifier.latex import num
 from verifier.registry import register
@@ -175,8 +175,8 @@ class InitDefaultsGenerator(StepGenerator):
         return {
             "fan_in": fan_in,
             "fan_out": fan_out,
-            "mean": float(rng.choice(TRUNC_MEANS)),
-            "std": float(rng.choice(TRUNC_STDS)),
+            "mean": float(pick(rng, TRUNC_MEANS)),
+            "std": float(pick(rng, TRUNC_STDS)),
         }
 
     def sample_by_hand(self, rng: np.random.Generator) -> dict[str, InputValue]:
@@ -184,8 +184,8 @@ class InitDefaultsGenerator(StepGenerator):
         return {
             "fan_in": fan_in,
             "fan_out": fan_out,
-            "mean": float(rng.choice(TRUNC_MEANS)),
-            "std": float(rng.choice(TRUNC_STDS)),
+            "mean": float(pick(rng, TRUNC_MEANS)),
+            "std": float(pick(rng, TRUNC_STDS)),
         }
 
     def needs_calculator(self, inputs: Inputs, *, calculator: bool) -> bool:  # noqa: ARG002

@@ -20,7 +20,7 @@ from collections.abc import Callable
 import numpy as np
 
 from verifier._types import FloatArray, Inputs, InputValue
-from verifier.generator import Known, as_array, as_float
+from verifier.generator import Known, as_array, as_float, pick
 from verifier.grading import FieldSpec
 from verifier.latex import matrix, num
 from verifier.registry import register
@@ -32,6 +32,7 @@ GATES = ("i", "f", "g", "o")  # PyTorch's order of the row blocks of weight_ih a
 WRONG_ORDER = ("i", "f", "o", "g")  # the order of several tutorials (and of some fused kernels)
 WEIGHT_TENTHS = 10  # weights in tenths, |w| ≤ 1
 STATE_TENTHS = 9
+X_CHOICES = (-2.0, -1.0, -0.5, 0.5, 1.0, 2.0)
 
 
 def sigmoid(z: FloatArray) -> FloatArray:
@@ -163,8 +164,9 @@ def lstm_step(inputs: Inputs) -> Values:
 
 def _tenths(rng: np.random.Generator, shape: tuple[int, ...], limit: int, *, low: int = 0) -> FloatArray:
     """Multiples of 0.1 with magnitude between low/10 and limit/10 and random signs."""
-    magnitude = rng.integers(low, limit + 1, size=shape)
-    result: FloatArray = np.where(rng.random(shape) < 0.5, -magnitude, magnitude) / 10.0
+    size = math.prod(shape)  # drawn flat: NumPy takes longer to read a shape than to draw a few numbers
+    magnitude = rng.integers(low, limit + 1, size=size)
+    result: FloatArray = (np.where(rng.random(size) < 0.5, -magnitude, magnitude) / 10.0).reshape(shape)
     return result
 
 
@@ -186,7 +188,7 @@ class LstmStepGenerator(StepGenerator):
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         return {
-            "x": float(rng.choice([-2.0, -1.0, -0.5, 0.5, 1.0, 2.0])),
+            "x": pick(rng, X_CHOICES),
             "h": _tenths(rng, (HIDDEN,), STATE_TENTHS),
             "c": _tenths(rng, (HIDDEN,), 2 * STATE_TENTHS, low=5),
             "w_ih": _tenths(rng, (4 * HIDDEN, 1), WEIGHT_TENTHS),

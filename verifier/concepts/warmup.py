@@ -21,7 +21,7 @@ import numpy as np
 
 from verifier._types import Inputs, InputValue
 from verifier.concepts.schedule import known_cosine
-from verifier.generator import Known, as_float, as_int
+from verifier.generator import Known, as_float, as_int, pick
 from verifier.grading import FieldSpec
 from verifier.latex import num
 from verifier.registry import register
@@ -161,14 +161,14 @@ class WarmupCosineGenerator(StepGenerator):
         return calculator  # whiteboard mode: products of small numbers, and the cosine printed
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
-        warmup = int(rng.choice(WARMUPS))
-        total = warmup * int(rng.choice(TOTAL_OVER_WARMUP))
+        warmup = int(pick(rng, WARMUPS))
+        total = warmup * int(pick(rng, TOTAL_OVER_WARMUP))
         decay_steps = total - warmup
         return {
-            "per_device": int(rng.choice(PER_DEVICE)),
-            "devices": int(rng.choice(DEVICES)),
-            "accumulation": int(rng.choice(ACCUMULATION)),
-            "base_lr": float(rng.choice(BASE_LRS)),
+            "per_device": int(pick(rng, PER_DEVICE)),
+            "devices": int(pick(rng, DEVICES)),
+            "accumulation": int(pick(rng, ACCUMULATION)),
+            "base_lr": float(pick(rng, BASE_LRS)),
             "warmup": warmup,
             "total": total,
             "t_warm": int(rng.integers(1, min(warmup // 2, MAX_T_WARM) + 1)),

@@ -1,5 +1,6 @@
-"""Grading: format validation (``parse``), the precision rule (``spec``), what a grade holds (``result``)
-and step-graph grading with error carried forward (``carried``)."""
+"""Grading: format validation (``parse``), the precision rule (``spec``), what a grade holds (``result``),
+step-graph grading with error carried forward (``carried``) and the separation check that ``generate``
+redraws until it holds (``separation``)."""
 
 from verifier.grading.parse import AnswerFormatError, parse_field, parse_submission
 from verifier.grading.result import FieldResult, Grade, flat_floats

@@ -15,21 +15,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import islice
 from typing import Any
 
 import numpy as np
 
-from verifier._types import Inputs, JsonValue
+from verifier._types import FloatArray, Inputs, JsonValue
 from verifier.grading.parse import as_value, parse_submission
 from verifier.grading.result import FieldResult, Grade, flat_floats
 from verifier.grading.spec import FIGURES, FieldSpec, matches, tolerances, within
 from verifier.jsonsafe import to_jsonable
-from verifier.steps import UNAVAILABLE, StepGraph, Values, WrongStep
+from verifier.steps import UNAVAILABLE, Memo, StepGraph, Values, WrongStep
 
-# A misconception's answer counts as told apart from the right one only when some entry where it shows
-# (a witness field) is this many tolerances away, so a sloppy-but-right answer is never read as it.
-SEPARATION = 3.0
 RIGHT = "right"
 CARRIED = "right_given_your_values"
 WRONG = "wrong"
@@ -122,48 +120,61 @@ def _assess(
 def _diagnose(
     graph: StepGraph,
     specs: Mapping[str, FieldSpec],
-    inputs: Inputs,
     work: _Work,
     statuses: Mapping[str, str],
-    candidates: Sequence[WrongStep] | None = None,
+    applies: Callable[[WrongStep], bool],
 ) -> WrongStep | None:
-    """The misconception whose wrong root step matches the candidate's value there, if any.
-
-    ``candidates`` (in declaration order) limits the search; None: every misconception.
-    """
+    """The misconception whose wrong root step matches the candidate's value there, if any (the earliest
+    root, then the first declared); ``applies`` tells whether a misconception applies to the question."""
     found: WrongStep | None = None
     found_at = len(graph.steps)
-    for misconception in graph.misconceptions if candidates is None else candidates:
+    for misconception in graph.misconceptions:
         at = graph.index[misconception.root]
-        if at >= found_at:
-            continue
-        witnesses = graph.witnesses[misconception.id]
-        if all(statuses[name] != WRONG for name in witnesses):
-            continue  # right at every field that shows the root: not this belief
-        if not misconception.applies_to(inputs):
-            continue
-        wrong, _ = graph.evaluate(
-            work.carried_values,
-            given=work.given,
-            override=misconception,
-            start=work.carried_values,
-            safe=True,
-        )
-        shown = False
-        for name in witnesses:
-            spec = specs[name]
-            expected = _flat(wrong[name], spec.size)
-            if expected is None:
-                break
-            if expected == _flat(work.carried[name], spec.size):
-                continue  # this witness does not show the wrong step here
-            if statuses[name] != WRONG or not all(matches(work.flats[name], expected, spec)):
-                break
-            shown = True
-        else:
-            if shown:
-                found, found_at = misconception, at
+        if at < found_at and _shows(graph, specs, work, statuses, misconception, applies):
+            found, found_at = misconception, at
     return found
+
+
+def _shows(
+    graph: StepGraph,
+    specs: Mapping[str, FieldSpec],
+    work: _Work,
+    statuses: Mapping[str, str],
+    misconception: WrongStep,
+    applies: Callable[[WrongStep], bool],
+    memo: Memo | None = None,
+) -> bool:
+    """Whether the candidate's value at the misconception's root matches its wrong step: every witness
+    that shows the root is wrong and matches the wrong step evaluated on the candidate's earlier values.
+
+    ``applies`` is asked last (it may read the inputs); ``memo`` (see :meth:`StepGraph.evaluate`) may be
+    shared with the evaluations of other answers to the same question.
+    """
+    witnesses = graph.witnesses[misconception.id]
+    if all(statuses[name] != WRONG for name in witnesses):
+        return False  # right at every field that shows the root: not this belief
+    if not applies(misconception):
+        return False
+    wrong, _ = graph.evaluate(
+        work.carried_values,
+        given=work.given,
+        override=misconception,
+        start=work.carried_values,
+        safe=True,
+        memo=memo,
+    )
+    shown = False
+    for name in witnesses:
+        spec = specs[name]
+        expected = _flat(wrong[name], spec.size)
+        if expected is None:
+            return False
+        if expected == _flat(work.carried[name], spec.size):
+            continue  # this witness does not show the wrong step here
+        if statuses[name] != WRONG or not all(matches(work.flats[name], expected, spec)):
+            return False
+        shown = True
+    return shown
 
 
 def grade_graph(
@@ -204,7 +215,7 @@ def _grade_parsed(
         return Grade(True, 1.0 if total == earned else earned / total, results, None, "Correct.")
     score = earned / total if total else 0.0
     statuses = {name: status for name, (status, _) in assessed.items()}
-    named = _diagnose(graph, specs, inputs, work, statuses)
+    named = _diagnose(graph, specs, work, statuses, lambda misconception: misconception.applies_to(inputs))
     if named is not None:
         return Grade(False, score, results, named.id, named.feedback, wrong[0])
     return Grade(False, score, results, None, _feedback(wrong, wrong[0]), wrong[0])
@@ -212,12 +223,15 @@ def _grade_parsed(
 
 def rounded(answer: Mapping[str, Any], specs: Mapping[str, FieldSpec]) -> dict[str, JsonValue]:
     """An answer as a candidate following the prompt writes it: floats to the stated figures."""
+    names = list(specs)
+    entries = _written(
+        [(np.asarray(answer[name], dtype=np.float64).ravel().tolist(), specs[name]) for name in names]
+    )
     out: dict[str, JsonValue] = {}
-    for name, spec in specs.items():
-        values: list[float] | list[int] = _rounded_flat(answer[name], spec)
-        if spec.dtype == "int":
-            values = [int(v) for v in values]
-        out[name] = values[0] if not spec.shape else to_jsonable(_reshape(values, spec.shape))
+    for name, values in zip(names, entries, strict=True):
+        spec = specs[name]
+        written: list[float] | list[int] = [int(v) for v in values] if spec.dtype == "int" else values
+        out[name] = written[0] if not spec.shape else to_jsonable(_reshape(written, spec.shape))
     return out
 
 
@@ -228,77 +242,24 @@ def _reshape(flat: Sequence[float], shape: tuple[int, ...]) -> list[Any]:
     return [_reshape(flat[i * step : (i + 1) * step], shape[1:]) for i in range(shape[0])]
 
 
-def well_separated(graph: StepGraph, specs: Mapping[str, FieldSpec], inputs: Inputs) -> bool:
-    """Whether every applicable misconception, written as the prompt asks, is far from the right answer
-    where it shows and is graded as itself: the separation check uses the grading rule.
+def _written(fields: Sequence[tuple[list[float], FieldSpec]]) -> list[list[float]]:
+    """Fields' entries as written to the stated precision (3 significant figures; integers exact).
 
-    The grading here is :func:`grade_graph`'s without parsing and reporting: the answers are ours."""
-    with np.errstate(all="ignore"):
-        return _separated(graph, specs, inputs)
-
-
-def _separated(graph: StepGraph, specs: Mapping[str, FieldSpec], inputs: Inputs) -> bool:
-    base = graph.read(inputs)
-    reference = _Reference(graph, specs, base)
-    # The right answer as the prompt asks for it, graded once: a misconception's answer differs from it only
-    # in the fields computed from its root, so only those are rounded, carried forward and assessed again.
-    plain: tuple[_Work, dict[str, tuple[str, list[bool]]]] | None = None
-    for position, misconception in enumerate(graph.misconceptions):
-        if not misconception.applies_to(inputs):
-            continue
-        moved_steps, wrong_values = graph.evaluate(base, override=misconception, start=reference.values)
-        apart = False
-        for name in graph.witnesses[misconception.id]:
-            spec = specs[name]
-            right = reference.flats[name]
-            wrong = _flat(wrong_values[name], spec.size)
-            if wrong is None:
-                return False
-            limits = reference.limits[name]
-            if any(
-                abs(w - r) > SEPARATION * t or (t == 0 and w != r)
-                for w, r, t in zip(wrong, right, limits, strict=True)
-            ):
-                apart = True
-                break
-        if not apart:
-            return False
-        if plain is None:
-            flats = {name: _rounded_flat(reference.computed[name], specs[name]) for name in graph.fields}
-            right_work = _carry(graph, specs, base, reference, flats)
-            plain = right_work, _assess(graph.ordered_fields, specs, reference, right_work)
-        right_work, right_assessed = plain
-        moved = [name for name in graph.ordered_fields if name in moved_steps]
-        flats = dict(right_work.flats)
-        given = dict(right_work.given)
-        for name in moved:
-            flats[name] = _rounded_flat(wrong_values[name], specs[name])
-            given[name] = as_value(flats[name], specs[name])
-        recomputed, carried_values = graph.evaluate(
-            base, given=given, start=right_work.carried_values, changed=moved, safe=True
-        )
-        work = _Work(flats, given, {**right_work.carried, **recomputed}, carried_values)
-        reassessed = [name for name in graph.ordered_fields if name in moved_steps or name in recomputed]
-        assessed = {**right_assessed, **_assess(reassessed, specs, reference, work)}
-        statuses = {name: status for name, (status, _) in assessed.items()}
-        # Only a misconception rooted no later (declared no later at the same root) can be named instead.
-        at = graph.index[misconception.root]
-        rivals = [
-            other
-            for number, other in enumerate(graph.misconceptions)
-            if graph.index[other.root] < at or (graph.index[other.root] == at and number <= position)
-        ]
-        if _diagnose(graph, specs, inputs, work, statuses, rivals) is not misconception:
-            return False
-    return True
+    All the fields go through NumPy at once: at a few entries a field, the per-call cost of a NumPy
+    operation is the whole cost, and the rounding is entry by entry, so batching changes no value.
+    """
+    floats = [entry for flat, spec in fields if spec.dtype != "int" for entry in flat]
+    ints = [entry for flat, spec in fields if spec.dtype == "int" for entry in flat]
+    rounded_floats = iter(_figures(np.array(floats, dtype=np.float64)) if floats else ())
+    rounded_ints = iter(np.rint(np.array(ints, dtype=np.float64)).tolist() if ints else ())
+    return [
+        list(islice(rounded_ints if spec.dtype == "int" else rounded_floats, len(flat)))
+        for flat, spec in fields
+    ]
 
 
-def _rounded_flat(value: Any, spec: FieldSpec) -> list[float]:
-    """A value's entries as written to the stated precision (3 significant figures; integers exact)."""
-    array = np.asarray(value, dtype=np.float64).ravel()
-    if spec.dtype == "int":
-        rounded_ints: list[float] = np.rint(array).tolist()
-        return rounded_ints
+def _figures(array: FloatArray) -> list[float]:
+    """Each entry rounded to FIGURES significant figures (0 stays 0)."""
     magnitude = np.abs(array)  # then the power of ten of each entry's leading figure, in place
     magnitude[magnitude == 0] = 1.0
     np.floor(np.log10(magnitude, out=magnitude), out=magnitude)

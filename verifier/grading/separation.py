@@ -1,0 +1,200 @@
+"""The separation check: ``generate`` redraws inputs until it holds.
+
+Every applicable misconception's answer must be far from the right one where it shows (some witness entry
+SEPARATION tolerances away) and, written to the stated precision, be graded as that misconception by the
+grader of :mod:`verifier.grading.carried`. The check runs on every draw, so it is built for speed: first
+each answer's distance (most rejected draws fail there), then the dearer grading of each, which rounds all
+the answers in one NumPy pass, reuses the right answer's carried-forward work and shares wrong steps
+through a memo; what a misconception changes is worked out once per graph. The verdict is the one checking
+each misconception in turn, in full, would give.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
+from verifier._types import Inputs
+from verifier.grading.carried import (
+    _assess,
+    _carry,
+    _flat,
+    _Reference,
+    _shows,
+    _Work,
+    _written,
+)
+from verifier.grading.parse import as_value
+from verifier.grading.result import flat_floats
+from verifier.grading.spec import FieldSpec
+from verifier.steps import Memo, StepGraph, Values, WrongStep
+
+# A misconception's answer counts as told apart from the right one only when some entry where it shows
+# (a witness field) is this many tolerances away, so a sloppy-but-right answer is never read as it.
+SEPARATION = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Moves:
+    """What one misconception changes in an answer, worked out once per graph.
+
+    ``moved``: the fields its wrong step changes; ``rivals``: the misconceptions that could be named
+    instead of it (rooted earlier, or at its root and declared no later); ``reassessed``: the fields whose
+    status the diagnosis reads (the rivals' witnesses) and that can differ from the right answer's (the
+    moved ones and the fields computed from them).
+    """
+
+    misconception: WrongStep
+    moved: tuple[str, ...]
+    rivals: tuple[WrongStep, ...]
+    reassessed: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """Every misconception's moves, and the fields whose status in the right answer a diagnosis reads."""
+
+    moves: tuple[_Moves, ...]
+    right_shown: tuple[str, ...]
+
+
+@cache
+def _layout(graph: StepGraph) -> _Layout:
+    moves, right_shown = [], set()
+    for position, misconception in enumerate(graph.misconceptions):
+        steps = set(graph.recomputed(override=misconception))
+        moved = tuple(name for name in graph.ordered_fields if name in steps)
+        steps.update(graph.recomputed(changed=moved, given=graph.fields))
+        at = graph.index[misconception.root]
+        rivals = tuple(
+            other
+            for number, other in enumerate(graph.misconceptions)
+            if graph.index[other.root] < at or (graph.index[other.root] == at and number <= position)
+        )
+        shown = {name for rival in rivals for name in graph.witnesses[rival.id]}
+        right_shown.update(shown - steps)
+        reassessed = tuple(name for name in graph.ordered_fields if name in shown and name in steps)
+        moves.append(_Moves(misconception, moved, rivals, reassessed))
+    return _Layout(tuple(moves), tuple(name for name in graph.ordered_fields if name in right_shown))
+
+
+def well_separated(graph: StepGraph, specs: Mapping[str, FieldSpec], inputs: Inputs) -> bool:
+    """Whether every applicable misconception, written as the prompt asks, is far from the right answer
+    where it shows and is graded as itself: the separation check uses the grading rule.
+
+    The grading here is :func:`grade_graph`'s without parsing and reporting: the answers are ours."""
+    with np.errstate(all="ignore"):
+        return _separated(graph, specs, inputs)
+
+
+def _separated(graph: StepGraph, specs: Mapping[str, FieldSpec], inputs: Inputs) -> bool:
+    base = graph.read(inputs)
+    reference = _Reference(graph, specs, base)
+    # First whether each answer is far from the right one (most rejected draws fail here), then the dearer
+    # grading of each: the verdict is the same as checking each misconception in turn.
+    answers: list[tuple[_Moves, Values]] = []
+    # Diagnosing a misconception's answer reruns wrong steps on values the answers share, like the right
+    # answer's upstream steps: a memo hands back the values worked out here instead.
+    memo: Memo = {}
+    layout = _layout(graph)
+    applicable = frozenset(m.id for m in graph.misconceptions if m.applies_to(inputs))
+    for moves in layout.moves:
+        misconception = moves.misconception
+        if misconception.id not in applicable:
+            continue
+        try:
+            _, wrong_values = graph.evaluate(base, override=misconception, start=reference.values, memo=memo)
+        except Exception:
+            # Checked in turn, this raised only when every earlier misconception passed: so it does here.
+            if _graded_as_themselves(graph, specs, base, reference, layout, applicable, answers, memo):
+                raise
+            return False
+        if not _apart(graph, specs, reference, misconception, wrong_values):
+            return False
+        answers.append((moves, wrong_values))
+    return _graded_as_themselves(graph, specs, base, reference, layout, applicable, answers, memo)
+
+
+def _apart(
+    graph: StepGraph,
+    specs: Mapping[str, FieldSpec],
+    reference: _Reference,
+    misconception: WrongStep,
+    wrong_values: Values,
+) -> bool:
+    """Whether some witness entry of the misconception's answer is SEPARATION tolerances from the right."""
+    for name in graph.witnesses[misconception.id]:
+        wrong = _flat(wrong_values[name], specs[name].size)
+        if wrong is None:
+            return False
+        right, limits = reference.flats[name], reference.limits[name]
+        if any(
+            abs(w - r) > SEPARATION * t or (t == 0 and w != r)
+            for w, r, t in zip(wrong, right, limits, strict=True)
+        ):
+            return True
+    return False
+
+
+def _graded_as_themselves(
+    graph: StepGraph,
+    specs: Mapping[str, FieldSpec],
+    base: Values,
+    reference: _Reference,
+    layout: _Layout,
+    applicable: frozenset[str],
+    answers: Sequence[tuple[_Moves, Values]],
+    memo: Memo,
+) -> bool:
+    """Whether each misconception's answer, written to the stated precision, is graded as it.
+
+    A misconception's answer differs from the right one only in its moved fields: the right answer is
+    written, carried forward and assessed once, then each misconception's moved fields are written in and
+    only they and the fields computed from them are carried forward, and assessed again where the
+    diagnosis reads their status.
+    """
+    if not answers:
+        return True
+    written = iter(
+        _written(
+            [(reference.flats[name], specs[name]) for name in graph.fields]
+            + [(flat_floats(values[name]), specs[name]) for moves, values in answers for name in moves.moved]
+        )
+    )
+    right_work = _carry(graph, specs, base, reference, {name: next(written) for name in graph.fields})
+    right_statuses = {
+        name: status
+        for name, (status, _) in _assess(layout.right_shown, specs, reference, right_work).items()
+    }
+
+    def applies(misconception: WrongStep) -> bool:
+        return misconception.id in applicable
+
+    works: list[tuple[_Moves, _Work, dict[str, str]]] = []
+    for moves, _ in answers:
+        flats = dict(right_work.flats)
+        given = dict(right_work.given)
+        for name in moves.moved:
+            flats[name] = next(written)
+            given[name] = as_value(flats[name], specs[name])
+        recomputed, carried_values = graph.evaluate(
+            base, given=given, start=right_work.carried_values, changed=moves.moved, safe=True
+        )
+        work = _Work(flats, given, {**right_work.carried, **recomputed}, carried_values)
+        statuses = dict(right_statuses)
+        for name, (status, _) in _assess(moves.reassessed, specs, reference, work).items():
+            statuses[name] = status
+        # Graded as itself: it shows in its answer (the usual failure, so asked of every answer first) and
+        # no rival that the diagnosis would name first does.
+        if not _shows(graph, specs, work, statuses, moves.misconception, applies, memo):
+            return False
+        works.append((moves, work, statuses))
+    return not any(
+        _shows(graph, specs, work, statuses, rival, applies, memo)
+        for moves, work, statuses in works
+        for rival in moves.rivals
+        if rival is not moves.misconception
+    )
