@@ -17,7 +17,9 @@ import pytest
 import verifier
 from verifier import AnswerFormatError, FieldSpec, Generator
 
-SEEDS = range(200)
+# Seeds 100..199: tests/verifier/test_steps.py checks 0..99 at stated precision, so between them the
+# right answer and every misconception are graded on 200 different questions of each generator.
+SEEDS = range(100, 200)
 GENERATORS = verifier.generators()
 IDS = [generator.id for generator in GENERATORS]
 
