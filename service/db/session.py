@@ -136,7 +136,9 @@ def begin_write(session: Session) -> None:
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("begin_write() after unflushed changes: call it before the first write")
         session.commit()
-    gate = _WRITE_GATES.get(bind.engine)
+    # Only a session on the engine begins its own transaction (BEGIN IMMEDIATE) on a connection of its
+    # own; one bound to a connection shares that connection's transaction and lock (tests nest savepoints).
+    gate = _WRITE_GATES.get(bind) if isinstance(bind, Engine) else None
     if gate is not None:
         gate.acquire()
         session.info[_GATE_INFO_KEY] = gate

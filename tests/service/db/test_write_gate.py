@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, exc, text
+from sqlalchemy.orm import Session
 
 from service.db import session as db_session
 from service.db.session import begin_write, make_engine, make_sessionmaker, transaction
@@ -115,3 +116,18 @@ def test_a_second_writer_waits_for_the_first_to_commit(sqlite_engine: Engine) ->
         assert seen == []
     thread.join(timeout=10)
     assert seen == [1]
+
+
+def test_a_session_bound_to_a_connection_shares_its_transaction_and_takes_no_turn(
+    sqlite_engine: Engine,
+) -> None:
+    """Such a session writes inside its connection's transaction (no BEGIN IMMEDIATE of its own), so
+    other sessions on that connection, in other threads, must not wait for it (the tests' savepoints)."""
+    gate = db_session._WRITE_GATES[sqlite_engine]
+    with sqlite_engine.connect() as connection, connection.begin():
+        session = Session(bind=connection, join_transaction_mode="create_savepoint")
+        begin_write(session)
+        session.execute(text("INSERT INTO t VALUES (1)"))
+        gate.acquire()  # free: the session holds no turn
+        gate.release()
+        session.close()
