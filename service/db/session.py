@@ -11,13 +11,14 @@ Transactions begin deferred, as readers. A transaction that is going to write ca
 with ``BEGIN IMMEDIATE``: the write lock is held for the write alone, never while authenticating or
 reading, and a writer never finds its read snapshot stale (a deferred transaction that read, then
 writes after another writer committed, fails at once: SQLite cannot wait for that). Writers wait for
-each other in SQLite's busy handler. (An in-process lock in front of ``BEGIN IMMEDIATE``, to hand the
-write lock over in turn instead of polling, was measured: it cut the study mix's throughput by a third
-at 10 users, so it is not used.)
+each other in turn: a process's writers queue in its :class:`~service.db.write_gate.WriteGate` (first
+come first served, released when the transaction ends), and only the processes meet in SQLite's busy
+handler, whose growing sleeps let a long-waiting writer lose its turn again and again.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,7 +26,9 @@ from typing import Any
 
 from sqlalchemy import Engine, Executable, create_engine, event, text
 from sqlalchemy.engine import Connection, CursorResult
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
+
+from service.db.write_gate import WriteGate
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # Connections per process. A request holds at most one at a time and only inside one worker thread
@@ -36,9 +39,14 @@ SQLITE_POOL_SIZE = 40
 POSTGRES_POOL_SIZE = 10
 POSTGRES_MAX_OVERFLOW = 10
 POOL_TIMEOUT_S = 10
+# Each SQLite engine's write gate (one per process and database file); see begin_write.
+_WRITE_GATES: weakref.WeakKeyDictionary[Engine, WriteGate] = weakref.WeakKeyDictionary()
+_GATE_INFO_KEY = "dlquiz_write_gate"
 
 
 def _configure_sqlite(engine: Engine) -> None:
+    _WRITE_GATES[engine] = WriteGate(timeout_s=SQLITE_BUSY_TIMEOUT_MS / 1000)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # let SQLAlchemy's "begin" event emit BEGIN
@@ -116,8 +124,11 @@ def begin_write(session: Session) -> None:
     usable) and the next one begins IMMEDIATE. Call it before the first write and after any slow work
     that needs no lock (hashing a password). PostgreSQL: nothing to do; the statements that need a row
     lock take it (:func:`service.study.repository.lock_user`). Calling it again is harmless.
+
+    On SQLite the process's write gate is taken first, in turn, and held until the transaction ends.
     """
-    if session.get_bind().dialect.name != "sqlite":
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
         return
     if session.in_transaction():
         if session.connection().get_execution_options().get("sqlite_immediate", False):
@@ -125,7 +136,31 @@ def begin_write(session: Session) -> None:
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("begin_write() after unflushed changes: call it before the first write")
         session.commit()
-    session.connection(execution_options={"sqlite_immediate": True})
+    # Only a session on the engine begins its own transaction (BEGIN IMMEDIATE) on a connection of its
+    # own; one bound to a connection shares that connection's transaction and lock (tests nest savepoints).
+    gate = _WRITE_GATES.get(bind) if isinstance(bind, Engine) else None
+    if gate is not None:
+        gate.acquire()
+        session.info[_GATE_INFO_KEY] = gate
+    try:
+        session.connection(execution_options={"sqlite_immediate": True})
+    except BaseException:
+        _release_gate(session)
+        raise
+
+
+def _release_gate(session: Session) -> None:
+    gate = session.info.pop(_GATE_INFO_KEY, None)
+    if gate is not None:
+        gate.release()
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    """The write gate is held from :func:`begin_write` until the session's transaction has committed or
+    rolled back (after ``COMMIT`` returned, so the next writer finds SQLite's lock free)."""
+    if transaction.parent is None:
+        _release_gate(session)
 
 
 # Any constant works: it only has to be the same number in every process that syncs content.

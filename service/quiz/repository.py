@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -10,6 +12,16 @@ from service.db.models import Attempt, QuestionInstance, QuestionReport, User
 
 def get_instance(session: Session, instance_id: str) -> QuestionInstance | None:
     return session.get(QuestionInstance, instance_id)
+
+
+def instance_inputs(session: Session, instance_id: str) -> tuple[int, str, dict[str, Any]] | None:
+    """An instance's owner, generator and inputs as plain values (no ORM object in the session)."""
+    row = session.execute(
+        select(QuestionInstance.user_id, QuestionInstance.generator_id, QuestionInstance.inputs).where(
+            QuestionInstance.id == instance_id
+        )
+    ).first()
+    return None if row is None else (row[0], row[1], row[2])
 
 
 def count_attempts(session: Session, instance_id: str) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -227,11 +228,18 @@ def grade_read(grade: verifier.Grade, generator: verifier.Generator) -> GradeRea
 
 
 def record_attempt(
-    session: Session, instance: QuestionInstance, answer: dict[str, Any], *, now: datetime
+    session: Session,
+    instance: QuestionInstance,
+    answer: dict[str, Any],
+    *,
+    now: datetime,
+    graded: GradedAhead | None = None,
 ) -> tuple[Attempt, verifier.Grade]:
-    """Grade ``answer`` and store it as the instance's next attempt."""
-    generator = _generator(instance.generator_id)
-    grade = grade_answer(generator, instance.inputs, answer)
+    """Grade ``answer`` (or take the grade ``graded`` ahead) and store it as the instance's next attempt."""
+    if graded is not None and graded.instance_id == instance.id:
+        grade = graded.result()
+    else:
+        grade = grade_answer(_generator(instance.generator_id), instance.inputs, answer)
     attempt = Attempt(
         instance_id=instance.id,
         number=repository.count_attempts(session, instance.id) + 1,
@@ -259,17 +267,63 @@ def record_attempt(
 
 
 def attempt_read(
-    attempt: Attempt, grade: verifier.Grade, instance: QuestionInstance, *, review: ReviewRead | None = None
+    attempt: Attempt,
+    grade: verifier.Grade,
+    instance: QuestionInstance,
+    *,
+    review: ReviewRead | None = None,
+    solution: list[StepRead] | None = None,
 ) -> AttemptRead:
     generator = _generator(instance.generator_id)
     return AttemptRead(
         question_id=instance.id,
         number=attempt.number,
         grade=grade_read(grade, generator),
-        solution=solution_steps(generator, instance.inputs),
+        solution=solution_steps(generator, instance.inputs) if solution is None else solution,
         created_at=attempt.created_at,
         review=review,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class GradedAhead:
+    """An answer graded and its worked solution rendered before the write lock is taken.
+
+    Both are pure functions of the instance's generator and inputs (fixed when it is made) and of
+    the answer, and rendering the solution (LaTeX to MathML with the drawn numbers) is most of a
+    numeric answer's CPU, 1-15 ms: done under SQLite's database-wide write lock it held every other
+    writer back. A grading error is kept and raised where grading used to run, under the lock and
+    after the idempotency key is looked up, so replays and conflicts answer as before.
+    """
+
+    instance_id: str
+    outcome: verifier.Grade | Exception  # the grade, or what grading raised
+    solution: list[StepRead] | None
+
+    def result(self) -> verifier.Grade:
+        if isinstance(self.outcome, Exception):
+            raise self.outcome
+        return self.outcome
+
+
+def grade_ahead(
+    session: Session, instance_id: str, answer: dict[str, Any], *, user_id: int
+) -> GradedAhead | None:
+    """:class:`GradedAhead` for the caller's instance; None when it is not theirs or not there (the
+    locked part says so, as before)."""
+    found = repository.instance_inputs(session, instance_id)
+    if found is None or found[0] != user_id:
+        return None
+    _, generator_id, inputs = found
+    try:
+        generator = _generator(generator_id)
+    except NotFound:
+        return None
+    try:
+        grade = grade_answer(generator, inputs, answer)
+    except Exception as error:  # raised under the lock, in order (GradedAhead)
+        return GradedAhead(instance_id, error, None)
+    return GradedAhead(instance_id, grade, solution_steps(generator, inputs))
 
 
 def answer_question(
@@ -288,13 +342,15 @@ def answer_question(
     The first graded answer to a question the study queue generated for a numeric card is also that
     card's review, rated by :func:`reviews.rating_for_grade` (at most Hard after a hint). Runs under
     the user's study lock, so concurrent answers get distinct attempt numbers and a retry with the same
-    key replays (without calling ``after_grade`` again).
+    key replays (without calling ``after_grade`` again). The grade and the worked solution are
+    computed before the lock is taken (:class:`GradedAhead`).
     """
+    graded = grade_ahead(session, instance_id, answer, user_id=user_id)
     study_repository.lock_user(session, user_id)
 
     def answer_once() -> AttemptRead:
         instance = own_instance(session, instance_id, user_id=user_id)
-        attempt, grade = record_attempt(session, instance, answer, now=now)
+        attempt, grade = record_attempt(session, instance, answer, now=now, graded=graded)
         review = None
         card = study_repository.card_by_key(session, instance.card_key) if instance.card_key else None
         if card is not None and not card.archived and attempt.number == 1:
@@ -317,7 +373,8 @@ def answer_question(
             review = reviews.review_read(log, card_id=card.id)
         if after_grade is not None:
             after_grade(instance, grade)
-        return attempt_read(attempt, grade, instance, review=review)
+        solution = graded.solution if graded is not None else None
+        return attempt_read(attempt, grade, instance, review=review, solution=solution)
 
     return idempotency.run_once(
         session,

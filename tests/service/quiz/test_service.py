@@ -225,6 +225,33 @@ class TestGradeRead:
         assert len(raised.value.message) < 300
         assert quiz_service.get_question(db_session, instance.id, user_id=user).attempts == 0
 
+    def test_grading_ahead_of_the_lock_answers_as_grading_under_it(
+        self, db_session: Session, settings: Settings, make_user: Callable[[], int]
+    ) -> None:
+        """The grade and solution are computed before the study lock (GradedAhead), but a key reused
+        with a malformed answer is still a Conflict, and the answer is what grading in place gives."""
+        user = make_user()
+        instance = _question(db_session, user, "batchnorm.backward")
+        answer = _right(instance)
+
+        def submit(body: dict[str, Any], key: str) -> Any:
+            return quiz_service.answer_question(
+                db_session, instance.id, body, user_id=user, idempotency_key=key, settings=settings, now=T0
+            )
+
+        first = submit(answer, "key-1")
+        assert submit(answer, "key-1") == first
+        with pytest.raises(Conflict):
+            submit({"nope": 1}, "key-1")
+        with pytest.raises(InvalidSubmission):
+            submit({"nope": 1}, "key-2")
+        generator = verifier.get(instance.generator_id)
+        assert first.solution == quiz_service.solution_steps(generator, instance.inputs)
+        assert first.grade == quiz_service.grade_read(
+            quiz_service.grade_answer(generator, instance.inputs, answer), generator
+        )
+        assert quiz_service.grade_ahead(db_session, instance.id, answer, user_id=make_user()) is None
+
 
 class TestReports:
     def test_a_report_keeps_the_reproduction_and_the_last_submission(
