@@ -10,13 +10,13 @@ the review log exactly once. Targets, each printed PASS/FAIL:
 - at 50 users, p99 of the study loop <= 500 ms;
 - at 200 users, throughput within 20 % of the backend's peak (degrades gracefully, never collapses).
 
-The client is async httpx, in ``--clients`` processes (default 1; the output gives the client's CPU use
+The client is async httpx, in ``--clients`` processes (default 4; the output gives the client's CPU use
 over the study phase, so a saturated client shows). One process is the bottleneck from 50 users on: timed
-inside the server, ``study/next`` took p50 26 / p99 153 ms while that client saw 806 / 3,280 ms (it got
-about half a core on the shared machine); use ``--clients 4`` to measure the server. Loopback only.
+inside the server, ``study/next`` took p50 26 / p99 153 ms while a single client saw 806 / 3,280 ms (it
+got about half a core on the shared machine), so by default four share the users. Loopback only.
 
     .venv/bin/python bench/load.py [--quick] [--backend sqlite|postgresql|both] [--users 10,50,200]
-        [--seconds 20] [--clients 1] [--root OTHER_CHECKOUT]
+        [--seconds 20] [--clients 4] [--root OTHER_CHECKOUT]
 
 ``--quick``: 5 s per level. ``--root``: run the server from another checkout (e.g. an older commit
 unpacked with ``git archive``), to compare old and new code side by side in one period.
@@ -277,7 +277,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=None, help="study time per level (default 20)")
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--users", default="10,50,200", help="comma-separated levels")
-    parser.add_argument("--clients", type=int, default=1, help="client processes")
+    parser.add_argument("--clients", type=int, default=4, help="client processes")
     parser.add_argument("--root", type=Path, default=ROOT, help="checkout whose server code runs")
     args = parser.parse_args()
     args.seconds = args.seconds or (5.0 if args.quick else 20.0)
