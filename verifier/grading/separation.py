@@ -11,7 +11,7 @@ each misconception in turn, in full, would give.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -83,18 +83,32 @@ def _layout(graph: StepGraph) -> _Layout:
     return _Layout(tuple(moves), tuple(name for name in graph.ordered_fields if name in right_shown))
 
 
-def well_separated(graph: StepGraph, specs: Mapping[str, FieldSpec], inputs: Inputs) -> bool:
+def well_separated(
+    graph: StepGraph,
+    specs: Mapping[str, FieldSpec],
+    inputs: Inputs,
+    acceptable: Callable[[Values], bool] | None = None,
+) -> bool:
     """Whether every applicable misconception, written as the prompt asks, is far from the right answer
     where it shows and is graded as itself: the separation check uses the grading rule.
 
-    The grading here is :func:`grade_graph`'s without parsing and reporting: the answers are ours."""
+    The grading here is :func:`grade_graph`'s without parsing and reporting: the answers are ours.
+    ``acceptable``, a generator's conditions on the steps' values, is asked first, of the evaluation
+    this check makes anyway."""
     with np.errstate(all="ignore"):
-        return _separated(graph, specs, inputs)
+        return _separated(graph, specs, inputs, acceptable)
 
 
-def _separated(graph: StepGraph, specs: Mapping[str, FieldSpec], inputs: Inputs) -> bool:
+def _separated(
+    graph: StepGraph,
+    specs: Mapping[str, FieldSpec],
+    inputs: Inputs,
+    acceptable: Callable[[Values], bool] | None,
+) -> bool:
     base = graph.read(inputs)
     reference = _Reference(graph, specs, base)
+    if acceptable is not None and not acceptable(reference.values):
+        return False
     # First whether each answer is far from the right one (most rejected draws fail here), then the dearer
     # grading of each: the verdict is the same as checking each misconception in turn.
     answers: list[tuple[_Moves, Values]] = []
