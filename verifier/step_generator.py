@@ -11,7 +11,7 @@ from verifier.grading import Grade
 from verifier.grading.carried import grade_graph
 from verifier.grading.separation import well_separated
 from verifier.jsonsafe import to_jsonable
-from verifier.steps import StepGraph, WrongStep
+from verifier.steps import StepGraph, Values, WrongStep
 
 
 class StepGenerator(Generator):
@@ -46,8 +46,15 @@ class StepGenerator(Generator):
         base = graph.read(inputs)
         return tuple(graph.render(step.hint, base) for step in graph.steps if step.hint is not None)
 
+    def acceptable_values(self, values: Values) -> bool:  # noqa: ARG002 - hook for subclasses
+        """Extra conditions on a sample that read the graph's steps (``values``: every step evaluated on
+        the inputs). The separation check asks them of the evaluation it makes anyway, before its own
+        conditions, so a generator does not evaluate the graph a second time in ``acceptable``."""
+        return True
+
     def well_separated(self, inputs: Inputs) -> bool:
-        return well_separated(self.graph, self.answer_fields, inputs)
+        """``acceptable_values``, then the separation check (:mod:`verifier.grading.separation`)."""
+        return well_separated(self.graph, self.answer_fields, inputs, self.acceptable_values)
 
     def grade(self, inputs: Inputs, submission: object) -> Grade:
         """Error carried forward, partial credit per entry, misconceptions named at their root step

@@ -90,6 +90,17 @@ class WrongStep:
         return self.graph.fields_of(self.graph.evaluate(self.graph.read(inputs), override=self)[1])
 
 
+def _call(function: StepFunction, args: list[Any]) -> Any:
+    """A step on a candidate's values: UNAVAILABLE when it reads an unavailable value or fails."""
+    for arg in args:
+        if arg is UNAVAILABLE:
+            return UNAVAILABLE
+    try:
+        return function(*args)
+    except Exception:  # noqa: BLE001 - a candidate's values may break any step
+        return UNAVAILABLE
+
+
 class StepGraph:
     """The steps of one generator, in order, with its answer fields and misconceptions.
 
@@ -109,7 +120,7 @@ class StepGraph:
         self.misconceptions = tuple(misconceptions)
         self.read: Callable[[Inputs], Values] = read or dict
         self.index = {step.name: position for position, step in enumerate(self.steps)}
-        self._plans: dict[tuple[str | None, frozenset[str], frozenset[str]], tuple[Calc, ...]] = {}
+        self._plans: dict[tuple[str | None, tuple[str, ...], tuple[str, ...]], tuple[Calc, ...]] = {}
         if len(self.index) != len(self.steps):
             raise ValueError("duplicate step names")
         field_set = set(self.fields)
@@ -176,15 +187,11 @@ class StepGraph:
         if start is None:
             values, steps = dict(base), self.steps
         else:
-            changed = frozenset(changed)
+            changed = tuple(changed)
             values = dict(start)
             if changed and given is not None:
                 values.update(given)
-            steps = self._plan(
-                None if override is None else override.root,
-                changed,
-                frozenset() if given is None else frozenset(given),
-            )
+            steps = self._plan(None if override is None else override.root, changed, tuple(given or ()))
         computed: Values = {}
         self._walk(steps, values, computed, given, override, safe=safe, memo=memo)
         return computed, values
@@ -194,10 +201,12 @@ class StepGraph:
     ) -> tuple[str, ...]:
         """The names of the steps an evaluation from ``start`` recomputes (see :meth:`evaluate`)."""
         root = None if override is None else override.root
-        return tuple(step.name for step in self._plan(root, frozenset(changed), frozenset(given)))
+        return tuple(step.name for step in self._plan(root, tuple(changed), tuple(given)))
 
-    def _plan(self, root: str | None, changed: frozenset[str], given: frozenset[str]) -> tuple[Calc, ...]:
-        """The steps an evaluation from ``start`` recomputes (see :meth:`evaluate`), worked out once."""
+    def _plan(self, root: str | None, changed: tuple[str, ...], given: tuple[str, ...]) -> tuple[Calc, ...]:
+        """The steps an evaluation from ``start`` recomputes (see :meth:`evaluate`), worked out once per
+        key: tuples, cheaper to build on every evaluation than sets (an order of the same names is one
+        more key with the same plan)."""
         key = (root, changed, given)
         plan = self._plans.get(key)
         if plan is None:
@@ -225,35 +234,25 @@ class StepGraph:
         root = override.root if override is not None else None
         for step in steps:
             name = step.name
-            if name == root and override is not None:
-                function, params = override.wrong, override.params
+            if name == root:
+                function, params = override.wrong, override.params  # type: ignore[union-attr]
             else:
                 function, params = step.compute, step.params
             args = [values[param] for param in params]
             value: Any
-            key = known = None
-            if memo is not None:
+            if memo is None:
+                value = _call(function, args) if safe else function(*args)
+            else:
                 key = (function, *map(id, args))
                 known = memo.get(key)
-            if known is not None:
-                value = known[1]
-            elif not safe:
-                value = function(*args)
-            else:
-                for arg in args:
-                    if arg is UNAVAILABLE:
-                        value = UNAVAILABLE
-                        break
+                if known is not None:
+                    value = known[1]
                 else:
-                    try:
-                        value = function(*args)
-                    except Exception:  # noqa: BLE001 - a candidate's values may break any step
-                        value = UNAVAILABLE
-            if key is not None and known is None and value is not UNAVAILABLE:
-                assert memo is not None
-                memo[key] = (args, value)  # the arguments are kept alive: their ids stay theirs
+                    value = _call(function, args) if safe else function(*args)
+                    if value is not UNAVAILABLE:
+                        memo[key] = (args, value)  # the arguments are kept alive: their ids stay theirs
             computed[name] = value
-            values[name] = given[name] if given is not None and name in given else value
+            values[name] = given[name] if given and name in given else value
 
     def misconception(self, misconception_id: str) -> WrongStep:
         """The misconception with this id (a KeyError names an unknown one)."""

@@ -24,7 +24,7 @@ import numpy as np
 from verifier._types import FloatArray, Inputs, JsonValue
 from verifier.grading.parse import as_value, parse_submission
 from verifier.grading.result import FieldResult, Grade, flat_floats
-from verifier.grading.spec import FIGURES, FieldSpec, matches, tolerances, within
+from verifier.grading.spec import FIGURES, FieldSpec, all_match, matches, tolerances, within
 from verifier.jsonsafe import to_jsonable
 from verifier.steps import UNAVAILABLE, Memo, StepGraph, Values, WrongStep
 
@@ -171,7 +171,7 @@ def _shows(
             return False
         if expected == _flat(work.carried[name], spec.size):
             continue  # this witness does not show the wrong step here
-        if statuses[name] != WRONG or not all(matches(work.flats[name], expected, spec)):
+        if statuses[name] != WRONG or not all_match(work.flats[name], expected, spec):
             return False
         shown = True
     return shown

@@ -121,6 +121,10 @@ def parse_submission(
 
 def as_value(flat: list[float], spec: FieldSpec) -> object:
     """A parsed field as a step function reads it: a float, an int, or an array of the field's shape."""
-    if not spec.shape:
+    shape = spec.shape
+    if not shape:
         return int(flat[0]) if spec.dtype == "int" else flat[0]
-    return cast(object, np.array(flat, dtype=np.float64).reshape(spec.shape))
+    array = np.array(flat, dtype=np.float64)
+    if len(shape) == 1 and len(flat) == shape[0]:
+        return cast(object, array)  # already of the vector's shape (a reshape costs as much as the array)
+    return cast(object, array.reshape(shape))

@@ -11,7 +11,7 @@ each misconception in turn, in full, would give.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -35,6 +35,8 @@ from verifier.steps import Memo, StepGraph, Values, WrongStep
 # A misconception's answer counts as told apart from the right one only when some entry where it shows
 # (a witness field) is this many tolerances away, so a sloppy-but-right answer is never read as it.
 SEPARATION = 3.0
+# Per graph, the misconception whose answer last failed to be graded as itself (asked first next time).
+_last_failed: dict[StepGraph, str] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,18 +83,32 @@ def _layout(graph: StepGraph) -> _Layout:
     return _Layout(tuple(moves), tuple(name for name in graph.ordered_fields if name in right_shown))
 
 
-def well_separated(graph: StepGraph, specs: Mapping[str, FieldSpec], inputs: Inputs) -> bool:
+def well_separated(
+    graph: StepGraph,
+    specs: Mapping[str, FieldSpec],
+    inputs: Inputs,
+    acceptable: Callable[[Values], bool] | None = None,
+) -> bool:
     """Whether every applicable misconception, written as the prompt asks, is far from the right answer
     where it shows and is graded as itself: the separation check uses the grading rule.
 
-    The grading here is :func:`grade_graph`'s without parsing and reporting: the answers are ours."""
+    The grading here is :func:`grade_graph`'s without parsing and reporting: the answers are ours.
+    ``acceptable``, a generator's conditions on the steps' values, is asked first, of the evaluation
+    this check makes anyway."""
     with np.errstate(all="ignore"):
-        return _separated(graph, specs, inputs)
+        return _separated(graph, specs, inputs, acceptable)
 
 
-def _separated(graph: StepGraph, specs: Mapping[str, FieldSpec], inputs: Inputs) -> bool:
+def _separated(
+    graph: StepGraph,
+    specs: Mapping[str, FieldSpec],
+    inputs: Inputs,
+    acceptable: Callable[[Values], bool] | None,
+) -> bool:
     base = graph.read(inputs)
     reference = _Reference(graph, specs, base)
+    if acceptable is not None and not acceptable(reference.values):
+        return False
     # First whether each answer is far from the right one (most rejected draws fail here), then the dearer
     # grading of each: the verdict is the same as checking each misconception in turn.
     answers: list[tuple[_Moves, Values]] = []
@@ -173,13 +189,19 @@ def _graded_as_themselves(
     def applies(misconception: WrongStep) -> bool:
         return misconception.id in applicable
 
+    moved_written = [{name: next(written) for name in moves.moved} for moves, _ in answers]
+    # The answer that failed its own test last time first: a rejected draw usually fails at the same
+    # misconception as the one before, and the verdict (every answer passes) does not depend on the order.
+    last = _last_failed.get(graph)
+    order = sorted(range(len(answers)), key=lambda k: answers[k][0].misconception.id != last)
     works: list[tuple[_Moves, _Work, dict[str, str]]] = []
-    for moves, _ in answers:
+    for k in order:
+        moves = answers[k][0]
         flats = dict(right_work.flats)
         given = dict(right_work.given)
-        for name in moves.moved:
-            flats[name] = next(written)
-            given[name] = as_value(flats[name], specs[name])
+        for name, entries in moved_written[k].items():
+            flats[name] = entries
+            given[name] = as_value(entries, specs[name])
         recomputed, carried_values = graph.evaluate(
             base, given=given, start=right_work.carried_values, changed=moves.moved, safe=True
         )
@@ -190,6 +212,7 @@ def _graded_as_themselves(
         # Graded as itself: it shows in its answer (the usual failure, so asked of every answer first) and
         # no rival that the diagnosis would name first does.
         if not _shows(graph, specs, work, statuses, moves.misconception, applies, memo):
+            _last_failed[graph] = moves.misconception.id
             return False
         works.append((moves, work, statuses))
     return not any(

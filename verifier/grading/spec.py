@@ -10,7 +10,7 @@ term lets an entry near zero, in a vector of larger ones, carry the absolute err
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 RTOL = 1e-2
@@ -35,14 +35,13 @@ class FieldSpec:
     rtol: float = RTOL
     atol: float = ATOL
     weight: float | None = None
+    size: int = field(init=False, repr=False, compare=False)  # the number of entries, read on every check
 
-    @property
-    def size(self) -> int:
-        """The number of entries."""
+    def __post_init__(self) -> None:
         size = 1
         for n in self.shape:
             size *= n
-        return size
+        object.__setattr__(self, "size", size)
 
     @property
     def score_weight(self) -> float:
@@ -63,6 +62,19 @@ def matches(got: list[float], expected: list[float] | None, spec: FieldSpec) -> 
     if expected is None or len(expected) != len(got):
         return [False] * len(got)
     return within(got, expected, tolerances(expected, spec))
+
+
+def all_match(got: list[float], expected: list[float], spec: FieldSpec) -> bool:
+    """Whether every entry of ``got`` matches ``expected`` (``all(matches(...))``, stopping at the first
+    miss: the separation check asks it of every answer it grades)."""
+    if len(expected) != len(got):
+        return False
+    pairs = zip(got, expected, strict=True)
+    if spec.dtype == "int":
+        return all(abs(g - e) <= 0.0 for g, e in pairs)  # False for a NaN
+    scale = SCALE_SHARE * max(map(abs, expected), default=0.0)  # then each limit as ``tolerances`` has it
+    atol, rtol = spec.atol, spec.rtol
+    return all(abs(g - e) <= atol + rtol * (abs(e) + scale) for g, e in pairs)
 
 
 def within(got: list[float], expected: list[float], limits: list[float]) -> list[bool]:

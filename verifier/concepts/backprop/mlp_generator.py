@@ -26,6 +26,7 @@ from verifier.grading import FieldSpec
 from verifier.latex import matrix
 from verifier.registry import register
 from verifier.step_generator import StepGenerator
+from verifier.steps import Values
 
 _LOSS_TEXT: dict[LossName, str] = {
     "mse": r"squared error with a linear output, $L = \tfrac{1}{2}\|z_2 - y\|^2$",
@@ -87,7 +88,7 @@ class MLPGenerator(StepGenerator):
             inputs["y"] = y
         return {**inputs, "activation": activation_name, "loss": loss}
 
-    def acceptable(self, inputs: Inputs) -> bool:
+    def acceptable_values(self, values: Values) -> bool:
         """ReLU off the kink with one unit active and one dead, and an error reaching every active unit.
 
         With both ReLU units active the gate changes nothing and with both dead every hidden gradient is
@@ -95,7 +96,7 @@ class MLPGenerator(StepGenerator):
         is exactly 0 for a unit whose column of ``W2`` repeats an entry (``Σδ2 = 0``), and ``dW1`` would
         not show that step.
         """
-        _, v = GRAPH.evaluate(GRAPH.read(inputs))
+        v = values
         z1 = v["z1"]
         if v["activation"] == "relu" and not (np.abs(z1).min() >= KINK_MARGIN and z1.min() < 0 < z1.max()):
             return False
