@@ -25,9 +25,6 @@ needs_node_modules = pytest.mark.skipif(
     reason="node_modules is not installed (`make web` runs npm ci)",
 )
 
-# One worker runs the whole module, so its server starts once.
-pytestmark = pytest.mark.xdist_group("webapp")
-
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:

@@ -19,8 +19,7 @@ import verifier
 from tests.service.study.synthetic import write_log
 from tests.web.conftest import PASSWORD, PHONE, Web
 
-# One worker runs every browser test, so the session's server and chromium start once.
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 
 # --- helpers -----------------------------------------------------------------------------------

@@ -15,8 +15,7 @@ from service.db.session import make_engine
 from tests.web.conftest import Web
 from tests.web.test_flows import fill_answer, misconception_answer, question_of, stage
 
-# One worker runs every browser test, so the session's server and chromium start once.
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 
 def test_one_mock_interview_end_to_end(web: Web) -> None:

@@ -10,8 +10,7 @@ from playwright.sync_api import expect
 
 from tests.web.conftest import Web
 
-# One worker runs every browser test, so the session's server and chromium start once.
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 
 def test_set_an_interview_date_then_read_the_readiness_view(web: Web) -> None:

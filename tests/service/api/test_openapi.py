@@ -26,8 +26,6 @@ from tests import loopback
 from tests.service.api.conftest import PASSWORD, register, start_api
 
 USERNAME = "schemathesis"
-# One worker runs the whole module, so each backend's server starts once.
-pytestmark = pytest.mark.xdist_group("openapi")
 
 schema = schemathesis.openapi.from_dict(create_app(Settings(_env_file=None)).openapi())
 

@@ -27,8 +27,7 @@ from tests.service.api.routes.test_reviews import _simultaneously
 from tests.service.study.conftest import NUMERIC_GENERATOR, study_decks
 from tests.service.study.test_reviews import assert_matches_replay, assert_progress_is_exact
 
-# One worker runs the whole module, so its two replicas start once.
-pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("replicas")]
+pytestmark = pytest.mark.postgres
 
 PER_REPLICA = 10
 

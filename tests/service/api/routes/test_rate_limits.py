@@ -21,9 +21,6 @@ from tests.factories import write_decks
 from tests.service.api.conftest import PASSWORD, start_api
 from tests.service.study.conftest import study_decks
 
-# One worker runs the whole module, so its servers start once.
-pytestmark = pytest.mark.xdist_group("rate-limits")
-
 LIMITS = {
     "DLQUIZ_LOGIN_MAX_FAILURES": "3",
     "DLQUIZ_LOGIN_MAX_FAILURES_PER_ADDRESS": "6",
