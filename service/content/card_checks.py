@@ -7,6 +7,7 @@ into sections and calls :func:`check_card` on each.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -28,22 +29,7 @@ HASH_VERSION = 1
 _ALLOWED_ATTRIBUTES = "#id, tags, source, generator"
 
 
-def content_hash(
-    *,
-    card_id: str,
-    deck_id: str,
-    position: int,
-    front_md: str,
-    back_md: str,
-    detail_md: str,
-    front_html: str,
-    back_html: str,
-    detail_html: str,
-    tags: Sequence[str],
-    source: str,
-    generator: str | None,
-    key_points: Sequence[str] = (),
-) -> str:
+def content_hash(card: CardDraft) -> str:
     """SHA-256 over every stored field, so a sync rewrites a card exactly when something changed.
 
     The rendered HTML is part of it: an upgrade of the renderer or of latex2mathml changes stored
@@ -52,21 +38,21 @@ def content_hash(
     """
     payload = {
         "version": HASH_VERSION,
-        "id": card_id,
-        "deck": deck_id,
-        "position": position,
-        "front_md": front_md,
-        "back_md": back_md,
-        "detail_md": detail_md,
-        "front_html": front_html,
-        "back_html": back_html,
-        "detail_html": detail_html,
-        "tags": list(tags),
-        "source": source,
-        "generator": generator,
+        "id": card.id,
+        "deck": card.deck_id,
+        "position": card.position,
+        "front_md": card.front_md,
+        "back_md": card.back_md,
+        "detail_md": card.detail_md,
+        "front_html": card.front_html,
+        "back_html": card.back_html,
+        "detail_html": card.detail_html,
+        "tags": list(card.tags),
+        "source": card.source,
+        "generator": card.generator,
     }
-    if key_points:
-        payload["key_points"] = list(key_points)
+    if card.key_points:
+        payload["key_points"] = list(card.key_points)
     canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -114,7 +100,7 @@ def check_card(
     detail_html = render_blocks([t for block in section.detail for t in block.tokens], issues)
     if card_id is None:
         return None
-    return CardDraft(
+    draft = CardDraft(
         id=card_id,
         deck_id=deck_id,
         position=position,
@@ -128,24 +114,11 @@ def check_card(
         source=source,
         generator=generator,
         key_points=key_points,
-        content_hash=content_hash(
-            card_id=card_id,
-            deck_id=deck_id,
-            position=position,
-            front_md=front_md,
-            back_md=back_md,
-            detail_md=detail_md,
-            front_html=front_html,
-            back_html=back_html,
-            detail_html=detail_html,
-            tags=tags,
-            source=source,
-            generator=generator,
-            key_points=key_points,
-        ),
+        content_hash="",  # hashed below, from the draft itself
         path=path,
         line=heading_line,
     )
+    return dataclasses.replace(draft, content_hash=content_hash(draft))
 
 
 def _check_attributes(
