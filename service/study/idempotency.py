@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from service.errors import Conflict
-from service.study import repository
+from service.study import idempotency_repository
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -71,13 +71,15 @@ def run_once(
     """
     if key is None:
         return action()
-    repository.purge_keys(session, user_id=user_id, created_before=now - ttl)
-    key_id = repository.claim_key(session, user_id=user_id, key=key, request_hash=fingerprint, now=now)
+    idempotency_repository.purge_keys(session, user_id=user_id, created_before=now - ttl)
+    key_id = idempotency_repository.claim_key(
+        session, user_id=user_id, key=key, request_hash=fingerprint, now=now
+    )
     if key_id is None:
-        stored = repository.stored_key(session, user_id=user_id, key=key)
+        stored = idempotency_repository.stored_key(session, user_id=user_id, key=key)
         if stored is None or stored.request_hash != fingerprint or stored.response is None:
             raise Conflict(f"Idempotency-Key '{key}' was already used with a different request")
         return model.model_validate(stored.response)
     body = action().model_dump(mode="json")
-    repository.store_response(session, key_id, status_code=status_code, response=body)
+    idempotency_repository.store_response(session, key_id, status_code=status_code, response=body)
     return model.model_validate(body)

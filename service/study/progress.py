@@ -19,8 +19,9 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from service.db.models import Card
-from service.study import repository
-from service.study.repository import POSITION_MIN, LiveDeck, ProgressCounts, SettingsRow
+from service.study import progress_repository, repository
+from service.study.progress_repository import LiveDeck, ProgressCounts
+from service.study.repository import POSITION_MIN, SettingsRow
 from service.study.scheduler import Snapshot, StudyState
 
 Category = Literal["new", "learning", "young", "mature"]
@@ -41,11 +42,11 @@ def category(snapshot: Snapshot) -> Category:
 def live_decks(session: Session) -> tuple[str, tuple[LiveDeck, ...]]:
     """The content version and the live decks with their live card counts (cached per version)."""
     database = session.get_bind().engine.url.render_as_string(hide_password=True)
-    version = repository.content_version(session)
+    version = progress_repository.content_version(session)
     cached = _live_cache.get((database, version))
     if cached is not None:
         return version, cached
-    version, decks = repository.live_decks(session)
+    version, decks = progress_repository.live_decks(session)
     with _live_lock:
         if len(_live_cache) > 16:
             _live_cache.clear()
@@ -72,9 +73,9 @@ def deck_counts(session: Session, settings_row: SettingsRow) -> list[DeckCounts]
     """Every live deck with this user's counts, from the stored rows when they are current."""
     version, decks = live_decks(session)
     if settings_row.progress_version == version:
-        stored = repository.stored_progress(session, settings_row.user_id)
+        stored = progress_repository.stored_progress(session, settings_row.user_id)
     else:
-        stored = repository.computed_progress(session, settings_row.user_id, exact_new_from=False)
+        stored = progress_repository.computed_progress(session, settings_row.user_id, exact_new_from=False)
     empty = ProgressCounts(0, 0, 0, POSITION_MIN)
     return [
         DeckCounts(deck, counts.learning, counts.young, counts.mature, counts.new_from)
@@ -85,11 +86,11 @@ def deck_counts(session: Session, settings_row: SettingsRow) -> list[DeckCounts]
 
 def ensure_current(session: Session, settings_row: SettingsRow) -> None:
     """Rebuild the user's rows if the content changed since they were computed (writers only)."""
-    version = repository.content_version(session)
+    version = progress_repository.content_version(session)
     if settings_row.progress_version == version:
         return
-    progress = repository.computed_progress(session, settings_row.user_id, exact_new_from=True)
-    repository.replace_progress(session, settings_row.user_id, progress)
+    progress = progress_repository.computed_progress(session, settings_row.user_id, exact_new_from=True)
+    progress_repository.replace_progress(session, settings_row.user_id, progress)
     repository.set_progress_version(session, settings_row.user_id, version)
 
 
@@ -109,11 +110,13 @@ def apply_change(session: Session, *, user_id: int, card: Card, before: Snapshot
     for name, delta in ((old, -1), (new, +1)):
         if name != "new":
             deltas[name] += delta
-    new_from = repository.shift_progress(session, user_id=user_id, deck_id=card.deck_id, **deltas)
+    new_from = progress_repository.shift_progress(session, user_id=user_id, deck_id=card.deck_id, **deltas)
     if old == "new" and card.position >= new_from:
         position = repository.first_unseen_position(
             session, user_id=user_id, deck_id=card.deck_id, from_position=new_from
         )
-        repository.set_new_from(session, user_id=user_id, deck_id=card.deck_id, position=position)
+        progress_repository.set_new_from(session, user_id=user_id, deck_id=card.deck_id, position=position)
     elif new == "new" and card.position < new_from:
-        repository.set_new_from(session, user_id=user_id, deck_id=card.deck_id, position=card.position)
+        progress_repository.set_new_from(
+            session, user_id=user_id, deck_id=card.deck_id, position=card.position
+        )

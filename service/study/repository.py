@@ -1,4 +1,7 @@
-"""SQL for studying: locks, settings, card states, the review log, deck progress, idempotency keys, stats.
+"""SQL for studying: locks, settings, card states, the review log, stats.
+
+Deck progress is in :mod:`service.study.progress_repository`, idempotency keys in
+:mod:`service.study.idempotency_repository`.
 
 Every query that runs per request for one user is a range scan of an index that starts with
 ``user_id``: ``card_states (user_id, due)``, ``review_logs (user_id, reviewed_at, ...)`` (covering the
@@ -22,27 +25,19 @@ from sqlalchemy import (
     Integer,
     Select,
     TextClause,
-    and_,
     bindparam,
     case,
-    delete,
     exists,
     func,
-    insert,
     select,
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from service.db.models import (
     Card,
     CardState,
-    ContentState,
-    Deck,
-    DeckProgress,
-    IdempotencyKey,
     QuestionInstance,
     ReviewLog,
     SchedulerConfig,
@@ -354,240 +349,6 @@ def active_log(session: Session, user_id: int) -> Sequence[tuple[int, int, datet
 # --- live decks and per-deck progress --------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class LiveDeck:
-    id: str
-    position: int
-    cards: int
-
-
-_CONTENT_VERSION = select(ContentState.version)
-
-
-def content_version(session: Session) -> str:
-    return execute(session, _CONTENT_VERSION).scalar() or ""
-
-
-def live_decks(session: Session) -> tuple[str, tuple[LiveDeck, ...]]:
-    """The content version and every live deck in order with its number of live cards.
-
-    One statement, so the version labels exactly the counts it was read with (a content sync that
-    commits in between cannot make a cached count wear the new version).
-    """
-    counts = (
-        select(Card.deck_id, func.count().label("cards"))
-        .where(Card.archived.is_(False))
-        .group_by(Card.deck_id)
-        .subquery()
-    )
-    version = select(ContentState.version).scalar_subquery()
-    rows = session.execute(
-        select(version, Deck.id, Deck.position, func.coalesce(counts.c.cards, 0))
-        .select_from(Deck)
-        .outerjoin(counts, counts.c.deck_id == Deck.id)
-        .where(Deck.archived.is_(False))
-        .order_by(Deck.position, Deck.id)
-    ).all()
-    if not rows:
-        return content_version(session), ()
-    return rows[0][0] or "", tuple(LiveDeck(deck_id, position, int(n)) for _, deck_id, position, n in rows)
-
-
-def progress_row(session: Session, user_id: int, deck_id: str) -> DeckProgress | None:
-    # Fresh from the database: reviews change the rows with Core statements (:func:`shift_progress`).
-    return session.get(DeckProgress, (user_id, deck_id), populate_existing=True)
-
-
-_SHIFT_PROGRESS = (
-    update(DeckProgress)
-    .where(DeckProgress.user_id == bindparam("p_user"), DeckProgress.deck_id == bindparam("p_deck"))
-    .values(
-        learning=DeckProgress.learning + bindparam("d_learning"),
-        young=DeckProgress.young + bindparam("d_young"),
-        mature=DeckProgress.mature + bindparam("d_mature"),
-    )
-    .returning(DeckProgress.new_from)
-)
-_ADD_PROGRESS = insert(DeckProgress).values(
-    user_id=bindparam("p_user"),
-    deck_id=bindparam("p_deck"),
-    learning=bindparam("d_learning"),
-    young=bindparam("d_young"),
-    mature=bindparam("d_mature"),
-    new_from=POSITION_MIN,
-)
-_SET_NEW_FROM = (
-    update(DeckProgress)
-    .where(DeckProgress.user_id == bindparam("p_user"), DeckProgress.deck_id == bindparam("p_deck"))
-    .values(new_from=bindparam("position"))
-)
-
-
-def shift_progress(
-    session: Session, *, user_id: int, deck_id: str, learning: int, young: int, mature: int
-) -> int:
-    """Add to the deck's counters (a missing row starts at zero, its cursor at POSITION_MIN) and
-    return its ``new_from``. Call under the user's study lock."""
-    params = {"p_user": user_id, "p_deck": deck_id, "d_learning": learning, "d_young": young}
-    params["d_mature"] = mature
-    new_from = execute(session, _SHIFT_PROGRESS, params).scalar()
-    if new_from is not None:
-        return int(new_from)
-    execute(session, _ADD_PROGRESS, params)
-    return POSITION_MIN
-
-
-def set_new_from(session: Session, *, user_id: int, deck_id: str, position: int) -> None:
-    execute(session, _SET_NEW_FROM, {"p_user": user_id, "p_deck": deck_id, "position": position})
-
-
-@dataclass(frozen=True, slots=True)
-class ProgressCounts:
-    learning: int
-    young: int
-    mature: int
-    new_from: int
-
-
-_STORED_PROGRESS = select(
-    DeckProgress.deck_id,
-    DeckProgress.learning,
-    DeckProgress.young,
-    DeckProgress.mature,
-    DeckProgress.new_from,
-).where(DeckProgress.user_id == bindparam("user_id"))
-
-
-def stored_progress(session: Session, user_id: int) -> dict[str, ProgressCounts]:
-    """The user's ``deck_progress`` rows by deck id."""
-    rows = execute(session, _STORED_PROGRESS, {"user_id": user_id})
-    return {
-        deck_id: ProgressCounts(learning, young, mature, new_from)
-        for deck_id, learning, young, mature, new_from in rows
-    }
-
-
-def computed_progress(session: Session, user_id: int, *, exact_new_from: bool) -> dict[str, ProgressCounts]:
-    """Per-deck counts recomputed from ``card_states`` (reads every state of the user: only after a
-    content change). Without ``exact_new_from`` the cursor is the always-valid lower bound."""
-    is_learning = CardState.state.in_(LEARNING_STATES)
-    is_review = CardState.state == REVIEW_STATE
-    rows = session.execute(
-        select(
-            Card.deck_id,
-            func.sum(case((is_learning, 1), else_=0)),
-            func.sum(case((and_(is_review, CardState.interval_days < MATURE_DAYS), 1), else_=0)),
-            func.sum(case((and_(is_review, CardState.interval_days >= MATURE_DAYS), 1), else_=0)),
-        )
-        .join(Card, Card.key == CardState.card_key)
-        .where(CardState.user_id == user_id, Card.archived.is_(False))
-        .group_by(Card.deck_id)
-    ).all()
-    new_from: dict[str, int] = {}
-    if exact_new_from and rows:
-        unseen = session.execute(
-            select(Card.deck_id, func.min(Card.position))
-            .where(
-                Card.archived.is_(False),
-                Card.deck_id.in_([row[0] for row in rows]),
-                ~exists().where(CardState.user_id == user_id, CardState.card_key == Card.key),
-            )
-            .group_by(Card.deck_id)
-        ).all()
-        new_from = {deck_id: int(position) for deck_id, position in unseen}
-    return {
-        deck_id: ProgressCounts(
-            learning=int(learning or 0),
-            young=int(young or 0),
-            mature=int(mature or 0),
-            new_from=new_from.get(deck_id, POSITION_MAX) if exact_new_from else POSITION_MIN,
-        )
-        for deck_id, learning, young, mature in rows
-    }
-
-
-def replace_progress(session: Session, user_id: int, progress: dict[str, ProgressCounts]) -> None:
-    session.execute(delete(DeckProgress).where(DeckProgress.user_id == user_id))
-    session.add_all(
-        DeckProgress(
-            user_id=user_id,
-            deck_id=deck_id,
-            learning=counts.learning,
-            young=counts.young,
-            mature=counts.mature,
-            new_from=counts.new_from,
-        )
-        for deck_id, counts in progress.items()
-    )
-    session.flush()
-
-
-# --- idempotency keys ------------------------------------------------------------------------------
-
-
-_PURGE_KEYS = delete(IdempotencyKey).where(
-    IdempotencyKey.user_id == bindparam("user_id"), IdempotencyKey.created_at < bindparam("created_before")
-)
-
-
-def purge_keys(session: Session, *, user_id: int, created_before: datetime) -> None:
-    execute(session, _PURGE_KEYS, {"user_id": user_id, "created_before": created_before})
-
-
-_CLAIM_KEY = {
-    dialect: insert(IdempotencyKey)
-    .values(
-        user_id=bindparam("user_id"),
-        key=bindparam("key"),
-        request_hash=bindparam("request_hash"),
-        created_at=bindparam("now"),
-    )
-    .on_conflict_do_nothing(index_elements=["user_id", "key"])
-    .returning(IdempotencyKey.id)
-    for dialect, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
-}
-
-
-def claim_key(session: Session, *, user_id: int, key: str, request_hash: str, now: datetime) -> int | None:
-    """Insert the key; its id, or None when the key already exists (someone else claimed it first).
-
-    ``INSERT ... ON CONFLICT DO NOTHING`` on the unique (user_id, key): on PostgreSQL a concurrent
-    inserter of the same key waits here until the first transaction commits, then sees the conflict.
-    """
-    dialect = "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
-    params = {"user_id": user_id, "key": key, "request_hash": request_hash, "now": now}
-    key_id = execute(session, _CLAIM_KEY[dialect], params).scalar()
-    return None if key_id is None else int(key_id)
-
-
-def stored_key(session: Session, *, user_id: int, key: str) -> IdempotencyKey | None:
-    return session.scalar(
-        select(IdempotencyKey)
-        .where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
-        .execution_options(populate_existing=True)
-    )
-
-
-_STORE_RESPONSE = (
-    update(IdempotencyKey)
-    .where(IdempotencyKey.id == bindparam("key_id"))
-    .values(status_code=bindparam("p_status_code"), response=bindparam("p_response"))
-)
-
-
-def store_response(session: Session, key_id: int, *, status_code: int, response: dict[str, Any]) -> None:
-    params = {"key_id": key_id, "p_status_code": status_code, "p_response": response}
-    execute(session, _STORE_RESPONSE, params)
-
-
-# --- stats -----------------------------------------------------------------------------------------
-
-
-# Bucketed aggregates are plain SQL text: a Core VALUES construct is compiled anew on every call
-# (its rows are part of the statement), which for the streak's 2,000 days took longer than the query.
-# The text for a given number of buckets is built once; the database sees a VALUES table of
-# (bucket, lo, hi) joined to an indexed timestamp, i.e. one index range scan per bucket, so a day
-# costs what its rows cost and no per-row CASE over every boundary is evaluated.
 _REVIEWS_BY_DAY = f"""
 SELECT buckets.bucket, count(*),
        sum(CASE WHEN r.before_state = {REVIEW_STATE} THEN 1 ELSE 0 END),

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from service.config import Settings
 from service.db.models import SchedulerConfig, UserSettings
 from service.errors import InvalidSubmission, NotFound
-from service.study import days, repository, scheduler
+from service.study import days, progress_repository, repository, scheduler
 from service.study.schemas import SettingsRead, SettingsUpdate
 
 DEFAULT_NEW_CARDS_PER_DAY = 20
@@ -81,7 +81,7 @@ def create_defaults(session: Session, user_id: int, *, settings: Settings, now: 
     # No card states yet, so having no deck_progress rows is exact for the current content: the first
     # review need not rebuild them (progress.ensure_current), which under a burst of new users was a
     # good part of the work.
-    row.progress_version = repository.content_version(session)
+    row.progress_version = progress_repository.content_version(session)
     session.add(row)
     session.flush()
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from service.config import Settings
 from service.db.models import Card, CardState, DeckProgress, IdempotencyKey, ReviewLog, UserSettings
 from service.errors import Conflict, InvalidSubmission, NotFound
-from service.study import progress, repository, reviews, scheduler
+from service.study import progress, progress_repository, repository, reviews, scheduler
 from service.study import settings as study_settings
 from service.study.repository import POSITION_MAX
 from service.study.scheduler import Rating, StudyState
@@ -77,7 +77,7 @@ def assert_progress_is_exact(session: Session, user_id: int) -> None:
         row.deck_id: row
         for row in session.scalars(select(DeckProgress).where(DeckProgress.user_id == user_id))
     }
-    recount = repository.computed_progress(session, user_id, exact_new_from=True)
+    recount = progress_repository.computed_progress(session, user_id, exact_new_from=True)
     for deck_id, counts in recount.items():
         row = stored[deck_id]
         assert (row.learning, row.young, row.mature) == (counts.learning, counts.young, counts.mature)
@@ -301,11 +301,11 @@ class TestProgress:
         user = make_user()
         _review(db_session, settings, user, "b-two", 3)  # out of order: beta's cursor stays at b-one
         _review(db_session, settings, user, "b-one", 3)
-        row = repository.progress_row(db_session, user, "beta")
+        row = progress_repository.progress_row(db_session, user, "beta")
         assert row is not None and row.learning == 2
         assert row.new_from == content["b-three"].position
         _review(db_session, settings, user, "b-one", 4, at=timedelta(minutes=10))
-        row = repository.progress_row(db_session, user, "beta")
+        row = progress_repository.progress_row(db_session, user, "beta")
         assert row is not None and (row.learning, row.young + row.mature) == (1, 1)
         assert_progress_is_exact(db_session, user)
 
@@ -332,9 +332,9 @@ class TestProgress:
         }
         _review(db_session, settings, user, "b-two", 3)
         db_session.refresh(settings_row)  # the review updates the row with a Core statement
-        assert settings_row.progress_version == repository.content_version(db_session)
+        assert settings_row.progress_version == progress_repository.content_version(db_session)
         assert_progress_is_exact(db_session, user)
-        beta = repository.progress_row(db_session, user, "beta")
+        beta = progress_repository.progress_row(db_session, user, "beta")
         assert beta is not None and beta.new_from <= db_session.scalar(
             select(Card.position).where(Card.id == "b-zero")
         )
