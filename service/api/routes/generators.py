@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Path
 
 from service.api.checked_route import CheckedRoute
-from service.api.deps import ClockDep, CurrentUserDep, DatabaseDep
+from service.api.deps import CallerDep, ClockDep
 from service.api.errors import AUTH_RESPONSES, ERROR_RESPONSES
 from service.quiz import service
 from service.quiz.schemas import GeneratorsPage, QuestionCreate, QuestionRead
@@ -28,8 +28,7 @@ async def list_generators() -> GeneratorsPage:
     responses={**AUTH_RESPONSES, **ERROR_RESPONSES},
 )
 async def create_question(
-    database: DatabaseDep,
-    principal: CurrentUserDep,
+    caller: CallerDep,
     clock: ClockDep,
     generator_id: Annotated[str, Path(max_length=128)],
     body: Annotated[QuestionCreate | None, Body()] = None,
@@ -40,10 +39,9 @@ async def create_question(
     """
     seed = body.seed if body is not None else None
     calculator = body.calculator if body is not None else None
-    return await database.run(
+    return await caller.run(
         service.create_question,
         generator_id,
-        user_id=principal.user_id,
         seed=seed,
         now=clock(),
         calculator=calculator,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Response, UploadFile
 
 from service.api.checked_route import CheckedRoute
-from service.api.deps import ClockDep, CurrentUserDep, DatabaseDep, SettingsDep
+from service.api.deps import CallerDep, ClockDep, DatabaseDep, SettingsDep
 from service.api.errors import AUTH_RESPONSES, ERROR_RESPONSES, ErrorRead
 from service.interop import anki_export, anki_import, tables
 from service.interop.schemas import AnkiImportRead, CardExportRead
@@ -61,9 +61,9 @@ async def export_cards_json(database: DatabaseDep, deck: DeckQuery = None) -> li
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "The review log as CSV"}, **AUTH_RESPONSES},
 )
-async def export_reviews_csv(database: DatabaseDep, principal: CurrentUserDep) -> Response:
+async def export_reviews_csv(caller: CallerDep) -> Response:
     """The caller's review log in the FSRS tools' columns (card_id, review_time ms UTC, rating, state, ms)."""
-    content = await database.run(tables.reviews_csv, user_id=principal.user_id)
+    content = await caller.run(tables.reviews_csv)
     return _attachment(content, media_type="text/csv", filename="dlquiz-reviews.csv")
 
 
@@ -77,8 +77,7 @@ async def export_reviews_csv(database: DatabaseDep, principal: CurrentUserDep) -
     },
 )
 async def import_anki(
-    database: DatabaseDep,
-    principal: CurrentUserDep,
+    caller: CallerDep,
     settings: SettingsDep,
     clock: ClockDep,
     file: Annotated[UploadFile, File(description="An .apkg or .colpkg exported from Anki with scheduling.")],
@@ -86,6 +85,4 @@ async def import_anki(
     """Reviews done in Anki on dlquiz cards join the caller's log; importing a file twice adds nothing."""
     limit = settings.anki_import_max_mb << 20
     data = await file.read(limit + 1)
-    return await database.run(
-        anki_import.import_anki_reviews, user_id=principal.user_id, data=data, max_bytes=limit, now=clock()
-    )
+    return await caller.run(anki_import.import_anki_reviews, data=data, max_bytes=limit, now=clock())

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from service.api.checked_route import CheckedRoute
-from service.api.deps import ClockDep, CurrentUserDep, DatabaseDep, IdempotencyKeyHeader, SettingsDep
+from service.api.deps import CallerDep, ClockDep, IdempotencyKeyHeader, SettingsDep
 from service.api.errors import AUTH_RESPONSES, CONFLICT_RESPONSES, ERROR_RESPONSES
 from service.interview import mock, remediation
 from service.interview.schemas import (
@@ -31,10 +31,10 @@ InterviewId = Annotated[str, Path(max_length=64, description="The mock interview
     responses={**AUTH_RESPONSES, **ERROR_RESPONSES},
 )
 async def start_mock_interview(
-    database: DatabaseDep, principal: CurrentUserDep, clock: ClockDep, body: MockInterviewCreate
+    caller: CallerDep, clock: ClockDep, body: MockInterviewCreate
 ) -> MockInterviewRead:
     """Start a timed mock interview drawn across decks, weighted toward the caller's weak cards."""
-    return await database.run(mock.start, body, user_id=principal.user_id, now=clock())
+    return await caller.run(mock.start, body, now=clock())
 
 
 @router.get(
@@ -43,10 +43,10 @@ async def start_mock_interview(
     responses={**AUTH_RESPONSES, **ERROR_RESPONSES},
 )
 async def get_mock_interview(
-    database: DatabaseDep, principal: CurrentUserDep, clock: ClockDep, interview_id: InterviewId
+    caller: CallerDep, clock: ClockDep, interview_id: InterviewId
 ) -> MockInterviewRead:
     """One of the caller's mock interviews; `report` is set once it is finished or timed out."""
-    return await database.run(mock.get, interview_id, user_id=principal.user_id, now=clock())
+    return await caller.run(mock.get, interview_id, now=clock())
 
 
 @router.post(
@@ -55,8 +55,7 @@ async def get_mock_interview(
     responses={**AUTH_RESPONSES, **ERROR_RESPONSES, **CONFLICT_RESPONSES},
 )
 async def answer_mock_question(
-    database: DatabaseDep,
-    principal: CurrentUserDep,
+    caller: CallerDep,
     settings: SettingsDep,
     clock: ClockDep,
     interview_id: InterviewId,
@@ -67,11 +66,10 @@ async def answer_mock_question(
 
     With an `Idempotency-Key`, a retry gets the first response back.
     """
-    return await database.run(
+    return await caller.run(
         mock.answer,
         interview_id,
         body,
-        user_id=principal.user_id,
         now=clock(),
         idempotency_key=idempotency_key,
         key_ttl=timedelta(hours=settings.idempotency_key_ttl_hours),
@@ -84,15 +82,13 @@ async def answer_mock_question(
     responses={**AUTH_RESPONSES, **ERROR_RESPONSES},
 )
 async def finish_mock_interview(
-    database: DatabaseDep, principal: CurrentUserDep, clock: ClockDep, interview_id: InterviewId
+    caller: CallerDep, clock: ClockDep, interview_id: InterviewId
 ) -> MockInterviewRead:
     """End the interview now and return it with its report; unanswered questions score 0."""
-    return await database.run(mock.finish, interview_id, user_id=principal.user_id, now=clock())
+    return await caller.run(mock.finish, interview_id, now=clock())
 
 
 @router.get("/remediations", response_model=RemediationsPage, responses={**AUTH_RESPONSES, **ERROR_RESPONSES})
-async def list_remediations(
-    database: DatabaseDep, principal: CurrentUserDep, clock: ClockDep
-) -> RemediationsPage:
+async def list_remediations(caller: CallerDep, clock: ClockDep) -> RemediationsPage:
     """The caller's open misconception drills, due ones first; answer each through its question."""
-    return await database.run(remediation.list_open, user_id=principal.user_id, now=clock())
+    return await caller.run(remediation.list_open, now=clock())

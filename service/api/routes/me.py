@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from service.api.checked_route import CheckedRoute
-from service.api.deps import ClockDep, CurrentUserDep, DatabaseDep
+from service.api.deps import CallerDep, ClockDep, CurrentUserDep, DatabaseDep
 from service.api.errors import AUTH_RESPONSES, ERROR_RESPONSES, ErrorRead
 from service.auth import service as auth_service
 from service.auth.schemas import UserRead
@@ -25,19 +25,15 @@ async def get_me(database: DatabaseDep, principal: CurrentUserDep) -> UserRead:
 
 
 @router.get("/settings", response_model=SettingsRead, responses=AUTH_RESPONSES)
-async def get_settings(database: DatabaseDep, principal: CurrentUserDep) -> SettingsRead:
+async def get_settings(caller: CallerDep) -> SettingsRead:
     """The caller's study settings."""
-    return await database.run(study_settings.get_settings, user_id=principal.user_id)
+    return await caller.run(study_settings.get_settings)
 
 
 @router.patch("/settings", response_model=SettingsRead, responses=AUTH_RESPONSES)
-async def update_settings(
-    database: DatabaseDep, principal: CurrentUserDep, clock: ClockDep, body: SettingsUpdate
-) -> SettingsRead:
+async def update_settings(caller: CallerDep, clock: ClockDep, body: SettingsUpdate) -> SettingsRead:
     """Change any subset of the settings; scheduler changes apply from the next review on."""
-    return await database.run(
-        study_settings.update_settings, user_id=principal.user_id, update=body, now=clock()
-    )
+    return await caller.run(study_settings.update_settings, update=body, now=clock())
 
 
 @router.post(

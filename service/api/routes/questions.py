@@ -8,9 +8,8 @@ from fastapi import APIRouter, Path
 
 from service.api.checked_route import CheckedRoute
 from service.api.deps import (
+    CallerDep,
     ClockDep,
-    CurrentUserDep,
-    DatabaseDep,
     IdempotencyKeyHeader,
     IncludeNextQuery,
     NextDeckQuery,
@@ -28,11 +27,9 @@ InstanceId = Annotated[str, Path(max_length=64, description="The question instan
 
 
 @router.get("/{question_id}", response_model=QuestionRead, responses={**AUTH_RESPONSES, **ERROR_RESPONSES})
-async def get_question(
-    database: DatabaseDep, principal: CurrentUserDep, question_id: InstanceId
-) -> QuestionRead:
+async def get_question(caller: CallerDep, question_id: InstanceId) -> QuestionRead:
     """One of the caller's question instances with its prompt and inputs."""
-    return await database.run(service.get_question, question_id, user_id=principal.user_id)
+    return await caller.run(service.get_question, question_id)
 
 
 @router.post(
@@ -42,8 +39,7 @@ async def get_question(
     responses={**AUTH_RESPONSES, **ERROR_RESPONSES, **CONFLICT_RESPONSES},
 )
 async def answer_question(
-    database: DatabaseDep,
-    principal: CurrentUserDep,
+    caller: CallerDep,
     settings: SettingsDep,
     clock: ClockDep,
     question_id: InstanceId,
@@ -58,11 +54,10 @@ async def answer_question(
     (all correct: Good, partial credit: Hard, wrong: Again) and is returned as `review`. With
     `next=true` the response also carries the next card (`AttemptAndNextRead`).
     """
-    return await database.run(
+    return await caller.run(
         study_service.answer_question,
         question_id,
         body.answer,
-        user_id=principal.user_id,
         idempotency_key=idempotency_key,
         include_next=include_next,
         deck=deck,
@@ -81,8 +76,7 @@ async def answer_question(
     },
 )
 async def reveal_hint(
-    database: DatabaseDep,
-    principal: CurrentUserDep,
+    caller: CallerDep,
     settings: SettingsDep,
     clock: ClockDep,
     question_id: InstanceId,
@@ -93,10 +87,9 @@ async def reveal_hint(
     The worked solution still comes only with a graded answer. A study card whose question used a hint
     is rated at most Hard by its answer (Again stays Again).
     """
-    return await database.run(
+    return await caller.run(
         service.reveal_hint,
         question_id,
-        user_id=principal.user_id,
         idempotency_key=idempotency_key,
         settings=settings,
         now=clock(),
@@ -110,14 +103,11 @@ async def reveal_hint(
     responses={**AUTH_RESPONSES, **ERROR_RESPONSES},
 )
 async def report_question(
-    database: DatabaseDep,
-    principal: CurrentUserDep,
+    caller: CallerDep,
     clock: ClockDep,
     question_id: InstanceId,
     body: ReportCreate,
 ) -> ReportRead:
     """Report a problem with a question (3-1000 characters); stored with its generator, seed, inputs
     and your last submission for the author (`dlquiz reports`)."""
-    return await database.run(
-        reports.report_question, question_id, body, user_id=principal.user_id, now=clock()
-    )
+    return await caller.run(reports.report_question, question_id, body, now=clock())

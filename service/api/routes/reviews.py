@@ -6,9 +6,8 @@ from fastapi import APIRouter
 
 from service.api.checked_route import CheckedRoute
 from service.api.deps import (
+    CallerDep,
     ClockDep,
-    CurrentUserDep,
-    DatabaseDep,
     IdempotencyKeyHeader,
     IncludeNextQuery,
     NextDeckQuery,
@@ -30,8 +29,7 @@ router = APIRouter(prefix="/reviews", tags=["study"], route_class=CheckedRoute)
     responses={**AUTH_RESPONSES, **ERROR_RESPONSES, **CONFLICT_RESPONSES},
 )
 async def submit_review(
-    database: DatabaseDep,
-    principal: CurrentUserDep,
+    caller: CallerDep,
     settings: SettingsDep,
     clock: ClockDep,
     body: ReviewCreate,
@@ -43,9 +41,8 @@ async def submit_review(
 
     With `next=true` the response also carries the next card (`ReviewAndNextRead`).
     """
-    return await database.run(
+    return await caller.run(
         service.submit_review,
-        user_id=principal.user_id,
         body=body,
         idempotency_key=idempotency_key,
         include_next=include_next,
@@ -59,16 +56,14 @@ async def submit_review(
     "/undo", response_model=ReviewRead, responses={**AUTH_RESPONSES, **ERROR_RESPONSES, **CONFLICT_RESPONSES}
 )
 async def undo_review(
-    database: DatabaseDep,
-    principal: CurrentUserDep,
+    caller: CallerDep,
     settings: SettingsDep,
     clock: ClockDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> ReviewRead:
     """Undo the caller's latest review: the card's state is restored, the log entry marked undone."""
-    return await database.run(
+    return await caller.run(
         reviews.undo_last_review,
-        user_id=principal.user_id,
         idempotency_key=idempotency_key,
         settings=settings,
         now=clock(),
