@@ -163,10 +163,6 @@ def card_by_key(session: Session, card_key: int) -> Card | None:
     return session.get(Card, card_key)
 
 
-def card_state(session: Session, user_id: int, card_key: int) -> CardState | None:
-    return session.get(CardState, (user_id, card_key))
-
-
 def _live_states(user_id: int, deck: str | None) -> Select[Card, CardState]:
     query = (
         select(Card, CardState)

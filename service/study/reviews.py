@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from service.config import Settings
 from service.db.models import Card, CardState, ReviewLog
 from service.errors import InvalidSubmission, NotFound
-from service.study import balance, idempotency, progress, repository, scheduler
+from service.study import balance, idempotency, progress, repository, scheduler, state_repository
 from service.study import settings as study_settings
 from service.study.scheduler import NEW_CARD, Rating, Snapshot, StudyState
 from service.study.schemas import CardStateRead, ReviewCreate, ReviewRead, StateName
@@ -65,28 +65,35 @@ def snapshot_of(row: CardState | None) -> Snapshot:
     )
 
 
-def _before_of(log: ReviewLog) -> Snapshot:
-    if log.before_state is None:
-        return scheduler.NEW_CARD
-    return Snapshot(
-        state=StudyState(log.before_state),
-        step=log.before_step,
-        stability=log.before_stability,
-        difficulty=log.before_difficulty,
-        due=log.before_due,
-        last_review=log.before_last_review,
-    )
+@dataclass(frozen=True, slots=True)
+class LoggedReview:
+    """A review log entry as the API shows it: what :func:`review_read` reads."""
 
+    id: int
+    rating: int
+    source: str
+    reviewed_at: datetime
+    duration_ms: int | None
+    before: Snapshot
+    after: Snapshot
+    question_id: str | None
+    hints_used: int | None
+    undone: bool
 
-def _after_of(log: ReviewLog) -> Snapshot:
-    return Snapshot(
-        state=StudyState(log.after_state),
-        step=log.after_step,
-        stability=log.after_stability,
-        difficulty=log.after_difficulty,
-        due=log.after_due,
-        last_review=log.after_last_review,
-    )
+    @classmethod
+    def of(cls, log: ReviewLog) -> LoggedReview:
+        return cls(
+            id=log.id,
+            rating=log.rating,
+            source=log.source,
+            reviewed_at=log.reviewed_at,
+            duration_ms=log.duration_ms,
+            before=state_repository.before_of(log),
+            after=state_repository.after_of(log),
+            question_id=log.question_id,
+            hints_used=log.hints_used,
+            undone=log.undone,
+        )
 
 
 def state_read(snapshot: Snapshot) -> CardStateRead:
@@ -100,7 +107,7 @@ def state_read(snapshot: Snapshot) -> CardStateRead:
     )
 
 
-def review_read(log: ReviewLog, *, card_id: str) -> ReviewRead:
+def review_read(log: LoggedReview, *, card_id: str) -> ReviewRead:
     return ReviewRead(
         id=log.id,
         card_id=card_id,
@@ -108,55 +115,12 @@ def review_read(log: ReviewLog, *, card_id: str) -> ReviewRead:
         source="numeric" if log.source == "numeric" else "anki" if log.source == "anki" else "self",
         reviewed_at=log.reviewed_at,
         duration_ms=log.duration_ms,
-        state_before=state_read(_before_of(log)),
-        state_after=state_read(_after_of(log)),
+        state_before=state_read(log.before),
+        state_after=state_read(log.after),
         question_id=log.question_id,
         hints_used=log.hints_used,
         undone=log.undone,
     )
-
-
-def _write_state(
-    session: Session, row: CardState | None, *, user_id: int, card_key: int, snapshot: Snapshot, reps: int
-) -> None:
-    if snapshot.state == StudyState.NEW:
-        if row is not None:
-            session.delete(row)
-        return
-    assert snapshot.stability is not None and snapshot.difficulty is not None
-    assert snapshot.due is not None and snapshot.last_review is not None
-    if row is None:
-        row = CardState(user_id=user_id, card_key=card_key)
-        session.add(row)
-    row.state = int(snapshot.state)
-    row.step = snapshot.step
-    row.stability = snapshot.stability
-    row.difficulty = snapshot.difficulty
-    row.due = snapshot.due
-    row.last_review = snapshot.last_review
-    row.reps = reps
-    row.interval_days = snapshot.interval_days
-
-
-def _transition_fields(before: Snapshot, after: Snapshot) -> dict[str, int | float | datetime | None]:
-    """The ``before_*`` and ``after_*`` columns of a log entry that moved a card from one state to another."""
-    new = before.state == StudyState.NEW
-    return {
-        "before_state": None if new else int(before.state),
-        "before_step": before.step,
-        "before_stability": before.stability,
-        "before_difficulty": before.difficulty,
-        "before_due": before.due,
-        "before_last_review": before.last_review,
-        "before_interval_days": None if new else before.interval_days,
-        "after_state": int(after.state),
-        "after_step": after.step,
-        "after_stability": after.stability,
-        "after_difficulty": after.difficulty,
-        "after_due": after.due,
-        "after_last_review": after.last_review,
-        "after_interval_days": after.interval_days,
-    }
 
 
 def record_review(
@@ -168,44 +132,57 @@ def record_review(
     now: datetime,
     duration_ms: int | None = None,
     grade: GradeInfo | None = None,
-) -> ReviewLog:
+) -> LoggedReview:
     """Schedule one review of ``card`` with the user's scheduler, store the state and append the log.
 
     The caller holds the user's study lock.
     """
     settings_row, spec = study_settings.load(session, user_id)
     progress.ensure_current(session, settings_row)
-    row = repository.card_state(session, user_id, card.key)
-    before = snapshot_of(row)
-    reps = row.reps if row is not None else 0
+    stored = state_repository.stored_state(session, user_id, card.key)
+    before, reps = (stored.snapshot, stored.reps) if stored is not None else (NEW_CARD, 0)
     reviewed_at = max(now, before.last_review) if before.last_review is not None else now
     fuzz = scheduler.FuzzKey(user_id=user_id, card_key=card.key, number=reps + 1)
     recorder = balance.live_balance(session, settings_row, now=reviewed_at)
     after = scheduler.review(spec, before, rating, now=reviewed_at, fuzz=fuzz, balance=recorder)
-    _write_state(session, row, user_id=user_id, card_key=card.key, snapshot=after, reps=reps + 1)
-    log = ReviewLog(
-        user_id=user_id,
-        card_key=card.key,
-        scheduler_config_id=settings_row.scheduler_config_id,
-        number=reps + 1,
+    state_repository.write_state(
+        session, user_id=user_id, card_key=card.key, stored=stored is not None, snapshot=after, reps=reps + 1
+    )
+    source = "numeric" if grade is not None else "self"
+    log_id = state_repository.append_log(
+        session,
+        {
+            "user_id": user_id,
+            "card_key": card.key,
+            "scheduler_config_id": settings_row.scheduler_config_id,
+            "number": reps + 1,
+            "rating": int(rating),
+            "source": source,
+            "reviewed_at": reviewed_at,
+            "duration_ms": duration_ms,
+            **state_repository.transition_fields(before, after),
+            "question_id": grade.question_id if grade is not None else None,
+            "score": grade.score if grade is not None else None,
+            "correct": grade.correct if grade is not None else None,
+            "misconception": grade.misconception if grade is not None else None,
+            "hints_used": grade.hints_used if grade is not None else None,
+            "undone": False,
+            "balance": recorder.record if recorder is not None else None,
+        },
+    )
+    progress.apply_change(session, user_id=user_id, card=card, before=before, after=after)
+    return LoggedReview(
+        id=log_id,
         rating=int(rating),
-        source="numeric" if grade is not None else "self",
+        source=source,
         reviewed_at=reviewed_at,
         duration_ms=duration_ms,
-        **_transition_fields(before, after),
+        before=before,
+        after=after,
         question_id=grade.question_id if grade is not None else None,
-        score=grade.score if grade is not None else None,
-        correct=grade.correct if grade is not None else None,
-        misconception=grade.misconception if grade is not None else None,
         hints_used=grade.hints_used if grade is not None else None,
         undone=False,
-        balance=recorder.record if recorder is not None else None,
     )
-    # State and log go to the database in one flush (the first statement of apply_change, or the last).
-    session.add(log)
-    progress.apply_change(session, user_id=user_id, card=card, before=before, after=after)
-    session.flush()
-    return log
 
 
 def submit_review(
@@ -268,15 +245,21 @@ def undo_last_review(
             raise NotFound("nothing to undo")
         settings_row, _spec = study_settings.load(session, user_id)
         progress.ensure_current(session, settings_row)
-        row = repository.card_state(session, user_id, card.key)
-        before, after = _before_of(log), _after_of(log)
-        _write_state(session, row, user_id=user_id, card_key=card.key, snapshot=before, reps=log.number - 1)
-        session.flush()
+        stored = state_repository.stored_state(session, user_id, card.key)
+        before, after = state_repository.before_of(log), state_repository.after_of(log)
+        state_repository.write_state(
+            session,
+            user_id=user_id,
+            card_key=card.key,
+            stored=stored is not None,
+            snapshot=before,
+            reps=log.number - 1,
+        )
         progress.apply_change(session, user_id=user_id, card=card, before=after, after=before)
         log.undone = True
         log.undone_at = now
         session.flush()
-        return review_read(log, card_id=card.id)
+        return review_read(LoggedReview.of(log), card_id=card.id)
 
     return idempotency.run_once(
         session,
@@ -322,8 +305,8 @@ def merge_imported_reviews(
     :func:`repository.card_history`. The caller holds the user's study lock, has called
     :func:`progress.ensure_current`, and passes no revlog id the user already has.
     """
-    row = repository.card_state(session, user_id, card.key)
-    old = snapshot_of(row)
+    current = state_repository.stored_state(session, user_id, card.key)
+    old = current.snapshot if current is not None else NEW_CARD
     stored = [
         log for log in repository.card_history(session, user_id=user_id, card_key=card.key) if not log.undone
     ]
@@ -362,7 +345,7 @@ def merge_imported_reviews(
             fuzz=scheduler.FuzzKey(user_id=user_id, card_key=card.key, number=number),
             balance=scheduler.recorded_balance(entry.balance) if isinstance(entry, ReviewLog) else None,
         )
-        fields = {"number": number, **_transition_fields(state, after)}
+        fields = {"number": number, **state_repository.transition_fields(state, after)}
         if isinstance(entry, ReviewLog):
             for name, value in fields.items():
                 setattr(entry, name, value)
@@ -372,6 +355,12 @@ def merge_imported_reviews(
         state = after
     if new_rows:
         session.execute(insert(ReviewLog), new_rows)
-    _write_state(session, row, user_id=user_id, card_key=card.key, snapshot=state, reps=len(entries))
-    session.flush()
+    state_repository.write_state(
+        session,
+        user_id=user_id,
+        card_key=card.key,
+        stored=current is not None,
+        snapshot=state,
+        reps=len(entries),
+    )
     progress.apply_change(session, user_id=user_id, card=card, before=old, after=state)

@@ -62,9 +62,9 @@ def assert_matches_replay(session: Session, user_id: int, card: Card) -> None:
         user_id=user_id,
         card_key=card.key,
     )
-    stored = reviews.snapshot_of(repository.card_state(session, user_id, card.key))
+    stored = reviews.snapshot_of(session.get(CardState, (user_id, card.key)))
     assert stored == replayed
-    row = repository.card_state(session, user_id, card.key)
+    row = session.get(CardState, (user_id, card.key))
     assert (row.reps if row else 0) == len(logs)
     assert [log.number for log in logs] == list(range(1, len(logs) + 1))
 
@@ -127,7 +127,7 @@ class TestSubmitReview:
     ) -> None:
         first, second = make_user(), make_user()
         _review(db_session, settings, first, "a-one", 4)
-        assert repository.card_state(db_session, second, content["a-one"].key) is None
+        assert db_session.get(CardState, (second, content["a-one"].key)) is None
 
 
 class TestReplay:
@@ -186,13 +186,13 @@ class TestUndo:
         _review(db_session, settings, user, "a-one", 3)
         _review(db_session, settings, user, "a-one", 3, at=timedelta(minutes=10))
         key = content["a-one"].key
-        before = reviews.snapshot_of(repository.card_state(db_session, user, key))
+        before = reviews.snapshot_of(db_session.get(CardState, (user, key)))
         third = _review(db_session, settings, user, "a-one", 1, at=timedelta(days=3))
         undone = reviews.undo_last_review(
             db_session, user_id=user, idempotency_key=None, settings=settings, now=T0
         )
         assert undone.id == third.id and undone.undone
-        assert reviews.snapshot_of(repository.card_state(db_session, user, key)) == before
+        assert reviews.snapshot_of(db_session.get(CardState, (user, key))) == before
         log = db_session.get(ReviewLog, third.id)
         assert log is not None and log.undone and log.undone_at == T0
         assert_matches_replay(db_session, user, content["a-one"])
@@ -203,7 +203,7 @@ class TestUndo:
         user = make_user()
         _review(db_session, settings, user, "b-two", 3)
         reviews.undo_last_review(db_session, user_id=user, idempotency_key=None, settings=settings, now=T0)
-        assert repository.card_state(db_session, user, content["b-two"].key) is None
+        assert db_session.get(CardState, (user, content["b-two"].key)) is None
         assert (
             db_session.scalar(select(func.count()).select_from(ReviewLog).where(ReviewLog.user_id == user))
             == 1
@@ -348,7 +348,7 @@ class TestProgress:
         settings_row = db_session.get(UserSettings, user)
         assert settings_row is not None
         alpha = next(d for d in progress.deck_counts(db_session, settings_row) if d.deck.id == "alpha")
-        state = repository.card_state(db_session, user, content["a-two"].key)
+        state = db_session.get(CardState, (user, content["a-two"].key))
         assert state is not None and state.state == StudyState.REVIEW
         mature = state.interval_days >= 21
         assert (alpha.new, alpha.learning, alpha.young, alpha.mature) == (2, 1, int(not mature), int(mature))
