@@ -40,6 +40,12 @@ class Settings(BaseSettings):
         "only with several cores to spare, on PostgreSQL (SQLite serializes writes anyway).",
     )
     log_level: str = Field(default="info", description="uvicorn and application log level.")
+    opentelemetry: bool = Field(
+        default=False,
+        description="Let FastAPI's native OpenTelemetry instrumentation send traces, metrics and logs to "
+        "the globally configured providers. Off by default: with no provider configured it only looks "
+        "for one, on every request (about 3 % of the study loop's server time).",
+    )
     sync_content_on_start: bool = Field(
         default=True, description="Load `content/` into the database when the service starts."
     )

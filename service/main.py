@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # served by mount_web from swagger-ui-dist, not from a CDN
         redoc_url=None,  # ReDoc would load from a CDN; /docs covers the same ground offline
+        telemetry=None if settings.opentelemetry else {"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings  # what SettingsDep hands to the routes
     app.add_middleware(GZipMiddleware, minimum_size=1000)

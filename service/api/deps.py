@@ -78,7 +78,8 @@ def _as_user(
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """A request's bearer token, checked in the same transaction and worker thread as the route's work.
+    """A request's bearer token, checked in the same transaction and worker thread as the route's work,
+    with the request's time (``now``, from :func:`get_clock`) and the app's settings.
 
     Authenticating in a dependency of its own cost every request a second transaction and a second
     trip to a database thread (about a tenth of the study loop's server time on SQLite); the token is
@@ -89,6 +90,7 @@ class Caller:
     database: Database
     token: str | None
     now: datetime
+    settings: Settings
 
     async def run(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``work(session, *args, user_id=<the caller's id>, **kwargs)`` in one transaction (see
@@ -97,12 +99,15 @@ class Caller:
 
 
 async def get_caller(
-    database: Annotated[Database, Depends(get_database)],
+    request: Request,
     clock: Annotated[Callable[[], datetime], Depends(get_clock)],
     token: Annotated[str | None, Depends(bearer_scheme)],
 ) -> Caller:
-    """The caller, to be authenticated with the route's own work (:meth:`Caller.run`)."""
-    return Caller(database, token, clock())
+    """The caller, to be authenticated with the route's own work (:meth:`Caller.run`), with the
+    request's time and the app's settings: one dependency for what every study route needs (FastAPI's
+    per-dependency cost is a measurable share of a request)."""
+    state = request.app.state
+    return Caller(state.database, token, clock(), state.settings)
 
 
 IdempotencyKeyHeader = Annotated[

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Path
 
 from service.api.checked_route import CheckedRoute
-from service.api.deps import CallerDep, ClockDep
+from service.api.deps import CallerDep
 from service.api.errors import AUTH_RESPONSES, ERROR_RESPONSES
 from service.quiz import service
 from service.quiz.schemas import GeneratorsPage, QuestionCreate, QuestionRead
@@ -29,7 +29,6 @@ async def list_generators() -> GeneratorsPage:
 )
 async def create_question(
     caller: CallerDep,
-    clock: ClockDep,
     generator_id: Annotated[str, Path(max_length=128)],
     body: Annotated[QuestionCreate | None, Body()] = None,
 ) -> QuestionRead:
@@ -43,6 +42,6 @@ async def create_question(
         service.create_question,
         generator_id,
         seed=seed,
-        now=clock(),
+        now=caller.now,
         calculator=calculator,
     )

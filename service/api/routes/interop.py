@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Response, UploadFile
 
 from service.api.checked_route import CheckedRoute
-from service.api.deps import CallerDep, ClockDep, DatabaseDep, SettingsDep
+from service.api.deps import CallerDep, DatabaseDep
 from service.api.errors import AUTH_RESPONSES, ERROR_RESPONSES, ErrorRead
 from service.interop import anki_export, anki_import, tables
 from service.interop.schemas import AnkiImportRead, CardExportRead
@@ -78,11 +78,9 @@ async def export_reviews_csv(caller: CallerDep) -> Response:
 )
 async def import_anki(
     caller: CallerDep,
-    settings: SettingsDep,
-    clock: ClockDep,
     file: Annotated[UploadFile, File(description="An .apkg or .colpkg exported from Anki with scheduling.")],
 ) -> AnkiImportRead:
     """Reviews done in Anki on dlquiz cards join the caller's log; importing a file twice adds nothing."""
-    limit = settings.anki_import_max_mb << 20
+    limit = caller.settings.anki_import_max_mb << 20
     data = await file.read(limit + 1)
-    return await caller.run(anki_import.import_anki_reviews, data=data, max_bytes=limit, now=clock())
+    return await caller.run(anki_import.import_anki_reviews, data=data, max_bytes=limit, now=caller.now)

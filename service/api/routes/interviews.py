@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from service.api.checked_route import CheckedRoute
-from service.api.deps import CallerDep, ClockDep, IdempotencyKeyHeader, SettingsDep
+from service.api.deps import CallerDep, IdempotencyKeyHeader
 from service.api.errors import AUTH_RESPONSES, CONFLICT_RESPONSES, ERROR_RESPONSES
 from service.interview import mock, remediation
 from service.interview.schemas import (
@@ -30,11 +30,9 @@ InterviewId = Annotated[str, Path(max_length=64, description="The mock interview
     response_model=MockInterviewRead,
     responses={**AUTH_RESPONSES, **ERROR_RESPONSES},
 )
-async def start_mock_interview(
-    caller: CallerDep, clock: ClockDep, body: MockInterviewCreate
-) -> MockInterviewRead:
+async def start_mock_interview(caller: CallerDep, body: MockInterviewCreate) -> MockInterviewRead:
     """Start a timed mock interview drawn across decks, weighted toward the caller's weak cards."""
-    return await caller.run(mock.start, body, now=clock())
+    return await caller.run(mock.start, body, now=caller.now)
 
 
 @router.get(
@@ -42,11 +40,9 @@ async def start_mock_interview(
     response_model=MockInterviewRead,
     responses={**AUTH_RESPONSES, **ERROR_RESPONSES},
 )
-async def get_mock_interview(
-    caller: CallerDep, clock: ClockDep, interview_id: InterviewId
-) -> MockInterviewRead:
+async def get_mock_interview(caller: CallerDep, interview_id: InterviewId) -> MockInterviewRead:
     """One of the caller's mock interviews; `report` is set once it is finished or timed out."""
-    return await caller.run(mock.get, interview_id, now=clock())
+    return await caller.run(mock.get, interview_id, now=caller.now)
 
 
 @router.post(
@@ -56,8 +52,6 @@ async def get_mock_interview(
 )
 async def answer_mock_question(
     caller: CallerDep,
-    settings: SettingsDep,
-    clock: ClockDep,
     interview_id: InterviewId,
     body: MockAnswerCreate,
     idempotency_key: IdempotencyKeyHeader = None,
@@ -70,9 +64,9 @@ async def answer_mock_question(
         mock.answer,
         interview_id,
         body,
-        now=clock(),
+        now=caller.now,
         idempotency_key=idempotency_key,
-        key_ttl=timedelta(hours=settings.idempotency_key_ttl_hours),
+        key_ttl=timedelta(hours=caller.settings.idempotency_key_ttl_hours),
     )
 
 
@@ -81,14 +75,12 @@ async def answer_mock_question(
     response_model=MockInterviewRead,
     responses={**AUTH_RESPONSES, **ERROR_RESPONSES},
 )
-async def finish_mock_interview(
-    caller: CallerDep, clock: ClockDep, interview_id: InterviewId
-) -> MockInterviewRead:
+async def finish_mock_interview(caller: CallerDep, interview_id: InterviewId) -> MockInterviewRead:
     """End the interview now and return it with its report; unanswered questions score 0."""
-    return await caller.run(mock.finish, interview_id, now=clock())
+    return await caller.run(mock.finish, interview_id, now=caller.now)
 
 
 @router.get("/remediations", response_model=RemediationsPage, responses={**AUTH_RESPONSES, **ERROR_RESPONSES})
-async def list_remediations(caller: CallerDep, clock: ClockDep) -> RemediationsPage:
+async def list_remediations(caller: CallerDep) -> RemediationsPage:
     """The caller's open misconception drills, due ones first; answer each through its question."""
-    return await caller.run(remediation.list_open, now=clock())
+    return await caller.run(remediation.list_open, now=caller.now)

@@ -31,9 +31,9 @@ async def get_settings(caller: CallerDep) -> SettingsRead:
 
 
 @router.patch("/settings", response_model=SettingsRead, responses=AUTH_RESPONSES)
-async def update_settings(caller: CallerDep, clock: ClockDep, body: SettingsUpdate) -> SettingsRead:
+async def update_settings(caller: CallerDep, body: SettingsUpdate) -> SettingsRead:
     """Change any subset of the settings; scheduler changes apply from the next review on."""
-    return await caller.run(study_settings.update_settings, update=body, now=clock())
+    return await caller.run(study_settings.update_settings, update=body, now=caller.now)
 
 
 @router.post(

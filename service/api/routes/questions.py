@@ -9,11 +9,9 @@ from fastapi import APIRouter, Path
 from service.api.checked_route import CheckedRoute
 from service.api.deps import (
     CallerDep,
-    ClockDep,
     IdempotencyKeyHeader,
     IncludeNextQuery,
     NextDeckQuery,
-    SettingsDep,
 )
 from service.api.errors import AUTH_RESPONSES, CONFLICT_RESPONSES, ERROR_RESPONSES, ErrorRead
 from service.quiz import reports, service
@@ -40,8 +38,6 @@ async def get_question(caller: CallerDep, question_id: InstanceId) -> QuestionRe
 )
 async def answer_question(
     caller: CallerDep,
-    settings: SettingsDep,
-    clock: ClockDep,
     question_id: InstanceId,
     body: AnswerCreate,
     idempotency_key: IdempotencyKeyHeader = None,
@@ -61,8 +57,8 @@ async def answer_question(
         idempotency_key=idempotency_key,
         include_next=include_next,
         deck=deck,
-        settings=settings,
-        now=clock(),
+        settings=caller.settings,
+        now=caller.now,
     )
 
 
@@ -77,8 +73,6 @@ async def answer_question(
 )
 async def reveal_hint(
     caller: CallerDep,
-    settings: SettingsDep,
-    clock: ClockDep,
     question_id: InstanceId,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> HintsRead:
@@ -91,8 +85,8 @@ async def reveal_hint(
         service.reveal_hint,
         question_id,
         idempotency_key=idempotency_key,
-        settings=settings,
-        now=clock(),
+        settings=caller.settings,
+        now=caller.now,
     )
 
 
@@ -104,10 +98,9 @@ async def reveal_hint(
 )
 async def report_question(
     caller: CallerDep,
-    clock: ClockDep,
     question_id: InstanceId,
     body: ReportCreate,
 ) -> ReportRead:
     """Report a problem with a question (3-1000 characters); stored with its generator, seed, inputs
     and your last submission for the author (`dlquiz reports`)."""
-    return await caller.run(reports.report_question, question_id, body, now=clock())
+    return await caller.run(reports.report_question, question_id, body, now=caller.now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from service.api.checked_route import CheckedRoute
-from service.api.deps import CallerDep, ClockDep
+from service.api.deps import CallerDep
 from service.api.errors import AUTH_RESPONSES
 from service.study import interview
 from service.study.schemas import ReadinessRead
@@ -14,6 +14,6 @@ router = APIRouter(prefix="/readiness", tags=["study"], route_class=CheckedRoute
 
 
 @router.get("", response_model=ReadinessRead, responses=AUTH_RESPONSES)
-async def get_readiness(caller: CallerDep, clock: ClockDep) -> ReadinessRead:
+async def get_readiness(caller: CallerDep) -> ReadinessRead:
     """Predicted recall on the interview day per deck and overall, cards at risk, reviews a day needed."""
-    return await caller.run(interview.readiness, now=clock())
+    return await caller.run(interview.readiness, now=caller.now)

@@ -7,11 +7,9 @@ from fastapi import APIRouter
 from service.api.checked_route import CheckedRoute
 from service.api.deps import (
     CallerDep,
-    ClockDep,
     IdempotencyKeyHeader,
     IncludeNextQuery,
     NextDeckQuery,
-    SettingsDep,
 )
 from service.api.errors import AUTH_RESPONSES, CONFLICT_RESPONSES, ERROR_RESPONSES
 from service.study import reviews, service
@@ -30,8 +28,6 @@ router = APIRouter(prefix="/reviews", tags=["study"], route_class=CheckedRoute)
 )
 async def submit_review(
     caller: CallerDep,
-    settings: SettingsDep,
-    clock: ClockDep,
     body: ReviewCreate,
     idempotency_key: IdempotencyKeyHeader = None,
     include_next: IncludeNextQuery = False,
@@ -47,8 +43,8 @@ async def submit_review(
         idempotency_key=idempotency_key,
         include_next=include_next,
         deck=deck,
-        settings=settings,
-        now=clock(),
+        settings=caller.settings,
+        now=caller.now,
     )
 
 
@@ -57,14 +53,12 @@ async def submit_review(
 )
 async def undo_review(
     caller: CallerDep,
-    settings: SettingsDep,
-    clock: ClockDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> ReviewRead:
     """Undo the caller's latest review: the card's state is restored, the log entry marked undone."""
     return await caller.run(
         reviews.undo_last_review,
         idempotency_key=idempotency_key,
-        settings=settings,
-        now=clock(),
+        settings=caller.settings,
+        now=caller.now,
     )
