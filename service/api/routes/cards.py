@@ -6,14 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from service.api.checked_route import CheckedRoute
 from service.api.deps import ContentCacheDep
 from service.api.errors import ERROR_RESPONSES
-from service.api.etag import NOT_MODIFIED, cached_response
+from service.api.etag import NOT_MODIFIED, CachedContentRoute, cached_response
 from service.content import service
 from service.content.schemas import CardRead, CardsPage
 
-router = APIRouter(prefix="/cards", tags=["cards"], route_class=CheckedRoute)
+router = APIRouter(prefix="/cards", tags=["cards"], route_class=CachedContentRoute)
 
 MAX_PAGE = 200
 
@@ -34,7 +33,6 @@ async def list_cards(
     return await cached_response(
         request,
         cache,
-        ("cards", deck, tag, q, limit, offset),
         lambda session: service.list_cards(session, deck=deck, tag=tag, q=q, limit=limit, offset=offset),
     )
 
@@ -49,7 +47,6 @@ async def get_card(
     return await cached_response(
         request,
         cache,
-        ("card", card_id),
         lambda session: service.get_card(session, card_id),
         etag=lambda card: card.content_hash,
     )

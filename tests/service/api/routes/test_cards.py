@@ -76,6 +76,18 @@ class TestListCards:
         response = client.get("/api/v1/cards", params={"offset": -1})
         assert response.status_code == 422 and "offset" in response.json()["detail"]
 
+    def test_cached_answers_are_per_url_and_refusals_are_never_cached(self, client: httpx.Client) -> None:
+        # A repeated URL is answered from the cache before its parameters are parsed again: the same
+        # bytes; a URL that was refused stays refused however often it comes (nothing cached for it).
+        url = "/api/v1/cards?limit=3&offset=2"
+        first, again = client.get(url), client.get(url)
+        assert first.status_code == again.status_code == 200 and first.content == again.content
+        assert client.get("/api/v1/cards?offset=2&limit=3").json() == first.json()
+        assert client.get("/api/v1/cards?limit=4&offset=2").json()["items"][:3] == first.json()["items"]
+        for _ in range(2):
+            refused = client.get("/api/v1/cards?limit=3&offset=-2")
+            assert refused.status_code == 422 and "offset" in refused.json()["detail"]
+
 
 class TestGetCard:
     def test_card_has_markdown_and_safe_html_with_mathml(self, client: httpx.Client) -> None:
