@@ -20,7 +20,7 @@ from service.api.router import api_router
 from service.api.routes import health
 from service.auth.security import PasswordHasher
 from service.config import Settings, get_settings
-from service.content.cache import ContentCache
+from service.content.cache import GZIP_MINIMUM_BYTES, ContentCache
 from service.content.service import load_content
 from service.db.database import Database
 from service.db.session import make_engine, make_sessionmaker, sync_lock_session
@@ -76,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         telemetry=None if settings.opentelemetry else {"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings  # what SettingsDep hands to the routes
-    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES)  # passes precompressed bodies on
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: its headers go on every response
     register_error_handlers(app)

@@ -22,12 +22,17 @@ def _etags(header: str) -> set[str]:
 
 
 def conditional_response(request: Request, cached: CachedResponse) -> Response:
-    """304 when the client already holds this ETag; otherwise the cached JSON body."""
+    """304 when the client already holds this ETag; otherwise the cached JSON body, compressed once
+    and for all when the client accepts gzip (GZipMiddleware passes an encoded body on untouched)."""
     quoted = f'"{cached.etag}"'
     headers = {"ETag": quoted, "Cache-Control": "no-cache"}
     if_none_match = request.headers.get("if-none-match")
     if if_none_match and (if_none_match.strip() == "*" or quoted in _etags(if_none_match)):
         return Response(status_code=304, headers=headers)
+    if cached.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
+        # the same test as the middleware's, which adds Vary itself to the bodies it sees uncompressed
+        headers |= {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+        return Response(content=cached.gzipped, media_type="application/json", headers=headers)
     return Response(content=cached.body, media_type="application/json", headers=headers)
 
 

@@ -76,6 +76,18 @@ class TestListCards:
         response = client.get("/api/v1/cards", params={"offset": -1})
         assert response.status_code == 422 and "offset" in response.json()["detail"]
 
+    def test_long_answers_are_compressed_once_for_clients_that_accept_gzip(
+        self, client: httpx.Client
+    ) -> None:
+        url = "/api/v1/cards?deck=batchnorm&limit=200"
+        for _ in range(2):  # the miss that fills the cache, then a hit
+            zipped = client.get(url, headers={"Accept-Encoding": "gzip"})
+            plain = client.get(url, headers={"Accept-Encoding": "identity"})
+            assert zipped.headers["content-encoding"] == "gzip" and "content-encoding" not in plain.headers
+            assert zipped.headers["vary"] == plain.headers["vary"] == "Accept-Encoding"
+            assert int(zipped.headers["content-length"]) < len(plain.content) / 3
+            assert zipped.json() == plain.json() and zipped.headers["etag"] == plain.headers["etag"]
+
     def test_cached_answers_are_per_url_and_refusals_are_never_cached(self, client: httpx.Client) -> None:
         # A repeated URL is answered from the cache before its parameters are parsed again: the same
         # bytes; a URL that was refused stays refused however often it comes (nothing cached for it).
