@@ -18,7 +18,6 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from service.db.models import Card
 from service.study import progress_repository, repository
 from service.study.progress_repository import LiveDeck, ProgressCounts
 from service.study.repository import POSITION_MIN, SettingsRow
@@ -94,7 +93,9 @@ def ensure_current(session: Session, settings_row: SettingsRow) -> None:
     repository.set_progress_version(session, settings_row.user_id, version)
 
 
-def apply_change(session: Session, *, user_id: int, card: Card, before: Snapshot, after: Snapshot) -> None:
+def apply_change(
+    session: Session, *, user_id: int, card: repository.StudyCard, before: Snapshot, after: Snapshot
+) -> None:
     """Move ``card`` from its old category to its new one; call after the state row was written.
 
     A card seen for the first time may be the one ``new_from`` points at: then the cursor moves to the
