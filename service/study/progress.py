@@ -18,7 +18,7 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from service.study import progress_repository, repository
+from service.study import progress_repository, repository, state_repository
 from service.study.progress_repository import LiveDeck, ProgressCounts
 from service.study.repository import POSITION_MIN, SettingsRow
 from service.study.scheduler import Snapshot, StudyState
@@ -94,7 +94,7 @@ def ensure_current(session: Session, settings_row: SettingsRow) -> None:
 
 
 def apply_change(
-    session: Session, *, user_id: int, card: repository.StudyCard, before: Snapshot, after: Snapshot
+    session: Session, *, user_id: int, card: state_repository.StudyCard, before: Snapshot, after: Snapshot
 ) -> None:
     """Move ``card`` from its old category to its new one; call after the state row was written.
 

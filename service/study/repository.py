@@ -19,7 +19,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any, NamedTuple, Protocol
+from typing import Any
 
 from sqlalchemy import (
     Integer,
@@ -157,45 +157,6 @@ _LIVE_CARD = select(Card).where(Card.id == bindparam("card_id"), Card.archived.i
 
 def live_card(session: Session, card_id: str) -> Card | None:
     return session.scalar(_LIVE_CARD, {"card_id": card_id})
-
-
-class StudyCard(Protocol):
-    """What recording a review reads of its card: a ``Card`` row, or the :class:`CardKeys` of one."""
-
-    @property
-    def key(self) -> int: ...
-    @property
-    def id(self) -> str: ...
-    @property
-    def deck_id(self) -> str: ...
-    @property
-    def position(self) -> int: ...
-    @property
-    def archived(self) -> bool: ...
-    @property
-    def generator(self) -> str | None: ...
-
-
-class CardKeys(NamedTuple):
-    """A card's identity and place, without its text (a self-rated review needs no more)."""
-
-    key: int
-    id: str
-    deck_id: str
-    position: int
-    archived: bool
-    generator: str | None
-
-
-_LIVE_CARD_KEYS = select(Card.key, Card.id, Card.deck_id, Card.position, Card.archived, Card.generator).where(
-    Card.id == bindparam("card_id"), Card.archived.is_(False)
-)
-
-
-def live_card_keys(session: Session, card_id: str) -> CardKeys | None:
-    """:func:`live_card` without loading the card's text into an ORM object (a review's hot path)."""
-    row = execute(session, _LIVE_CARD_KEYS, {"card_id": card_id}).first()
-    return None if row is None else CardKeys(*row)
 
 
 def card_by_key(session: Session, card_key: int) -> Card | None:

@@ -127,7 +127,7 @@ def record_review(
     session: Session,
     *,
     user_id: int,
-    card: repository.StudyCard,
+    card: state_repository.StudyCard,
     rating: Rating,
     now: datetime,
     duration_ms: int | None = None,
@@ -198,7 +198,7 @@ def submit_review(
     repository.lock_user(session, user_id)
 
     def review() -> ReviewRead:
-        card = repository.live_card_keys(session, body.card_id)
+        card = state_repository.live_card_keys(session, body.card_id)
         if card is None:
             raise NotFound(f"no card with id '{body.card_id}'")
         if card.generator is not None:

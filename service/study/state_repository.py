@@ -1,4 +1,4 @@
-"""SQL for what a review writes: the card's state row and the review log entry.
+"""SQL for recording a review: the card's keys it reads, the state row and the log entry it writes.
 
 Prebuilt Core statements run through :func:`service.db.session.execute`, like the rest of the study
 loop's SQL. Through the ORM (``Session.get``, then a new ``ReviewLog`` and a changed ``CardState``
@@ -13,14 +13,53 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from service.db.models import CardState, ReviewLog
+from service.db.models import Card, CardState, ReviewLog
 from service.db.session import execute
 from service.study.scheduler import NEW_CARD, Snapshot, StudyState
+
+
+class StudyCard(Protocol):
+    """What recording a review reads of its card: a ``Card`` row, or the :class:`CardKeys` of one."""
+
+    @property
+    def key(self) -> int: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def deck_id(self) -> str: ...
+    @property
+    def position(self) -> int: ...
+    @property
+    def archived(self) -> bool: ...
+    @property
+    def generator(self) -> str | None: ...
+
+
+class CardKeys(NamedTuple):
+    """A card's identity and place, without its text (a self-rated review needs no more)."""
+
+    key: int
+    id: str
+    deck_id: str
+    position: int
+    archived: bool
+    generator: str | None
+
+
+_LIVE_CARD_KEYS = select(Card.key, Card.id, Card.deck_id, Card.position, Card.archived, Card.generator).where(
+    Card.id == bindparam("card_id"), Card.archived.is_(False)
+)
+
+
+def live_card_keys(session: Session, card_id: str) -> CardKeys | None:
+    """:func:`live_card` without loading the card's text into an ORM object (a review's hot path)."""
+    row = execute(session, _LIVE_CARD_KEYS, {"card_id": card_id}).first()
+    return None if row is None else CardKeys(*row)
 
 
 @dataclass(frozen=True, slots=True)
