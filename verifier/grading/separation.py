@@ -205,7 +205,8 @@ def _graded_as_themselves(
         recomputed, carried_values = graph.evaluate(
             base, given=given, start=right_work.carried_values, changed=moves.moved, safe=True
         )
-        work = _Work(flats, given, {**right_work.carried, **recomputed}, carried_values)
+        own_flats = {name: flat for name, flat in right_work.own_flats.items() if name not in recomputed}
+        work = _Work(flats, given, {**right_work.carried, **recomputed}, carried_values, own_flats)
         statuses = dict(right_statuses)
         for name, (status, _) in _assess(moves.reassessed, specs, reference, work).items():
             statuses[name] = status
