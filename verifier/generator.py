@@ -115,6 +115,14 @@ def pick(rng: np.random.Generator, options: Sequence[T]) -> T:
     return options[int(rng.integers(len(options)))]
 
 
+def picks(rng: np.random.Generator, options: FloatArray, size: int | tuple[int, ...]) -> FloatArray:
+    """``size`` of ``options`` (an array), uniformly and with replacement: the very draws
+    ``rng.choice(options, size=size)`` makes (bounded integers from the same stream, then an index), without
+    its argument checks, which cost more than the draws."""
+    result: FloatArray = options[rng.integers(0, len(options), size=size)]
+    return result
+
+
 # --- seeding ---------------------------------------------------------------------------------------------
 # ``np.random.default_rng(seed)`` costs ~12 µs (a SeedSequence hashes the seed, then a new PCG64 is built),
 # more than some generators need for a whole question. Each thread instead keeps one PCG64 and sets its

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from verifier._types import FloatArray, Inputs, InputValue
-from verifier.generator import as_array, as_int, pick
+from verifier.generator import as_array, as_int, pick, picks
 from verifier.grading import FieldSpec
 from verifier.latex import matrix
 from verifier.registry import register
@@ -24,8 +24,8 @@ from verifier.steps import Calc, StepGraph, Values, WrongStep
 
 EPS = 1e-5
 D = 2
-RUNNING_VARS = (0.25, 0.64, 2.25, 4.0, 0.16, 1.44)
-GAMMAS = (0.5, 1.5, 2.0, -1.0, 0.8)
+RUNNING_VARS = np.array([0.25, 0.64, 2.25, 4.0, 0.16, 1.44])
+GAMMAS = np.array([0.5, 1.5, 2.0, -1.0, 0.8])
 CHANNELS = (16, 32, 64, 128, 256)
 
 
@@ -169,10 +169,10 @@ class EvalFoldGenerator(StepGenerator):
             "w": _tenths(rng, (D, D), 10),
             "b": _tenths(rng, (D,), 10, low=3),
             "x": rng.integers(-4, 5, size=D) / 2.0,
-            "gamma": rng.choice(GAMMAS, size=D),
+            "gamma": picks(rng, GAMMAS, D),
             "beta": _tenths(rng, (D,), 10),
             "running_mean": _tenths(rng, (D,), 15, low=3),
-            "running_var": rng.choice(RUNNING_VARS, size=D),
+            "running_var": picks(rng, RUNNING_VARS, D),
             "channels": int(pick(rng, CHANNELS)),
         }
 
