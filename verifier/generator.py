@@ -7,6 +7,7 @@ told from the right answer, the prompt's notes (precision, calculator, the white
 
 from __future__ import annotations
 
+import math
 import operator
 import threading
 from abc import ABC, abstractmethod
@@ -113,6 +114,30 @@ def pick(rng: np.random.Generator, options: Sequence[T]) -> T:
     the same stream, so the same questions), without turning the options into an array first, which costs
     more than the draw."""
     return options[int(rng.integers(len(options)))]
+
+
+def picks(rng: np.random.Generator, options: FloatArray, size: int | tuple[int, ...]) -> FloatArray:
+    """``size`` of ``options`` (an array), uniformly and with replacement: the very draws
+    ``rng.choice(options, size=size)`` makes (bounded integers from the same stream, then an index), without
+    its argument checks, which cost more than the draws."""
+    result: FloatArray = options[rng.integers(0, len(options), size=size)]
+    return result
+
+
+def signed_tenths(
+    rng: np.random.Generator, shape: tuple[int, ...], limit: int, *, low: int = 0
+) -> FloatArray:
+    """Multiples of 0.1 with magnitude between low/10 and limit/10 and random signs: the magnitudes in
+    tenths (one bounded-integer draw), then one uniform draw per entry, negative below 0.5.
+
+    Drawn flat and signed in plain Python: NumPy takes longer to read a shape, or to select and divide a
+    few numbers, than to draw them."""
+    size = math.prod(shape)
+    magnitudes: list[int] = rng.integers(low, limit + 1, size=size).tolist()
+    signs: list[float] = rng.random(size).tolist()
+    tenths = [(-m if u < 0.5 else m) / 10.0 for m, u in zip(magnitudes, signs, strict=True)]
+    result: FloatArray = np.array(tenths).reshape(shape)
+    return result
 
 
 # --- seeding ---------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from verifier._types import FloatArray, Inputs, InputValue
-from verifier.generator import as_array, as_float, pick
+from verifier.generator import as_array, as_float, pick, signed_tenths
 from verifier.grading import FieldSpec
 from verifier.latex import matrix, num
 from verifier.registry import register
@@ -136,13 +136,6 @@ GRAPH = StepGraph(
 )
 
 
-def _tenths(rng: np.random.Generator, low: int, high: int) -> FloatArray:
-    """N_WEIGHTS values k/10 with low ≤ |k| ≤ high and random signs."""
-    magnitude = rng.integers(low, high + 1, size=N_WEIGHTS)
-    result: FloatArray = np.where(rng.random(N_WEIGHTS) < 0.5, -magnitude, magnitude) / 10.0
-    return result
-
-
 class AdamWGenerator(StepGenerator):
     """``optim.adamw``: one step of Adam(weight_decay) versus AdamW from a fresh optimizer."""
 
@@ -162,7 +155,7 @@ class AdamWGenerator(StepGenerator):
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         """Random weights and gradients, one coordinate's gradient made small and opposite to its weight
         so that λw flips its sign (the only place Adam's L2 shows on a first step)."""
-        w, grad = _tenths(rng, 5, 30), _tenths(rng, 1, 8)
+        w, grad = signed_tenths(rng, (N_WEIGHTS,), 30, low=5), signed_tenths(rng, (N_WEIGHTS,), 8, low=1)
         weight_decay = float(pick(rng, WEIGHT_DECAYS))
         flip = int(rng.integers(N_WEIGHTS))
         cap = int(10 * weight_decay * abs(w[flip]) - 0.5)  # |g| ≤ λ|w| − 0.05, in tenths

@@ -17,7 +17,7 @@ from typing import Literal
 import numpy as np
 
 from verifier._types import FloatArray, Inputs, InputValue
-from verifier.generator import Known, as_array
+from verifier.generator import Known, as_array, picks
 from verifier.grading import FieldSpec
 from verifier.latex import matrix, num
 from verifier.registry import register
@@ -26,6 +26,7 @@ from verifier.steps import Calc, StepGraph, Values, WrongStep
 
 LAYERS = 3
 UNITS = 3
+SIGNS = np.array([-1.0, 1.0])
 PEAK = {"sigmoid": 0.25, "tanh": 1.0}  # the largest value of each derivative, at z = 0
 
 Squashing = Literal["sigmoid", "tanh"]
@@ -142,8 +143,8 @@ class SaturationGenerator(StepGenerator):
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         name = "sigmoid" if rng.random() < 0.6 else "tanh"
-        z = np.round(rng.uniform(0.3, 2.5, LAYERS) * rng.choice([-1.0, 1.0], LAYERS), 1)
-        w = np.round(rng.uniform(0.5, 2.0, LAYERS) * rng.choice([-1.0, 1.0], LAYERS), 1)
+        z = np.round(rng.uniform(0.3, 2.5, LAYERS) * picks(rng, SIGNS, LAYERS), 1)
+        w = np.round(rng.uniform(0.5, 2.0, LAYERS) * picks(rng, SIGNS, LAYERS), 1)
         return {"activation": name, "z": z, "w": w}
 
     def may_use(self, inputs: Inputs) -> tuple[Known, ...]:
@@ -258,7 +259,7 @@ class OutputErrorGenerator(StepGenerator):
     graph = OUTPUT
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
-        z = np.round(rng.uniform(0.4, 3.0, UNITS) * rng.choice([-1.0, 1.0], UNITS), 1)
+        z = np.round(rng.uniform(0.4, 3.0, UNITS) * picks(rng, SIGNS, UNITS), 1)
         y = rng.integers(0, 2, UNITS).astype(np.float64)
         return {"z": z, "y": y}
 

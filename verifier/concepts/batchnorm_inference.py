@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from verifier._types import FloatArray, Inputs, InputValue
-from verifier.generator import as_array, as_int, pick
+from verifier._types import Inputs, InputValue
+from verifier.generator import as_array, as_int, pick, picks, signed_tenths
 from verifier.grading import FieldSpec
 from verifier.latex import matrix
 from verifier.registry import register
@@ -24,8 +24,8 @@ from verifier.steps import Calc, StepGraph, Values, WrongStep
 
 EPS = 1e-5
 D = 2
-RUNNING_VARS = (0.25, 0.64, 2.25, 4.0, 0.16, 1.44)
-GAMMAS = (0.5, 1.5, 2.0, -1.0, 0.8)
+RUNNING_VARS = np.array([0.25, 0.64, 2.25, 4.0, 0.16, 1.44])
+GAMMAS = np.array([0.5, 1.5, 2.0, -1.0, 0.8])
 CHANNELS = (16, 32, 64, 128, 256)
 
 
@@ -139,13 +139,6 @@ GRAPH = StepGraph(
 )
 
 
-def _tenths(rng: np.random.Generator, shape: tuple[int, ...], limit: int, *, low: int = 0) -> FloatArray:
-    """Multiples of 0.1 with magnitude between low/10 and limit/10 and random signs."""
-    magnitude = rng.integers(low, limit + 1, size=shape)
-    result: FloatArray = np.where(rng.random(shape) < 0.5, -magnitude, magnitude) / 10.0
-    return result
-
-
 class EvalFoldGenerator(StepGenerator):
     """``batchnorm.eval_fold``: eval-mode BN after a Linear layer, the folded layer, parameters vs buffers."""
 
@@ -166,13 +159,13 @@ class EvalFoldGenerator(StepGenerator):
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         return {
-            "w": _tenths(rng, (D, D), 10),
-            "b": _tenths(rng, (D,), 10, low=3),
+            "w": signed_tenths(rng, (D, D), 10),
+            "b": signed_tenths(rng, (D,), 10, low=3),
             "x": rng.integers(-4, 5, size=D) / 2.0,
-            "gamma": rng.choice(GAMMAS, size=D),
-            "beta": _tenths(rng, (D,), 10),
-            "running_mean": _tenths(rng, (D,), 15, low=3),
-            "running_var": rng.choice(RUNNING_VARS, size=D),
+            "gamma": picks(rng, GAMMAS, D),
+            "beta": signed_tenths(rng, (D,), 10),
+            "running_mean": signed_tenths(rng, (D,), 15, low=3),
+            "running_var": picks(rng, RUNNING_VARS, D),
             "channels": int(pick(rng, CHANNELS)),
         }
 

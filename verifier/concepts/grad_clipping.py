@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from verifier._types import FloatArray, Inputs, InputValue
-from verifier.generator import as_array, as_float, pick
+from verifier.generator import as_array, as_float, pick, signed_tenths
 from verifier.grading import FieldSpec
 from verifier.latex import matrix, num
 from verifier.registry import register
@@ -132,12 +132,6 @@ GRAPH = StepGraph(
 )
 
 
-def _tenths(rng: np.random.Generator, size: int) -> FloatArray:
-    magnitude = rng.integers(1, 21, size=size)
-    result: FloatArray = np.where(rng.random(size) < 0.5, -magnitude, magnitude) / 10.0
-    return result
-
-
 class ClipGradGenerator(StepGenerator):
     """``optim.clip_grad``: ``clip_grad_norm_`` (global norm) versus ``clip_grad_value_`` on two tensors."""
 
@@ -156,8 +150,8 @@ class ClipGradGenerator(StepGenerator):
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         return {
-            "grad_a": _tenths(rng, SIZE_A),
-            "grad_b": _tenths(rng, SIZE_B),
+            "grad_a": signed_tenths(rng, (SIZE_A,), 20, low=1),
+            "grad_b": signed_tenths(rng, (SIZE_B,), 20, low=1),
             "max_norm": float(pick(rng, MAX_NORMS)),
             "clip_value": float(pick(rng, CLIP_VALUES)),
         }

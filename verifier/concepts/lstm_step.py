@@ -20,7 +20,7 @@ from collections.abc import Callable
 import numpy as np
 
 from verifier._types import FloatArray, Inputs, InputValue
-from verifier.generator import Known, as_array, as_float, pick
+from verifier.generator import Known, as_array, as_float, pick, signed_tenths
 from verifier.grading import FieldSpec
 from verifier.latex import matrix, num
 from verifier.registry import register
@@ -162,14 +162,6 @@ def lstm_step(inputs: Inputs) -> Values:
     return GRAPH.evaluate(GRAPH.read(inputs))[1]
 
 
-def _tenths(rng: np.random.Generator, shape: tuple[int, ...], limit: int, *, low: int = 0) -> FloatArray:
-    """Multiples of 0.1 with magnitude between low/10 and limit/10 and random signs."""
-    size = math.prod(shape)  # drawn flat: NumPy takes longer to read a shape than to draw a few numbers
-    magnitude = rng.integers(low, limit + 1, size=size)
-    result: FloatArray = (np.where(rng.random(size) < 0.5, -magnitude, magnitude) / 10.0).reshape(shape)
-    return result
-
-
 class LstmStepGenerator(StepGenerator):
     """``rnn.lstm_step``: one ``nn.LSTMCell`` step on a 2-unit cell: the gates, c' and h'."""
 
@@ -189,12 +181,12 @@ class LstmStepGenerator(StepGenerator):
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         return {
             "x": pick(rng, X_CHOICES),
-            "h": _tenths(rng, (HIDDEN,), STATE_TENTHS),
-            "c": _tenths(rng, (HIDDEN,), 2 * STATE_TENTHS, low=5),
-            "w_ih": _tenths(rng, (4 * HIDDEN, 1), WEIGHT_TENTHS),
-            "w_hh": _tenths(rng, (4 * HIDDEN, HIDDEN), WEIGHT_TENTHS),
-            "b_ih": _tenths(rng, (4 * HIDDEN,), 5),
-            "b_hh": _tenths(rng, (4 * HIDDEN,), 5),
+            "h": signed_tenths(rng, (HIDDEN,), STATE_TENTHS),
+            "c": signed_tenths(rng, (HIDDEN,), 2 * STATE_TENTHS, low=5),
+            "w_ih": signed_tenths(rng, (4 * HIDDEN, 1), WEIGHT_TENTHS),
+            "w_hh": signed_tenths(rng, (4 * HIDDEN, HIDDEN), WEIGHT_TENTHS),
+            "b_ih": signed_tenths(rng, (4 * HIDDEN,), 5),
+            "b_hh": signed_tenths(rng, (4 * HIDDEN,), 5),
         }
 
     def may_use(self, inputs: Inputs) -> tuple[Known, ...]:

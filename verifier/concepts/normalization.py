@@ -109,7 +109,7 @@ GRAPH = StepGraph(
     [
         Calc(
             "mean",
-            lambda train: train.mean(axis=0),
+            lambda train: train.sum(axis=0) / train.shape[0],
             lambda v: f"Average each training column: $\\mu = {matrix(v['mean'])}$.",
             hint="The statistics come from the training set only.",
         ),
@@ -155,7 +155,10 @@ GRAPH = StepGraph(
             "set's mean and standard deviation, the scale the model was trained on.",
             root="applied",
             # Every set then has mean 0 and variance 1; but the model was fitted to the training scale.
-            wrong=lambda test: (test.mean(axis=0), _std(test, test.mean(axis=0))),
+            wrong=lambda test: (
+                test.sum(axis=0) / test.shape[0],
+                _std(test, test.sum(axis=0) / test.shape[0]),
+            ),
         ),
         WrongStep(
             id="normalization.sample-std",

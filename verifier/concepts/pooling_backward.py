@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from verifier._types import FloatArray, Inputs, InputValue
-from verifier.generator import as_array, as_int
+from verifier.generator import as_array, as_int, picks
 from verifier.grading import FieldSpec
 from verifier.latex import matrix
 from verifier.registry import register
@@ -23,6 +23,7 @@ from verifier.step_generator import StepGenerator
 from verifier.steps import Calc, StepGraph, Values, WrongStep
 
 SIZE = 4  # the input map is SIZE × SIZE
+DOUT_CHOICES = np.array([-4, -3, -2, -1, 1, 2, 3, 4])  # upstream gradients: small non-zero integers
 CASES = ((2, 2), (3, 1), (2, 1))  # (kernel, stride): without overlap, then with overlap
 
 Window = tuple[int, int]  # the top-left corner of a window in the input
@@ -161,7 +162,7 @@ class PoolingBackwardGenerator(StepGenerator):
         out = (SIZE - k) // s + 1
         # Distinct inputs: no window can have a tie.
         x = rng.choice(np.arange(-30, 31), size=SIZE * SIZE, replace=False).reshape(SIZE, SIZE) / 10.0
-        dout = rng.choice(np.array([-4, -3, -2, -1, 1, 2, 3, 4]), size=(out, out)).astype(np.float64)
+        dout = picks(rng, DOUT_CHOICES, (out, out)).astype(np.float64)
         return {"x": x, "dout": dout, "kernel": k, "stride": s}
 
     def needs_calculator(self, inputs: Inputs, *, calculator: bool) -> bool:  # noqa: ARG002

@@ -91,8 +91,35 @@ def _collect(
     return [_collect(name, item, shape[1:], flat, integer=integer) for item in value]
 
 
+def _plain_floats(value: object, shape: tuple[int, ...]) -> tuple[list[float], JsonValue] | None:
+    """What :func:`_collect` makes of a well-formed float field sent as (nested) lists of finite Python
+    floats, the usual submission, checked in a few whole-list operations; None for anything else, which
+    :func:`_collect` then reads entry by entry."""
+    if not shape:
+        if type(value) is float and math.isfinite(value):
+            return [value], value
+        return None
+    if type(value) is not list or len(value) != shape[0]:
+        return None
+    if len(shape) == 1:
+        rows = [value]
+    elif len(shape) == 2 and all(type(row) is list and len(row) == shape[1] for row in value):
+        rows = value
+    else:
+        return None
+    flat = [entry for row in rows for entry in row]
+    # A finite sum means no entry is NaN or infinite (an overflowing sum only sends the field the slow way).
+    if not all(type(entry) is float for entry in flat) or not math.isfinite(sum(flat)):
+        return None
+    return flat, list(value) if len(shape) == 1 else [list(row) for row in value]
+
+
 def parse_field(name: str, value: object, spec: FieldSpec) -> tuple[list[float], JsonValue]:
     """One submitted field as (its entries as floats, row-major; its JSON value), or AnswerFormatError."""
+    if spec.dtype == "float":
+        plain = _plain_floats(value, spec.shape)
+        if plain is not None:
+            return plain
     flat: list[float] = []
     return flat, _collect(name, value, spec.shape, flat, integer=spec.dtype == "int")
 

@@ -19,11 +19,11 @@ import numpy as np
 
 from verifier._types import Inputs
 from verifier.grading.carried import (
-    _assess,
     _carry,
     _flat,
     _Reference,
     _shows,
+    _status,
     _Work,
     _written,
 )
@@ -181,10 +181,7 @@ def _graded_as_themselves(
         )
     )
     right_work = _carry(graph, specs, base, reference, {name: next(written) for name in graph.fields})
-    right_statuses = {
-        name: status
-        for name, (status, _) in _assess(layout.right_shown, specs, reference, right_work).items()
-    }
+    right_statuses = {name: _status(name, specs[name], reference, right_work) for name in layout.right_shown}
 
     def applies(misconception: WrongStep) -> bool:
         return misconception.id in applicable
@@ -205,10 +202,11 @@ def _graded_as_themselves(
         recomputed, carried_values = graph.evaluate(
             base, given=given, start=right_work.carried_values, changed=moves.moved, safe=True
         )
-        work = _Work(flats, given, {**right_work.carried, **recomputed}, carried_values)
+        own_flats = {name: flat for name, flat in right_work.own_flats.items() if name not in recomputed}
+        work = _Work(flats, given, {**right_work.carried, **recomputed}, carried_values, own_flats)
         statuses = dict(right_statuses)
-        for name, (status, _) in _assess(moves.reassessed, specs, reference, work).items():
-            statuses[name] = status
+        for name in moves.reassessed:
+            statuses[name] = _status(name, specs[name], reference, work)
         # Graded as itself: it shows in its answer (the usual failure, so asked of every answer first) and
         # no rival that the diagnosis would name first does.
         if not _shows(graph, specs, work, statuses, moves.misconception, applies, memo):

@@ -93,12 +93,12 @@ GRAPH = StepGraph(
     [
         Calc(
             "mean",
-            lambda x: x.mean(axis=0),
+            lambda x: x.sum(axis=0) / x.shape[0],
             lambda v: f"Forward pass: $\\mu_B = {matrix(v['mean'])}$,",
         ),
         Calc(
             "var",
-            lambda x, mean: ((x - mean) ** 2).mean(axis=0),
+            lambda x, mean: ((x - mean) ** 2).sum(axis=0) / x.shape[0],
             lambda v: f"$\\sigma_B^2 = {matrix(v['var'])}$ (biased),",
         ),
         Calc(

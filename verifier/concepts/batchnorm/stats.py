@@ -110,12 +110,14 @@ def _moment_steps() -> list[Calc]:
     return [
         Calc(
             "batch_means",
-            lambda batches: batches.mean(axis=1),
+            lambda batches: batches.sum(axis=1) / batches.shape[1],
             lambda v: f"Batch means (one row per batch): ${matrix(v['batch_means'])}$.",
         ),
         Calc(
             "batch_variances",
-            lambda batches, batch_means: ((batches - batch_means[:, None, :]) ** 2).mean(axis=1),
+            lambda batches, batch_means: (
+                ((batches - batch_means[:, None, :]) ** 2).sum(axis=1) / batches.shape[1]
+            ),
             lambda v: (
                 f"Biased batch variances (divide by $m = {v['batches'].shape[1]}$): "
                 f"${matrix(v['batch_variances'])}$."
@@ -246,12 +248,14 @@ POPULATION = StepGraph(
         *_moment_steps(),
         Calc(
             "mean",
-            lambda batch_means: batch_means.mean(axis=0),
+            lambda batch_means: batch_means.sum(axis=0) / batch_means.shape[0],
             lambda v: f"Average the batch means: $\\mathrm{{E}}[x] = {matrix(v['mean'])}$.",
         ),
         Calc(
             "var",
-            lambda batch_variances, correction: correction * batch_variances.mean(axis=0),
+            lambda batch_variances, correction: (
+                correction * (batch_variances.sum(axis=0) / batch_variances.shape[0])
+            ),
             lambda v: (
                 f"Average the batch variances and multiply by $m/(m-1)$: "
                 f"$\\mathrm{{Var}}[x] = {matrix(v['var'])}$."
