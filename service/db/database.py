@@ -37,9 +37,11 @@ T = TypeVar("T")
 UNAVAILABLE = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
 # Requests doing database work at once per process; the rest wait their turn on the event loop,
 # holding nothing. Few, because the work is mostly Python holding the GIL, so more threads only share
-# it thinner (a writer holding SQLite's write lock included): measured with bench/load.py on SQLite,
-# 8 threads served the study mix about a quarter faster than AnyIO's 40.
-DATABASE_THREADS = 8
+# it thinner (a writer holding SQLite's write lock included, which every other writer then waits on):
+# measured with bench/load.py on SQLite, 8 threads served the study mix about a quarter faster than
+# AnyIO's 40, and 3 kept 200 users at 87-117 % of the 50-user rate over five runs where 8 kept 82-100 %
+# (and served 200 users 5-35 % faster). On PostgreSQL the two were within the runs' noise.
+DATABASE_THREADS = 3
 OUTAGE_RETRY_AFTER_S = 5
 BUSY_RETRY_AFTER_S = 1
 
