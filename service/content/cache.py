@@ -29,6 +29,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from service.content import repository
 
 MAX_ENTRIES = 4096
+# The entries' bytes (bodies and their compressed copies) are bounded too: entries are keyed by URL, and a
+# client can ask for many different full pages (or the same page with ignored parameters appended).
+MAX_BYTES = 64 << 20
 # Bodies at least this long are also kept gzip-compressed (the app's GZipMiddleware threshold): a deck's
 # card list is ~73 KB of JSON, and compressing it for every browser request took ~2 ms of the event loop.
 GZIP_MINIMUM_BYTES = 1000
@@ -43,6 +46,10 @@ class CachedResponse:
     etag: str
     body: bytes
     gzipped: bytes | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + (len(self.gzipped) if self.gzipped is not None else 0)
 
     @classmethod
     def of(cls, etag: str, body: bytes) -> CachedResponse:
@@ -75,6 +82,7 @@ class ContentCache:
         self._version: str | None = None
         self._data_version: int | None = None  # the watch's reading when _version was read
         self._entries: OrderedDict[Hashable, CachedResponse] = OrderedDict()
+        self._bytes = 0
         database = engine.url.database
         self._watch = (
             _SqliteChangeWatch(database)
@@ -105,6 +113,7 @@ class ContentCache:
         with self._lock:
             if version != self._version:
                 self._entries.clear()
+                self._bytes = 0
                 self._version = version
             self._data_version = marker
         return version
@@ -146,9 +155,11 @@ class ContentCache:
         response = CachedResponse.of(tag, model.model_dump_json().encode())
         with self._lock:
             if self._version == version:
+                replaced = self._entries.pop(key, None)
+                self._bytes += response.size - (replaced.size if replaced is not None else 0)
                 self._entries[key] = response
-                while len(self._entries) > MAX_ENTRIES:
-                    self._entries.popitem(last=False)
+                while len(self._entries) > MAX_ENTRIES or self._bytes > MAX_BYTES:
+                    self._bytes -= self._entries.popitem(last=False)[1].size
         return response
 
     def close(self) -> None:
