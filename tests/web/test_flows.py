@@ -511,7 +511,9 @@ def test_drills_hint_by_key_field_statuses_precision_and_report(web: Web) -> Non
     assert [hint["markdown"] for hint in shown] == list(texts[:2])
     web.check_page(page, "drills-hints")
 
-    # One slip (fan_in doubled) and the right formulas on it: two fields right given those values.
+    # One slip (fan_in doubled) and the right formulas on it: He's std right given those values (and
+    # Glorot's limit too, unless fan_out dwarfs fan_in so that it stays right as it is); each field shows
+    # the verifier's own verdict on this answer.
     answer = verifier.to_jsonable(verifier.get("init.fans").solve(question["inputs"]))
     assert isinstance(answer, dict)
     fan_in = answer["fan_in"] * 2
@@ -523,11 +525,15 @@ def test_drills_hint_by_key_field_statuses_precision_and_report(web: Web) -> Non
     fill_answer(page, answer)
     page.locator(".answer-cell").last.press("Enter")
     expect(page.locator(".grade")).to_contain_text("Partly correct")
-    carried = page.locator('.answer-field[data-status="right_given_your_values"]')
-    expect(carried).to_have_count(2)
-    expect(carried.first.locator(".field-verdict")).to_have_text("✓ Right given your values")
-    expect(page.locator('.answer-field[data-status="wrong"] .field-verdict')).to_have_text("✗ Wrong")
-    expect(page.locator('.answer-field[data-status="right"]')).to_have_count(1)
+    verdicts = verifier.get("init.fans").grade(question["inputs"], answer).fields
+    assert verdicts["he_std"].status == "right_given_your_values" and verdicts["fan_in"].status == "wrong"
+    for name, verdict in verdicts.items():
+        expect(page.locator(f'.answer-field[data-field="{name}"]')).to_have_attribute(
+            "data-status", verdict.status
+        )
+    carried = page.locator('.answer-field[data-field="he_std"] .field-verdict')
+    expect(carried).to_have_text("✓ Right given your values")
+    expect(page.locator('.answer-field[data-field="fan_in"] .field-verdict')).to_have_text("✗ Wrong")
     expect(page.locator(".precision-note")).to_contain_text(question["precision_note"])
     expect(page.locator(".hint-button")).to_be_hidden()
     web.check_page(page, "drills-carried-forward")
