@@ -6,99 +6,31 @@ Each flow ends with a screenshot and an axe check of every page it visited (``we
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable
 from contextlib import suppress
-from typing import Any
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Locator, Page, Route, expect
+from playwright.sync_api import Page, Route, expect
 
 import verifier
 from tests.service.study.synthetic import write_log
 from tests.web.conftest import PASSWORD, PHONE, Web
+from tests.web.flows import (
+    fill_answer,
+    misconception_answer,
+    pump_until,
+    question_of,
+    session_token,
+    shown_count,
+    stage,
+    study_text_card_by_keyboard,
+    wait_for_next_card,
+)
 
 pytestmark = pytest.mark.browser
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def stage(page: Page) -> Locator:
-    return page.locator(".stage")
-
-
-def shown_count(page: Page) -> int:
-    return int(stage(page).get_attribute("data-shown") or "0")
-
-
-def wait_for_next_card(page: Page, before: int) -> str:
-    """Wait until the study page shows another card (or the end screen); its state."""
-    page.wait_for_function(
-        "before => Number(document.querySelector('.stage')?.dataset.shown ?? 0) > before", arg=before
-    )
-    return stage(page).get_attribute("data-state") or ""
-
-
-def study_text_card_by_keyboard(page: Page, rating: int) -> None:
-    """Reveal the card on screen with Space and rate it with a number key."""
-    expect(stage(page)).to_have_attribute("data-state", "front")
-    before = shown_count(page)
-    page.keyboard.press("Space")
-    expect(stage(page)).to_have_attribute("data-state", "back")
-    expect(page.locator(".card .back")).to_be_visible()
-    # The buttons show the intervals the API computed for each rating.
-    labels = page.locator(".rate .rate-interval").all_inner_texts()
-    assert len(labels) == 4 and all(labels), labels
-    page.keyboard.press(str(rating))
-    wait_for_next_card(page, before)
-
-
-def question_of(web: Web, page: Page, token: str) -> dict[str, Any]:
-    """The question on screen, read back from the API."""
-    question_id = page.locator("form.answer-form").get_attribute("data-question-id")
-    with web.api(token) as client:
-        response = client.get(f"/questions/{question_id}")
-        response.raise_for_status()
-        question: dict[str, Any] = response.json()
-    return question
-
-
-def flatten(value: Any) -> list[Any]:
-    return [item for part in value for item in flatten(part)] if isinstance(value, list) else [value]
-
-
-def fill_answer(page: Page, answer: dict[str, Any]) -> None:
-    for name, value in answer.items():
-        cells = page.locator(f'.answer-cell[data-field="{name}"]')
-        entries = flatten(value)
-        assert cells.count() == len(entries), name
-        for index, entry in enumerate(entries):
-            cells.nth(index).fill(repr(float(entry)) if isinstance(entry, float) else str(entry))
-
-
-def misconception_answer(question: dict[str, Any]) -> tuple[verifier.Misconception, dict[str, Any]]:
-    """A wrong answer that a known misconception produces for this question."""
-    generator = verifier.get(question["generator"]["id"])
-    misconception = next(m for m in generator.misconceptions if m.applies_to(question["inputs"]))
-    answer = verifier.to_jsonable(misconception.answer(question["inputs"]))
-    assert isinstance(answer, dict)
-    return misconception, answer
-
-
-def session_token(page: Page) -> str:
-    token = page.evaluate("JSON.parse(localStorage.getItem('dlquiz.session')).token")
-    assert isinstance(token, str)
-    return token
-
-
-def pump_until(page: Page, condition: Callable[[], bool], *, timeout: float = 10.0) -> None:
-    """Let Playwright deliver events (route handlers run then) until ``condition()`` holds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        page.evaluate("0")
 
 
 # Every `.notice` that appears on the page, in order, so a test can see one that did not last.
@@ -344,41 +276,6 @@ def test_cards_search_shows_mathml(web: Web) -> None:
     web.check_page(page, "cards")
 
 
-def test_drills_refuse_malformed_entries_then_grades(web: Web) -> None:
-    page, _, token = web.signed_in_page(viewport=PHONE)
-    page.goto("/#/drills")
-    expect(page.locator(".catalog .topic").first).to_be_visible()
-    web.check_page(page, "drills-catalog")
-    page.goto("/#/drills?generator=batchnorm.train_forward")
-    expect(page.locator(".answer-cell").first).to_be_focused()
-    answers: list[str] = []
-    page.on("request", lambda request: answers.append(request.url) if "/answers" in request.url else None)
-
-    cells = page.locator(".answer-cell")
-    for index in range(cells.count()):
-        cells.nth(index).fill(["-0.5", ".5", "1e-3", "1..2"][index % 4])
-    cells.first.press("Enter")
-    invalid = page.locator('.answer-cell[aria-invalid="true"]')
-    expect(invalid.first).to_be_focused()
-    expect(page.locator('.answer-field[data-field="var"] .field-message')).to_contain_text(
-        '"1..2" is not a number'
-    )
-    assert answers == []
-    web.check_page(page, "drills-malformed")
-
-    question = question_of(web, page, token)
-    generator = verifier.get(question["generator"]["id"])
-    correct = verifier.to_jsonable(generator.solve(question["inputs"]))
-    assert isinstance(correct, dict)
-    fill_answer(page, correct)
-    page.locator(".answer-cell").last.press("Enter")
-    expect(page.locator(".grade")).to_contain_text("Correct")
-    expect(page.locator(".answer-field.is-correct")).to_have_count(len(correct))
-    assert len(answers) == 1
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    web.check_page(page, "drills-correct")
-
-
 def test_settings_show_the_api_message_beside_the_field(web: Web) -> None:
     page, _, token = web.signed_in_page()
     page.goto("/#/settings")
@@ -487,95 +384,3 @@ def test_settings_optimize_shows_log_loss_and_rmse_before_and_after(web: Web, we
     before, after = (float(table.locator(f"tbody tr:nth-child({i}) td").first.inner_text()) for i in (1, 2))
     assert after < before
     web.check_page(page, "settings-optimized")
-
-
-def test_drills_hint_by_key_field_statuses_precision_and_report(web: Web) -> None:
-    page, _, token = web.signed_in_page()
-    page.goto("/#/drills?generator=init.fans")
-    first_cell = page.locator(".answer-cell").first
-    expect(first_cell).to_be_focused()
-    expect(page.locator(".hints")).to_be_hidden()
-    question = question_of(web, page, token)
-    texts = verifier.get("init.fans").hints(question["inputs"])
-
-    # h in an answer box reveals a hint and types nothing; the button reveals the next one.
-    page.keyboard.press("h")
-    expect(page.locator(".hint-list li")).to_have_count(1)
-    expect(first_cell).to_have_value("")
-    expect(first_cell).to_be_focused()
-    page.get_by_role("button", name=re.compile(r"^Hint")).click()
-    expect(page.locator(".hint-list li")).to_have_count(2)
-    expect(page.locator(".hint-button")).to_contain_text(f"({len(texts) - 2} left)")
-    with web.api(token) as client:
-        shown = client.get(f"/questions/{question['id']}").json()["hints"]
-    assert [hint["markdown"] for hint in shown] == list(texts[:2])
-    web.check_page(page, "drills-hints")
-
-    # One slip (fan_in doubled) and the right formulas on it: He's std right given those values (and
-    # Glorot's limit too, unless fan_out dwarfs fan_in so that it stays right as it is); each field shows
-    # the verifier's own verdict on this answer.
-    answer = verifier.to_jsonable(verifier.get("init.fans").solve(question["inputs"]))
-    assert isinstance(answer, dict)
-    fan_in = answer["fan_in"] * 2
-    answer |= {
-        "fan_in": fan_in,
-        "glorot_limit": (6 / (fan_in + answer["fan_out"])) ** 0.5,
-        "he_std": (2 / fan_in) ** 0.5,
-    }
-    fill_answer(page, answer)
-    page.locator(".answer-cell").last.press("Enter")
-    expect(page.locator(".grade")).to_contain_text("Partly correct")
-    verdicts = verifier.get("init.fans").grade(question["inputs"], answer).fields
-    assert verdicts["he_std"].status == "right_given_your_values" and verdicts["fan_in"].status == "wrong"
-    for name, verdict in verdicts.items():
-        expect(page.locator(f'.answer-field[data-field="{name}"]')).to_have_attribute(
-            "data-status", verdict.status
-        )
-    carried = page.locator('.answer-field[data-field="he_std"] .field-verdict')
-    expect(carried).to_have_text("✓ Right given your values")
-    expect(page.locator('.answer-field[data-field="fan_in"] .field-verdict')).to_have_text("✗ Wrong")
-    expect(page.locator(".precision-note")).to_contain_text(question["precision_note"])
-    expect(page.locator(".hint-button")).to_be_hidden()
-    web.check_page(page, "drills-carried-forward")
-
-    # Report a problem, by keyboard: a too-short note is refused beside the field, then it is sent.
-    summary = page.get_by_text("Report a problem with this question")
-    summary.focus()
-    page.keyboard.press("Enter")
-    note = page.get_by_label("What is wrong?")
-    note.fill("no")
-    page.get_by_role("button", name="Send report").click()
-    expect(note).to_have_attribute("aria-invalid", "true")
-    note.fill("The Glorot limit in the solution uses another formula.")
-    with page.expect_response(re.compile(r"/reports$")) as sent:
-        page.get_by_role("button", name="Send report").press("Enter")
-    assert sent.value.status == 201
-    report = sent.value.json()
-    assert report["submission"] == answer and report["generator_id"] == "init.fans"
-    expect(page.locator(".report-sent")).to_be_focused()
-    web.check_page(page, "drills-reported")
-
-
-def test_study_numeric_card_after_a_hint_is_recorded_as_hard(web: Web) -> None:
-    page, _, token = web.signed_in_page()
-    page.goto("/#/study?deck=batchnorm")
-    expect(stage(page)).not_to_have_attribute("data-state", "loading")
-    state = stage(page).get_attribute("data-state") or ""
-    while state == "front":
-        study_text_card_by_keyboard(page, rating=3)
-        state = stage(page).get_attribute("data-state") or ""
-    assert state == "question", state
-    expect(page.locator(".keys-help")).to_contain_text("hint")
-    page.locator(".stage h3").first.click()  # focus off the answer boxes: the page's own h key
-    page.keyboard.press("h")
-    expect(page.locator(".hint-list li")).to_have_count(1)
-    question = question_of(web, page, token)
-    correct = verifier.to_jsonable(verifier.get(question["generator"]["id"]).solve(question["inputs"]))
-    assert isinstance(correct, dict)
-    fill_answer(page, correct)
-    page.locator(".answer-cell").first.press("Enter")
-    expect(page.locator(".grade")).to_contain_text("Correct")
-    expect(page.locator(".recorded")).to_have_text(
-        "Recorded as Hard for this card (after a hint a review counts at most Hard)."
-    )
-    web.check_page(page, "study-numeric-hinted")

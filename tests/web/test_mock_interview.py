@@ -13,7 +13,7 @@ import verifier
 from service.db.models import Remediation
 from service.db.session import make_engine
 from tests.web.conftest import Web
-from tests.web.test_flows import fill_answer, misconception_answer, question_of, stage
+from tests.web.flows import fill_answer, misconception_answer, question_of, stage
 
 pytestmark = pytest.mark.browser
 
