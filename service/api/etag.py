@@ -49,12 +49,10 @@ async def cached_response(
     *,
     etag: Callable[[Model], str] | None = None,
 ) -> Response:
-    """Answer from the content cache on the event loop when it is current, else build in a thread and
-    keep the answer for this URL (only a successful one: ``build`` raising stores nothing)."""
-    key = response_key(request)
-    cached = cache.peek(key)
-    if cached is None:
-        cached = await run_in_threadpool(partial(cache.get, key, build, etag=etag))
+    """The cached answer for this URL, or ``build``'s, serialized and kept (only a successful one:
+    ``build`` raising stores nothing); in a thread, as it may read the database. The handler of a
+    :class:`CachedContentRoute`, which has already looked in the cache on the event loop."""
+    cached = await run_in_threadpool(partial(cache.get, response_key(request), build, etag=etag))
     return conditional_response(request, cached)
 
 
