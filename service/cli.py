@@ -239,12 +239,16 @@ def serve(
             err.print(issue, markup=False, highlight=False, soft_wrap=True)
         err.print(f"refusing to start: {exc.message} and the database has no content yet")
         raise typer.Exit(1) from None
+    from service.db.database import uvicorn_loop
+
+    processes = workers or settings.workers
     uvicorn.run(
         "service.main:create_app",
         factory=True,
+        loop=uvicorn_loop(settings.resolved_database_url, processes),
         host=host or settings.host,
         port=port or settings.port,
-        workers=workers or settings.workers,
+        workers=processes,
         log_level=settings.log_level,
     )
 

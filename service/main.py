@@ -22,7 +22,7 @@ from service.auth.security import PasswordHasher
 from service.config import Settings, get_settings
 from service.content.cache import GZIP_MINIMUM_BYTES, ContentCache
 from service.content.service import load_content
-from service.db.database import Database
+from service.db import database
 from service.db.session import make_engine, make_sessionmaker, sync_lock_session
 from service.db.types import utcnow
 from service.webapp import mount_web
@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.resolved_database_url)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
-        app.state.database = Database(app.state.sessionmaker)
+        app.state.database = database.for_engine(app.state.sessionmaker, dialect=engine.dialect.name)
         if settings.sync_content_on_start:
             with sync_lock_session(app.state.sessionmaker) as session:
                 report = load_content(session, settings.content_dir, now=utcnow())

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from service.db.database import uvicorn_loop
 from tests import loopback
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,8 +41,11 @@ def running_server(
     URL; stop it afterwards.
 
     ``root`` is the checkout whose code runs (``bench/load.py`` compares an older one side by side).
+    This checkout's server runs on the event loop ``dlquiz serve`` picks for the database; another
+    checkout's on uvicorn's default, as it ran then.
     """
     port = free_port()
+    environment = {**os.environ, **RELAXED_LIMITS, **env}
     command = [
         sys.executable,
         "-m",
@@ -57,10 +61,10 @@ def running_server(
         "--log-level",
         "warning",
     ]
+    if root == ROOT:
+        command += ["--loop", uvicorn_loop(environment.get("DLQUIZ_DATABASE_URL", "sqlite"), workers)]
     log = open(log_path or os.devnull, "wb")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        command, cwd=root, env={**os.environ, **RELAXED_LIMITS, **env}, stdout=log, stderr=log
-    )
+    process = subprocess.Popen(command, cwd=root, env=environment, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

@@ -97,6 +97,11 @@ class Caller:
         :meth:`Database.run`), after the token; an invalid token is Unauthorized and runs nothing."""
         return await self.database.run(_as_user, self.token, self.now, work, *args, **kwargs)
 
+    async def run_in_thread(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """:meth:`run` on a worker thread (:meth:`Database.run_in_thread`): for work over a user's
+        whole history, which should not hold up the requests queued behind it."""
+        return await self.database.run_in_thread(_as_user, self.token, self.now, work, *args, **kwargs)
+
 
 async def get_caller(
     request: Request,

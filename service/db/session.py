@@ -14,10 +14,16 @@ writes after another writer committed, fails at once: SQLite cannot wait for tha
 each other in turn: a process's writers queue in its :class:`~service.db.write_gate.WriteGate` (first
 come first served, released when the transaction ends), and only the processes meet in SQLite's busy
 handler, whose growing sleeps let a long-waiting writer lose its turn again and again.
+
+Work that runs on the event loop (:class:`~service.db.database.Database` on SQLite) must never wait
+for a lock: inside :func:`without_waiting` the busy timeout is 0 and the write gate is taken only when
+it is free, and either refusal raises :class:`WouldBlock`, so the work is rolled back and run again on a
+worker thread, where waiting is harmless.
 """
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -42,13 +48,38 @@ POOL_TIMEOUT_S = 10
 # Each SQLite engine's write gate (one per process and database file); see begin_write.
 _WRITE_GATES: weakref.WeakKeyDictionary[Engine, WriteGate] = weakref.WeakKeyDictionary()
 _GATE_INFO_KEY = "dlquiz_write_gate"
+# The busy timeout a pooled SQLite connection has now (kept in its pool record, so it survives checkouts).
+_BUSY_TIMEOUT_KEY = "dlquiz_busy_timeout_ms"
+
+
+class WouldBlock(Exception):
+    """Database work marked :func:`without_waiting` met a lock held by another writer (of this process
+    or another one); nothing was kept, and the caller runs the work again where it may wait."""
+
+
+_thread = threading.local()
+
+
+@contextmanager
+def without_waiting() -> Iterator[None]:
+    """Database work on this thread may not wait for SQLite's write lock or this process's write gate
+    while the block runs: it raises :class:`WouldBlock` instead (see the module docstring)."""
+    _thread.no_waiting = True
+    try:
+        yield
+    finally:
+        _thread.no_waiting = False
+
+
+def _may_wait() -> bool:
+    return not getattr(_thread, "no_waiting", False)
 
 
 def _configure_sqlite(engine: Engine) -> None:
     _WRITE_GATES[engine] = WriteGate(timeout_s=SQLITE_BUSY_TIMEOUT_MS / 1000)
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
         dbapi_connection.isolation_level = None  # let SQLAlchemy's "begin" event emit BEGIN
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -56,9 +87,15 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
+        record.info[_BUSY_TIMEOUT_KEY] = SQLITE_BUSY_TIMEOUT_MS
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
+        timeout = SQLITE_BUSY_TIMEOUT_MS if _may_wait() else 0
+        pooled = connection.connection
+        if pooled.info.get(_BUSY_TIMEOUT_KEY) != timeout:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={timeout}")
+            pooled.info[_BUSY_TIMEOUT_KEY] = timeout
         immediate = connection.get_execution_options().get("sqlite_immediate", False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
@@ -125,7 +162,8 @@ def begin_write(session: Session) -> None:
     that needs no lock (hashing a password). PostgreSQL: nothing to do; the statements that need a row
     lock take it (:func:`service.study.repository.lock_user`). Calling it again is harmless.
 
-    On SQLite the process's write gate is taken first, in turn, and held until the transaction ends.
+    On SQLite the process's write gate is taken first, in turn, and held until the transaction ends;
+    inside :func:`without_waiting`, only if it is free (else :class:`WouldBlock`).
     """
     bind = session.get_bind()
     if bind.dialect.name != "sqlite":
@@ -140,7 +178,10 @@ def begin_write(session: Session) -> None:
     # own; one bound to a connection shares that connection's transaction and lock (tests nest savepoints).
     gate = _WRITE_GATES.get(bind) if isinstance(bind, Engine) else None
     if gate is not None:
-        gate.acquire()
+        if _may_wait():
+            gate.acquire()
+        elif not gate.try_acquire():
+            raise WouldBlock("this process's write gate is taken")
         session.info[_GATE_INFO_KEY] = gate
     try:
         session.connection(execution_options={"sqlite_immediate": True})

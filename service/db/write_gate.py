@@ -57,6 +57,14 @@ class WriteGate:
             sqlite3.OperationalError("database is locked (waited for this process's earlier writers)"),
         )
 
+    def try_acquire(self) -> bool:
+        """Take the gate if it is open and nobody waits for it; never waits."""
+        with self._mutex:
+            if self._held:
+                return False
+            self._held = True
+            return True
+
     @property
     def queued(self) -> int:
         """Callers waiting now (for tests and diagnostics)."""

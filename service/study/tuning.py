@@ -85,7 +85,7 @@ def store_fit(
 
 async def optimize(database: Database, *, user_id: int, now: datetime) -> OptimizeRead:
     """Read the log, release the database, fit, then store in a short write transaction."""
-    history = await database.run(read_history, user_id=user_id)
+    history = await database.run_in_thread(read_history, user_id=user_id)
     result = await to_thread.run_sync(fit, history)
     return await database.run(store_fit, user_id=user_id, history=history, result=result, now=now)
 
@@ -146,5 +146,5 @@ def simulate(workload: optimizer.Workload, retentions: Sequence[float]) -> Workl
 
 async def workload(database: Database, *, user_id: int, retentions: Sequence[float]) -> WorkloadRead:
     """Read the inputs, release the database, simulate (on a worker thread of its own)."""
-    inputs = await database.run(read_workload, user_id=user_id)
+    inputs = await database.run_in_thread(read_workload, user_id=user_id)
     return await to_thread.run_sync(simulate, inputs, retentions)

@@ -35,7 +35,7 @@ def _attachment(content: str | bytes, *, media_type: str, filename: str) -> Resp
 )
 async def export_anki(database: DatabaseDep, deck: DeckQuery = None) -> Response:
     """The decks as an Anki package: one note per card, deck `dlquiz::<deck>`, stable GUIDs."""
-    package = await database.run(anki_export.export_anki, deck=deck)
+    package = await database.run_in_thread(anki_export.export_anki, deck=deck)
     return _attachment(package, media_type=APKG_MEDIA_TYPE, filename=f"dlquiz-{deck or 'all'}.apkg")
 
 
@@ -46,14 +46,14 @@ async def export_anki(database: DatabaseDep, deck: DeckQuery = None) -> Response
 )
 async def export_cards_csv(database: DatabaseDep, deck: DeckQuery = None) -> Response:
     """Live cards as CSV: id, deck, question, answer, detail, tags, source, generator (markdown)."""
-    cards = await database.run(tables.export_cards, deck=deck)
+    cards = await database.run_in_thread(tables.export_cards, deck=deck)
     return _attachment(tables.cards_csv(cards), media_type="text/csv", filename="dlquiz-cards.csv")
 
 
 @router.get("/export/cards.json", response_model=list[CardExportRead], responses=ERROR_RESPONSES)
 async def export_cards_json(database: DatabaseDep, deck: DeckQuery = None) -> list[CardExportRead]:
     """Live cards as a JSON array with the same fields as the CSV."""
-    return await database.run(tables.export_cards, deck=deck)
+    return await database.run_in_thread(tables.export_cards, deck=deck)
 
 
 @router.get(
@@ -63,7 +63,7 @@ async def export_cards_json(database: DatabaseDep, deck: DeckQuery = None) -> li
 )
 async def export_reviews_csv(caller: CallerDep) -> Response:
     """The caller's review log in the FSRS tools' columns (card_id, review_time ms UTC, rating, state, ms)."""
-    content = await caller.run(tables.reviews_csv)
+    content = await caller.run_in_thread(tables.reviews_csv)
     return _attachment(content, media_type="text/csv", filename="dlquiz-reviews.csv")
 
 
@@ -83,4 +83,6 @@ async def import_anki(
     """Reviews done in Anki on dlquiz cards join the caller's log; importing a file twice adds nothing."""
     limit = caller.settings.anki_import_max_mb << 20
     data = await file.read(limit + 1)
-    return await caller.run(anki_import.import_anki_reviews, data=data, max_bytes=limit, now=caller.now)
+    return await caller.run_in_thread(
+        anki_import.import_anki_reviews, data=data, max_bytes=limit, now=caller.now
+    )

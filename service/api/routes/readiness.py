@@ -16,4 +16,4 @@ router = APIRouter(prefix="/readiness", tags=["study"], route_class=CheckedRoute
 @router.get("", response_model=ReadinessRead, responses=AUTH_RESPONSES)
 async def get_readiness(caller: CallerDep) -> ReadinessRead:
     """Predicted recall on the interview day per deck and overall, cards at risk, reviews a day needed."""
-    return await caller.run(interview.readiness, now=caller.now)
+    return await caller.run_in_thread(interview.readiness, now=caller.now)

@@ -21,4 +21,4 @@ async def get_stats(
     days: Annotated[int, Query(ge=1, le=365, description="Study days to cover, today included.")] = 30,
 ) -> StatsRead:
     """Reviews and true retention per day, due forecast, deck counts, streak and numeric accuracy."""
-    return await caller.run(stats.get_stats, days_back=days, now=caller.now)
+    return await caller.run_in_thread(stats.get_stats, days_back=days, now=caller.now)
