@@ -14,6 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import platform
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,20 +28,27 @@ import verifier
 from verifier.grading.carried import rounded
 from verifier.step_generator import StepGenerator
 
+ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).with_name("golden_step_graphs.json")
 SEEDS = range(5)
 PINNED: dict[str, str] = json.loads(GOLDEN.read_text())
 
 
-def _portable(value: Any) -> Any:
-    """``value`` with every float cut to 9 significant digits.
+# Below this a float is rounding noise: the error of a right answer, 0.0 on one machine and 4.4e-16 on
+# another (a difference of two equal values computed in another order).
+NOISE = 1e-12
 
-    NumPy picks its exp/tanh/log kernels by CPU (AVX2, AVX-512, ...), so a computed float can differ in
-    its last bit from one machine to the next; nine digits keep every difference a person could see and
-    drop the ones the hardware makes.
+
+def _portable(value: Any) -> Any:
+    """``value`` with every float cut to 9 significant digits, and rounding noise to 0.
+
+    NumPy picks its exp/tanh/log kernels by CPU (AVX2, AVX-512, ...) and OpenBLAS its dot and norm
+    kernels (another summation order), so a computed float can differ in its last bit from one machine
+    to the next; nine digits keep every difference a person could see and drop the ones the hardware
+    makes, except in a difference of nearly equal values, which is all noise.
     """
     if isinstance(value, float):
-        return float(f"{value:.9g}")
+        return 0.0 if abs(value) < NOISE else float(f"{value:.9g}")
     if isinstance(value, dict):
         return {key: _portable(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
@@ -104,3 +115,23 @@ def test_same_seeds_same_questions_and_grades(generator_id: str) -> None:
     generator = verifier.get(generator_id)
     assert isinstance(generator, StepGenerator)
     assert digest(generator) == PINNED[generator_id]
+
+
+def test_digests_do_not_depend_on_the_cpu_kernels() -> None:
+    """The same digests in a fresh process with NumPy's baseline kernels only (no AVX2, no AVX-512) and
+    OpenBLAS's oldest x86-64 kernel set: a golden file pinned on one machine holds on the next."""
+    script = "import json; from tests.verifier.test_golden import digests; print(json.dumps(digests()))"
+    env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": " ".join(_dispatched_features())}
+    if platform.machine() in {"x86_64", "AMD64"}:
+        env["OPENBLAS_CORETYPE"] = "Nehalem"
+    elsewhere = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert json.loads(elsewhere.stdout) == digests()
+
+
+def _dispatched_features() -> list[str]:
+    """The CPU features NumPy dispatches to on this machine beyond its baseline build."""
+    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+
+    return [feature for feature in __cpu_dispatch__ if __cpu_features__.get(feature)]
