@@ -12,14 +12,10 @@ LaTeX command, a ``$`` that never closes) is returned as a problem with its line
 
 from __future__ import annotations
 
-import html
-import re
-import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from functools import cache, lru_cache
+from functools import cache
 from typing import Literal, NamedTuple
 
-from latex2mathml.converter import convert_to_element
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererProtocol
@@ -30,40 +26,10 @@ from mdit_py_plugins.attrs import attrs_block_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from service.content.mathml import MathError, latex_to_mathml
+
 UNTERMINATED_MATH = "unterminated math ($ without a closing $)"
 
-# Element names latex2mathml emits today, plus the rest of MathML Core's presentation elements so a
-# library upgrade does not break content; anything else (an HTML tag smuggled in) is refused.
-MATHML_ELEMENTS = frozenset(
-    {
-        "math", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msub", "msup", "msubsup",
-        "munder", "mover", "munderover", "mfrac", "msqrt", "mroot", "mstyle", "mpadded", "mphantom",
-        "menclose", "mtable", "mtr", "mtd", "mlabeledtr", "mmultiscripts", "mprescripts", "none",
-        "merror", "semantics", "annotation",
-    }
-)  # fmt: skip
-# Attributes that can run script or load something, whatever element carries them.
-_FORBIDDEN_ATTRIBUTES = frozenset({"href", "xlink:href", "src", "style", "action", "formaction"})
-_ATTRIBUTE_NAME = re.compile(r"[a-z][a-z-]*")
-# latex2mathml keeps a command it does not know as literal text (`\lamda` -> <mi>\lamda</mi>).
-_UNKNOWN_COMMAND = re.compile(r"\\[A-Za-z]+")
-_TEXT_ESCAPE = re.compile(r"\\([_%&#$\{\}])")
-# latex2mathml's exceptions carry no message; say what the author most likely did.
-_LATEX2MATHML_HINTS = {
-    "NumeratorNotFoundError": "\\frac has no numerator",
-    "DenominatorNotFoundError": "\\frac has no denominator",
-    "ExtraLeftOrMissingRightError": "\\left without a matching \\right, or the reverse",
-    "MissingSuperScriptOrSubscriptError": "^ or _ with nothing after it",
-    "DoubleSubscriptsError": "two subscripts on one symbol (group them with braces)",
-    "DoubleSuperscriptsError": "two superscripts on one symbol (group them with braces)",
-    "NoAvailableTokensError": "it ends too early (a command without its argument, or an unclosed brace)",
-    "InvalidStyleForGenfracError": "invalid \\genfrac style",
-    "MissingEndError": "\\begin{...} without a matching \\end{...}",
-    "InvalidAlignmentError": "invalid column alignment",
-    "InvalidWidthError": "invalid width",
-    "LimitsMustFollowMathOperatorError": "\\limits must follow an operator such as \\sum",
-}
-_SHOWN_FORMULA_CHARS = 80
 
 _ENV_PROBLEMS = "dlquiz_problems"
 _ENV_MATH = "dlquiz_math"
@@ -87,72 +53,6 @@ class RenderProblem(NamedTuple):
 class RenderResult(NamedTuple):
     html: str
     problems: list[RenderProblem]
-
-
-MATHML_CACHE_SIZE = 8192
-
-
-class MathError(ValueError):
-    """A formula that cannot be shown: latex2mathml rejected it or produced something unsafe."""
-
-
-@lru_cache(maxsize=MATHML_CACHE_SIZE)
-def latex_to_mathml(latex: str, *, display: bool) -> str:
-    """Convert one formula to a MathML string that is safe to embed in HTML.
-
-    Memoized: a pure function of its arguments, and the costliest step of rendering a numeric
-    question (generators repeat most formulas, only some carry the drawn numbers).
-
-    latex2mathml is asked for its element tree rather than its string, and the tree is serialized
-    with proper escaping; element and attribute names are checked against a whitelist.
-
-    Raises:
-        MathError: latex2mathml failed (it raises many exception types, all mapped here), the
-            formula uses a command latex2mathml does not know, or the output has an unexpected
-            element or attribute.
-    """
-    shown = _shown(latex)
-    try:
-        root = convert_to_element(latex, display="block" if display else "inline")
-    except Exception as exc:  # latex2mathml has no common base class for its errors
-        name = type(exc).__name__
-        reason = _LATEX2MATHML_HINTS.get(name) or str(exc).strip() or name
-        raise MathError(f"formula {shown} does not convert to MathML: {reason}") from exc
-    for element in root.iter():
-        if element.tag not in MATHML_ELEMENTS:
-            raise MathError(f"formula {shown} produced an unsupported element <{element.tag}>")
-        for name in list(element.attrib):
-            if not _ATTRIBUTE_NAME.fullmatch(name) or name.startswith("on") or name in _FORBIDDEN_ATTRIBUTES:
-                raise MathError(f"formula {shown} produced an unsafe attribute {name!r}")
-            # latex2mathml writes character references as literal text ("&#x003BB;") and relies
-            # on un-escaping its own output; decode them so the serializer can escape everything.
-            element.attrib[name] = html.unescape(element.attrib[name])
-        if element.text:
-            element.text = _check_text(element.tag, element.text, shown)
-        if element.tail:
-            element.tail = html.unescape(element.tail)
-    return ET.tostring(root, encoding="unicode")
-
-
-def _check_text(tag: str, text: str, shown: str) -> str:
-    """Decode one element's text, refusing commands latex2mathml passed through untranslated."""
-    if tag == "mtext":
-        # latex2mathml keeps text-mode escapes as written: \text{fan\_in} would show "fan\_in".
-        text = _TEXT_ESCAPE.sub(r"\1", text)
-        unknown = _UNKNOWN_COMMAND.search(text)
-    else:
-        unknown = _UNKNOWN_COMMAND.fullmatch(text.strip())
-    if unknown:
-        raise MathError(f"unknown LaTeX command '{unknown.group()}' in formula {shown}")
-    return html.unescape(text)
-
-
-def _shown(latex: str) -> str:
-    """The formula as an author would search for it in the file: one line, not too long."""
-    compact = " ".join(latex.split())
-    if len(compact) > _SHOWN_FORMULA_CHARS:
-        compact = compact[: _SHOWN_FORMULA_CHARS - 1] + "…"
-    return f"${compact}$"
 
 
 def _line(token: Token, env: EnvType) -> int:

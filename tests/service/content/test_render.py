@@ -6,12 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from service.content.mathml import MATHML_ELEMENTS, MathError, latex_to_mathml
 from service.content.render import (
-    MATHML_ELEMENTS,
     UNTERMINATED_MATH,
-    MathError,
     RenderProblem,
-    latex_to_mathml,
     render_inline_markdown,
     render_markdown,
 )
