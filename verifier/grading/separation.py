@@ -212,9 +212,10 @@ def _graded_as_themselves(
             _last_failed[graph] = moves.misconception.id
             return False
         works.append((moves, work, statuses))
-    return not any(
-        _shows(graph, specs, work, statuses, rival, applies, memo)
-        for moves, work, statuses in works
-        for rival in moves.rivals
-        if rival is not moves.misconception
-    )
+    for moves, work, statuses in works:
+        for rival in moves.rivals:
+            if rival is moves.misconception:
+                continue
+            if _shows(graph, specs, work, statuses, rival, applies, memo):
+                return False  # a rival the diagnosis asks first shows in this answer
+    return True
