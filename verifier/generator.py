@@ -13,6 +13,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import ClassVar, TypeVar
 
 import numpy as np
@@ -262,13 +263,16 @@ class Generator(ABC):
         By default: not when every answer is an integer, otherwise yes (a generator that draws
         hand-workable numbers or prints a "you may use" table in whiteboard mode says so by overriding).
         """
-        return not all(spec.dtype == "int" for spec in self.answer_fields.values())
+        return not self._integer_answers
 
     def precision_note(self, inputs: Inputs) -> str:  # noqa: ARG002 - the same for every question today
         """The precision the prompt asks for, which the tolerance honours (see ``verifier.grading.spec``)."""
-        if all(spec.dtype == "int" for spec in self.answer_fields.values()):
-            return INTEGER_NOTE
-        return PRECISION_NOTE
+        return INTEGER_NOTE if self._integer_answers else PRECISION_NOTE
+
+    @cached_property
+    def _integer_answers(self) -> bool:
+        """Whether every answer field is an integer (read by every prompt: worked out once)."""
+        return all(spec.dtype == "int" for spec in self.answer_fields.values())
 
     def hints(self, inputs: Inputs) -> tuple[str, ...]:  # noqa: ARG002 - step-graph generators override
         """The ordered hints (markdown) for a question; a generator without step declarations has none."""

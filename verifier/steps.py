@@ -232,13 +232,15 @@ class StepGraph:
         memo: Memo | None,
     ) -> None:
         root = override.root if override is not None else None
+        read = values.__getitem__
+        given = given or None
         for step in steps:
             name = step.name
             if name == root:
                 function, params = override.wrong, override.params  # type: ignore[union-attr]
             else:
                 function, params = step.compute, step.params
-            args = [values[param] for param in params]
+            args = [*map(read, params)]
             value: Any
             if memo is None:
                 value = _call(function, args) if safe else function(*args)
@@ -252,7 +254,7 @@ class StepGraph:
                     if value is not UNAVAILABLE:
                         memo[key] = (args, value)  # the arguments are kept alive: their ids stay theirs
             computed[name] = value
-            values[name] = given[name] if given and name in given else value
+            values[name] = given[name] if given is not None and name in given else value
 
     def misconception(self, misconception_id: str) -> WrongStep:
         """The misconception with this id (a KeyError names an unknown one)."""

@@ -53,12 +53,15 @@ def _feedback(wrong: Sequence[str], first: str) -> str:
 
 
 class _Reference:
-    """The graph evaluated on the inputs as written, and each field's entries and tolerances."""
+    """The graph evaluated on the inputs as written (``evaluation``, what ``graph.evaluate`` returns for
+    them), and each field's entries and tolerances."""
 
     __slots__ = ("computed", "flats", "limits", "values")
 
-    def __init__(self, graph: StepGraph, specs: Mapping[str, FieldSpec], base: Values) -> None:
-        self.computed, self.values = graph.evaluate(base)
+    def __init__(
+        self, graph: StepGraph, specs: Mapping[str, FieldSpec], evaluation: tuple[Values, Values]
+    ) -> None:
+        self.computed, self.values = evaluation
         self.flats = {name: flat_floats(self.computed[name]) for name in graph.fields}
         self.limits = {name: tolerances(self.flats[name], specs[name]) for name in graph.fields}
 
@@ -140,14 +143,20 @@ def _status(name: str, spec: FieldSpec, reference: _Reference, work: _Work) -> s
     got, expected = work.flats[name], reference.flats[name]
     if len(expected) != len(got):
         return WRONG
-    limits = reference.limits[name]
-    if all(abs(g - e) <= t for g, e, t in zip(got, expected, limits, strict=True)):  # False for a NaN
+    limits = reference.limits[name]  # of the same length as ``expected``
+    # Plain loops (no generator expressions in ``all``): the separation check runs this on every answer.
+    for g, e, t in zip(got, expected, limits, strict=True):
+        if not abs(g - e) <= t:  # a NaN fails too
+            break
+    else:
         return RIGHT
     own = work.own(name, spec.size)
     if own is None or len(own) != len(got):
         return WRONG  # no entry is accepted carried forward
-    entries = zip(got, expected, limits, own, tolerances(own, spec), strict=True)
-    return CARRIED if all(abs(g - e) <= t or abs(g - o) <= u for g, e, t, o, u in entries) else WRONG
+    for g, e, t, o, u in zip(got, expected, limits, own, tolerances(own, spec), strict=True):
+        if not (abs(g - e) <= t or abs(g - o) <= u):
+            return WRONG
+    return CARRIED
 
 
 def _diagnose(
@@ -184,7 +193,10 @@ def _shows(
     shared with the evaluations of other answers to the same question.
     """
     witnesses = graph.witnesses[misconception.id]
-    if all(statuses[name] != WRONG for name in witnesses):
+    for name in witnesses:
+        if statuses[name] == WRONG:
+            break
+    else:
         return False  # right at every field that shows the root: not this belief
     if not applies(misconception):
         return False
@@ -226,7 +238,7 @@ def _grade_parsed(
     parsed: Mapping[str, tuple[list[float], JsonValue]],
 ) -> Grade:
     base = graph.read(inputs)
-    reference = _Reference(graph, specs, base)
+    reference = _Reference(graph, specs, graph.evaluate(base))
     work = _carry(graph, specs, base, reference, {name: flat for name, (flat, _) in parsed.items()})
     reference_values = reference.computed
     assessed = _assess(graph.ordered_fields, specs, reference, work)

@@ -106,9 +106,10 @@ def _separated(
     acceptable: Callable[[Values], bool] | None,
 ) -> bool:
     base = graph.read(inputs)
-    reference = _Reference(graph, specs, base)
-    if acceptable is not None and not acceptable(reference.values):
-        return False
+    evaluation = graph.evaluate(base)
+    if acceptable is not None and not acceptable(evaluation[1]):
+        return False  # before the entries and tolerances are read: many draws end here
+    reference = _Reference(graph, specs, evaluation)
     # First whether each answer is far from the right one (most rejected draws fail here), then the dearer
     # grading of each: the verdict is the same as checking each misconception in turn.
     answers: list[tuple[_Moves, Values]] = []
@@ -147,11 +148,9 @@ def _apart(
         if wrong is None:
             return False
         right, limits = reference.flats[name], reference.limits[name]
-        if any(
-            abs(w - r) > SEPARATION * t or (t == 0 and w != r)
-            for w, r, t in zip(wrong, right, limits, strict=True)
-        ):
-            return True
+        for w, r, t in zip(wrong, right, limits, strict=True):
+            if abs(w - r) > SEPARATION * t or (t == 0 and w != r):
+                return True
     return False
 
 
@@ -213,9 +212,10 @@ def _graded_as_themselves(
             _last_failed[graph] = moves.misconception.id
             return False
         works.append((moves, work, statuses))
-    return not any(
-        _shows(graph, specs, work, statuses, rival, applies, memo)
-        for moves, work, statuses in works
-        for rival in moves.rivals
-        if rival is not moves.misconception
-    )
+    for moves, work, statuses in works:
+        for rival in moves.rivals:
+            if rival is moves.misconception:
+                continue
+            if _shows(graph, specs, work, statuses, rival, applies, memo):
+                return False  # a rival the diagnosis asks first shows in this answer
+    return True

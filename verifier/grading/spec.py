@@ -69,12 +69,18 @@ def all_match(got: list[float], expected: list[float], spec: FieldSpec) -> bool:
     miss: the separation check asks it of every answer it grades)."""
     if len(expected) != len(got):
         return False
-    pairs = zip(got, expected, strict=True)
+    # Plain loops: a generator expression in ``all`` costs about three times as much at a few entries.
     if spec.dtype == "int":
-        return all(abs(g - e) <= 0.0 for g, e in pairs)  # False for a NaN
+        for g, e in zip(got, expected, strict=True):
+            if not abs(g - e) <= 0.0:  # a NaN fails too
+                return False
+        return True
     scale = SCALE_SHARE * max(map(abs, expected), default=0.0)  # then each limit as ``tolerances`` has it
     atol, rtol = spec.atol, spec.rtol
-    return all(abs(g - e) <= atol + rtol * (abs(e) + scale) for g, e in pairs)
+    for g, e in zip(got, expected, strict=True):
+        if not abs(g - e) <= atol + rtol * (abs(e) + scale):
+            return False
+    return True
 
 
 def within(got: list[float], expected: list[float], limits: list[float]) -> list[bool]:

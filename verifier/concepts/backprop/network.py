@@ -101,7 +101,7 @@ def output_error(output: FloatArray, y: FloatArray) -> FloatArray:
 
 def weight_gradient(delta: FloatArray, layer_input: FloatArray, layout: str) -> FloatArray:
     """``dW = δ ⊗ input``, shape (out, in) like its weight; transposed for the layout ``IN_OUT``."""
-    grad = np.outer(delta, layer_input)
+    grad: FloatArray = np.multiply.outer(delta, layer_input)  # np.outer of vectors without its Python wrapper
     return grad if layout == OUT_IN else grad.T
 
 
