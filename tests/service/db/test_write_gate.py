@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import Engine, exc, text
 from sqlalchemy.orm import Session
 
 from service.db import session as db_session
-from service.db.session import begin_write, make_engine, make_sessionmaker, transaction
+from service.db.session import begin_write, make_sessionmaker, transaction
 from service.db.write_gate import WriteGate
 
 WAITERS = 6
@@ -62,25 +61,16 @@ def test_a_wait_past_the_timeout_is_database_locked_and_leaves_the_queue() -> No
     gate.release()
 
 
-@pytest.fixture
-def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'gate.db'}")
-    with engine.begin() as connection:
-        connection.execute(text("CREATE TABLE t (x INTEGER)"))
-    yield engine
-    engine.dispose()
-
-
 def test_the_gate_is_held_from_begin_write_until_the_transaction_ends(sqlite_engine: Engine) -> None:
     gate = db_session._WRITE_GATES[sqlite_engine]
     factory = make_sessionmaker(sqlite_engine)
 
     with transaction(factory) as session:
-        session.execute(text("SELECT count(*) FROM t"))
+        session.execute(text("SELECT count(*) FROM notes"))
         assert not gate.queued
         begin_write(session)
         begin_write(session)  # again: harmless, not a second turn
-        session.execute(text("INSERT INTO t VALUES (1)"))
+        session.execute(text("INSERT INTO notes (body) VALUES ('x')"))
     gate.acquire()  # committed: free
     gate.release()
 
@@ -105,11 +95,11 @@ def test_a_second_writer_waits_for_the_first_to_commit(sqlite_engine: Engine) ->
     def second() -> None:
         with transaction(factory) as session:
             begin_write(session)
-            seen.append(session.execute(text("SELECT count(*) FROM t")).scalar_one())
+            seen.append(session.execute(text("SELECT count(*) FROM notes")).scalar_one())
 
     with transaction(factory) as session:
         begin_write(session)
-        session.execute(text("INSERT INTO t VALUES (1)"))
+        session.execute(text("INSERT INTO notes (body) VALUES ('x')"))
         thread = threading.Thread(target=second)
         thread.start()
         _wait_until(lambda: gate.queued == 1)
@@ -127,7 +117,7 @@ def test_a_session_bound_to_a_connection_shares_its_transaction_and_takes_no_tur
     with sqlite_engine.connect() as connection, connection.begin():
         session = Session(bind=connection, join_transaction_mode="create_savepoint")
         begin_write(session)
-        session.execute(text("INSERT INTO t VALUES (1)"))
+        session.execute(text("INSERT INTO notes (body) VALUES ('x')"))
         gate.acquire()  # free: the session holds no turn
         gate.release()
         session.close()
