@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from service.content.loader import sync_content  # noqa: E402
 from service.content.parser import parse_content_dir  # noqa: E402
 from service.db import migrate  # noqa: E402
+from service.db.database import uvicorn_loop  # noqa: E402
 from service.db.session import make_engine, make_sessionmaker  # noqa: E402
 from service.db.types import utcnow  # noqa: E402
 from tests import loopback  # noqa: E402
@@ -49,6 +50,9 @@ app = FastAPI()
 async def constant() -> dict[str, object]:
     return {"id": "bare", "ok": True, "n": 1}
 """
+
+
+WORKERS = int(os.environ.get("DLQUIZ_WORKERS", "1"))
 
 
 @dataclass
@@ -67,16 +71,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def uvicorn(app: str, env: dict[str, str], *, factory: bool, cwd: Path, health: str) -> Iterator[str]:
+def uvicorn(
+    app: str, env: dict[str, str], *, factory: bool, cwd: Path, health: str, loop: str
+) -> Iterator[str]:
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
-    command += [
-        "--log-level",
-        "warning",
-        "--no-access-log",
-        "--workers",
-        os.environ.get("DLQUIZ_WORKERS", "1"),
-    ]
+    command += ["--log-level", "warning", "--no-access-log", "--workers", str(WORKERS), "--loop", loop]
     if factory:
         command.append("--factory")
     process = subprocess.Popen(command, cwd=cwd, env={**os.environ, **env})
@@ -197,14 +197,19 @@ def main() -> None:
             "DLQUIZ_DATABASE_URL": database,
             "DLQUIZ_CONTENT_DIR": os.environ.get("DLQUIZ_CONTENT_DIR", str(ROOT / "content")),
         }
+        # both on the event loop `dlquiz serve` runs for this database (service.db.database.uvicorn_loop)
+        loop = uvicorn_loop(database, WORKERS)
         print(
-            f"client: {client}, {args.connections} connections, {args.seconds} s per endpoint, one uvicorn worker each"
+            f"client: {client}, {args.connections} connections, {args.seconds} s per endpoint, "
+            f"{WORKERS} uvicorn worker(s) each, loop {loop}"
         )
         if client == "httpx":
             print("caution: without wrk the Python client is likely the bottleneck (`make wrk` installs it)")
         with (
-            uvicorn("bare_app:app", {}, factory=False, cwd=workdir, health="/constant") as bare,
-            uvicorn("service.main:create_app", env, factory=True, cwd=ROOT, health="/healthz") as service,
+            uvicorn("bare_app:app", {}, factory=False, cwd=workdir, health="/constant", loop=loop) as bare,
+            uvicorn(
+                "service.main:create_app", env, factory=True, cwd=ROOT, health="/healthz", loop=loop
+            ) as service,
         ):
             card = loopback.get(f"{service}/api/v1/cards", params={"limit": 1}).json()["items"][0]
             etag = loopback.get(f"{service}/api/v1/cards/{card['id']}").headers["etag"]
