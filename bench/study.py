@@ -44,7 +44,7 @@ from service.auth.schemas import UserCreate  # noqa: E402
 from service.config import Settings  # noqa: E402
 from service.db import migrate  # noqa: E402
 from service.db.models import UserSettings  # noqa: E402
-from service.db.session import make_engine, make_sessionmaker  # noqa: E402
+from service.db.session import make_engine, make_sessionmaker, transaction  # noqa: E402
 from service.study import progress  # noqa: E402
 from tests import loopback  # noqa: E402
 from tests.server import running_server  # noqa: E402
@@ -215,7 +215,8 @@ def build(url: str, size: Size, settings: Settings) -> dict[str, int]:
         if not url.startswith("sqlite"):
             connection.execute(text("SELECT setval('cards_key_seq', (SELECT max(key) FROM cards))"))
     users = {}
-    with sessions.begin() as session:
+    # transaction(), not sessions.begin(): registering calls begin_write, which commits the read part
+    with transaction(sessions) as session:
         for name in ("heavy", "light"):
             user = auth_service.register(
                 session, UserCreate(username=name, password=PASSWORD), settings=settings, now=NOW
