@@ -26,6 +26,20 @@ from verifier.steps import Calc, StepGraph, WrongStep
 EPS = 1e-5
 MIN_STD = math.sqrt(0.5)  # a row or column with a smaller std is nearly constant
 N = D = 3  # square, so a slip of axis still gives answers of the right shape
+# The rows a sample draws from: integers in [−4, 4] summing to a multiple of 3, not all equal. Such a row
+# spans at least 2 (a span of 1 would not sum to a multiple of 3), and 3 integers spanning at least 2 have
+# a variance of at least 2/3, so no row is nearly constant; a column is when it spans less than MIN_RANGE.
+ROWS = np.array(
+    [
+        (a, b, c)
+        for a in range(-4, 5)
+        for b in range(-4, 5)
+        for c in range(-4, 5)
+        if (a + b + c) % 3 == 0 and not a == b == c
+    ],
+    dtype=np.float64,
+)
+MIN_RANGE = 2
 FEATURE_AXIS, BATCH_AXIS = 1, 0
 AXIS_NAMES = {
     FEATURE_AXIS: "each row (one example's features)",
@@ -148,14 +162,17 @@ class LayerNormGenerator(StepGenerator):
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
         """Integers in [−4, 4] whose row sums are multiples of 3: LayerNorm's means are whole numbers, so
-        ``x − mean`` (which may nearly cancel) is exact in hand work."""
-        rows = []
-        for _ in range(N):
-            a, b = (int(k) for k in rng.integers(-4, 5, size=2))
-            thirds = [c for c in range(-4, 5) if (a + b + c) % 3 == 0]
-            rows.append([a, b, thirds[int(rng.integers(len(thirds)))]])
-        order = rng.permutation(D)
-        return {"x": np.array(rows, dtype=np.float64)[:, order]}
+        ``x − mean`` (which may nearly cancel) is exact in hand work.
+
+        Two rows uniformly from :data:`ROWS`, the third uniformly from those that leave no column nearly
+        constant, in a random row order: the draw ``acceptable`` asks for, without the redraws (a third
+        of all draws used to be redrawn for a nearly constant row or column)."""
+        first = ROWS[rng.integers(len(ROWS), size=N - 1)]
+        low, high = first.min(axis=0), first.max(axis=0)
+        spread = np.maximum(high, ROWS) - np.minimum(low, ROWS)  # each column's range with each candidate
+        fits = ROWS[(spread >= MIN_RANGE).all(axis=1)]
+        rows = np.vstack([first, fits[rng.integers(len(fits))]])  # at least 68 rows fit any first two
+        return {"x": rows[rng.permutation(N)]}
 
     def may_use(self, inputs: Inputs) -> tuple[Known, ...]:
         """√σ² for every row (LayerNorm) and column (BatchNorm) variance, sorted, so the list does not say

@@ -32,6 +32,8 @@ GATES = ("i", "f", "g", "o")  # PyTorch's order of the row blocks of weight_ih a
 WRONG_ORDER = ("i", "f", "o", "g")  # the order of several tutorials (and of some fused kernels)
 WEIGHT_TENTHS = 10  # weights in tenths, |w| ≤ 1
 STATE_TENTHS = 9
+CELL_LOW_TENTHS = 10  # |c| ≥ 1
+BIAS_TENTHS = 5
 X_CHOICES = (-2.0, -1.0, -0.5, 0.5, 1.0, 2.0)
 
 
@@ -179,15 +181,20 @@ class LstmStepGenerator(StepGenerator):
     graph = GRAPH
 
     def sample(self, rng: np.random.Generator) -> dict[str, InputValue]:
-        return {
-            "x": pick(rng, X_CHOICES),
-            "h": signed_tenths(rng, (HIDDEN,), STATE_TENTHS),
-            "c": signed_tenths(rng, (HIDDEN,), 2 * STATE_TENTHS, low=5),
-            "w_ih": signed_tenths(rng, (4 * HIDDEN, 1), WEIGHT_TENTHS),
-            "w_hh": signed_tenths(rng, (4 * HIDDEN, HIDDEN), WEIGHT_TENTHS),
-            "b_ih": signed_tenths(rng, (4 * HIDDEN,), 5),
-            "b_hh": signed_tenths(rng, (4 * HIDDEN,), 5),
-        }
+        """Tenths, drawn so that c' is rarely near 0 in both units, where tanh(c') ≈ c' and the output's
+        tanh could not be seen (a tenth of all draws used to be redrawn for it): the old cell is at least
+        1 in size, and in the first unit it has the sign of the candidate's pre-activation, so f⊙c and
+        i⊙g add up there instead of cancelling. Biases are nonzero (a second bias near 0 was redrawn);
+        the weights, and the biases, are drawn in one call each: a draw's cost is mostly per call."""
+        weights = signed_tenths(rng, (4 * HIDDEN, 1 + HIDDEN), WEIGHT_TENTHS)  # [W_ih | W_hh]
+        biases = signed_tenths(rng, (2, 4 * HIDDEN), BIAS_TENTHS, low=1)  # b_ih, b_hh
+        x = pick(rng, X_CHOICES)
+        h = signed_tenths(rng, (HIDDEN,), STATE_TENTHS)
+        c = signed_tenths(rng, (HIDDEN,), 2 * STATE_TENTHS, low=CELL_LOW_TENTHS)
+        w_ih, w_hh = weights[:, :1], weights[:, 1:]
+        candidate = chunks(pre_activations(x, h, w_ih, w_hh, biases[0], biases[1]))["g"]
+        c[0] = math.copysign(c[0], candidate[0])
+        return {"x": x, "h": h, "c": c, "w_ih": w_ih, "w_hh": w_hh, "b_ih": biases[0], "b_hh": biases[1]}
 
     def may_use(self, inputs: Inputs) -> tuple[Known, ...]:
         """σ of the i, f, o pre-activations, tanh of g's, and tanh of c′ (labelled to 4 decimals)."""

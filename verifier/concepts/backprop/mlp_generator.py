@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from verifier._types import Inputs, InputValue
+from verifier._types import FloatArray, Inputs, InputValue
 from verifier.concepts.backprop.mlp import GRAPH
 from verifier.concepts.backprop.network import (
     ATOL,
@@ -21,6 +21,7 @@ from verifier.concepts.backprop.network import (
     RTOL,
     HiddenActivation,
     LossName,
+    affine,
 )
 from verifier.grading import FieldSpec
 from verifier.latex import matrix
@@ -59,6 +60,19 @@ _LOWS = np.array([low for _, shape, low, _ in _DRAWS for _ in range(math.prod(sh
 _SPANS = np.array([high - low for _, shape, low, high in _DRAWS for _ in range(math.prod(shape))])
 
 
+def _one_unit_active(w1: FloatArray, x: FloatArray, b1: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """``W1`` and ``b1`` with the second hidden unit's row negated when both units' pre-activations have
+    the same sign, so that one ReLU unit is active and one dead.
+
+    Their ranges are symmetric about 0, so this draws from the same distribution as before, conditioned
+    on opposite signs; half of all ReLU draws used to be redrawn for it (``acceptable_values``)."""
+    z1 = affine(w1, x, b1)
+    if z1[0] * z1[1] <= 0:
+        return w1, b1
+    flip = np.array([1.0, -1.0])
+    return w1 * flip[:, None] + 0.0, b1 * flip + 0.0  # + 0.0: no -0.0 in a prompt
+
+
 class MLPGenerator(StepGenerator):
     """``backprop.mlp``: loss and gradients of a 2-2-2 MLP on one example."""
 
@@ -79,9 +93,10 @@ class MLPGenerator(StepGenerator):
         activation_name = HIDDEN_ACTIVATIONS[int(u[0] * len(HIDDEN_ACTIVATIONS))]
         loss = LOSSES[int(u[1] * len(LOSSES))]
         values = np.rint((_LOWS + u[_CHOICES:] * _SPANS) * 10.0) / 10.0  # tenths: hand-workable
-        inputs: dict[str, InputValue] = {
-            name: values[start:stop].reshape(shape) for name, start, stop, shape in _SLICES
-        }
+        arrays = {name: values[start:stop].reshape(shape) for name, start, stop, shape in _SLICES}
+        if activation_name == "relu":
+            arrays["W1"], arrays["b1"] = _one_unit_active(arrays["W1"], arrays["x"], arrays["b1"])
+        inputs: dict[str, InputValue] = dict(arrays)
         if loss == "softmax_ce":
             y = np.zeros(N_OUT)
             y[int(u[2] * N_OUT)] = 1.0
