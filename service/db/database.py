@@ -52,13 +52,13 @@ T = TypeVar("T")
 # What the database says when it cannot serve now (as opposed to a bug in a statement).
 UNAVAILABLE = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
 # Requests doing database work at once per process on worker threads (PostgreSQL, and SQLite work that
-# may wait or asked for a thread); the rest wait their turn on the event loop,
-# holding nothing. Few, because the work is mostly Python holding the GIL, so more threads only share
-# it thinner (a writer holding SQLite's write lock included, which every other writer then waits on):
-# measured with bench/load.py on SQLite, 8 threads served the study mix about a quarter faster than
-# AnyIO's 40, and 3 kept 200 users at 87-117 % of the 50-user rate over five runs where 8 kept 82-100 %
-# (and served 200 users 5-35 % faster). On PostgreSQL the two were within the runs' noise.
-DATABASE_THREADS = 3
+# may wait or asked for a thread); the rest wait their turn on the event loop, holding nothing. Few,
+# because the work is mostly Python holding the GIL, so more threads only share it thinner (and hand it
+# over at every statement): with threads on SQLite, 8 served the study mix about a quarter faster than
+# AnyIO's 40, and 3 kept 200 users at 87-117 % of the 50-user rate where 8 kept 82-100 %. On PostgreSQL
+# (2 workers, bench/load.py, interleaved runs) 2 kept 200 users at 98-100 % of the peak where 3 kept
+# 78-89 %, at the same rate for 10 users; 1 lost a fifth of it at 10 users.
+DATABASE_THREADS = 2
 OUTAGE_RETRY_AFTER_S = 5
 BUSY_RETRY_AFTER_S = 1
 
