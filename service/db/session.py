@@ -37,10 +37,11 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from service.db.write_gate import WriteGate
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
-# Connections per process. A request holds at most one at a time and only inside one worker thread
-# (service/db/database.py: 2 at once, plus card-cache misses on AnyIO's 40 threads), so the pools do
-# not run dry; PostgreSQL's server-side limit (100 by default, shared by workers) keeps its pool
-# smaller, and a thread that waits longer than POOL_TIMEOUT_S for a connection gets a 503.
+# Connections per process. A request holds at most one at a time, on the event loop (one request at a
+# time) or in a worker thread (service/db/database.py: 2 at once, plus card-cache misses on AnyIO's 40
+# threads), so the pools do not run dry; PostgreSQL's server-side limit (100 by default, shared by
+# workers) keeps its pool smaller, and a thread that waits longer than POOL_TIMEOUT_S for a connection
+# gets a 503.
 SQLITE_POOL_SIZE = 40
 POSTGRES_POOL_SIZE = 10
 POSTGRES_MAX_OVERFLOW = 10
