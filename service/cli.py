@@ -228,8 +228,6 @@ def serve(
     workers: Annotated[int | None, typer.Option(help="Worker processes (DLQUIZ_WORKERS).")] = None,
 ) -> None:
     """Migrate, sync content and serve the API and web app with uvicorn."""
-    import uvicorn
-
     settings = get_settings()
     _upgrade_database()
     try:
@@ -239,17 +237,14 @@ def serve(
             err.print(issue, markup=False, highlight=False, soft_wrap=True)
         err.print(f"refusing to start: {exc.message} and the database has no content yet")
         raise typer.Exit(1) from None
-    from service.db.database import uvicorn_loop
+    from service.serving import serve as serve_app
 
-    processes = workers or settings.workers
-    uvicorn.run(
-        "service.main:create_app",
-        factory=True,
-        loop=uvicorn_loop(settings.resolved_database_url, processes),
+    serve_app(
         host=host or settings.host,
         port=port or settings.port,
-        workers=processes,
+        workers=workers or settings.workers,
         log_level=settings.log_level,
+        database_url=settings.resolved_database_url,
     )
 
 

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -13,7 +14,6 @@ from pathlib import Path
 
 import httpx
 
-from service.db.database import uvicorn_loop
 from tests import loopback
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,44 +41,37 @@ def running_server(
     URL; stop it afterwards.
 
     ``root`` is the checkout whose code runs (``bench/load.py`` compares an older one side by side).
-    This checkout's server runs on the event loop ``dlquiz serve`` picks for the database; another
-    checkout's on uvicorn's default, as it ran then.
+    This checkout's server runs as ``dlquiz serve`` runs it (:mod:`service.serving`); another
+    checkout's under plain uvicorn, as it ran then.
     """
     port = free_port()
     environment = {**os.environ, **RELAXED_LIMITS, **env}
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "service.main:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--log-level",
-        "warning",
-    ]
+    # With several workers the first answers /healthz while the others still start (each syncs the
+    # content in turn), and clients that connect then all land on it: uvicorn logs each worker's
+    # startup at info level, and the server counts as up when all have.
+    level = "info" if workers > 1 else "warning"
+    common = ["--port", str(port), "--workers", str(workers), "--log-level", level]
     if root == ROOT:
-        command += ["--loop", uvicorn_loop(environment.get("DLQUIZ_DATABASE_URL", "sqlite"), workers)]
-    log = open(log_path or os.devnull, "wb")  # noqa: SIM115 - closed below
+        command = [sys.executable, "-m", "service.serving", "--host", "127.0.0.1", *common, "--no-access-log"]
+    else:
+        command = [sys.executable, "-m", "uvicorn", "service.main:create_app", "--factory"]
+        command += ["--host", "127.0.0.1", *common, "--no-access-log"]
+    scratch = None
+    if log_path is None:
+        scratch = tempfile.TemporaryDirectory()
+        log_path = Path(scratch.name) / "uvicorn.log"
+    log = open(log_path, "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen(command, cwd=root, env=environment, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
-        while True:
+        while not _started(base, log_path, workers):
             if process.poll() is not None:
-                detail = log_path.read_text() if log_path else ""
-                raise RuntimeError(f"uvicorn exited with {process.returncode}: {detail[-3000:]}")
-            try:
-                if loopback.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
+                raise RuntimeError(
+                    f"uvicorn exited with {process.returncode}: {log_path.read_text()[-3000:]}"
+                )
             if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not answer /healthz within 60 s")
+                raise RuntimeError(f"uvicorn's {workers} worker(s) did not all start within 60 s")
             time.sleep(0.1)
         yield base
     finally:
@@ -89,3 +82,18 @@ def running_server(
             process.kill()
             process.wait()
         log.close()
+        if scratch is not None:
+            scratch.cleanup()
+
+
+STARTED = b"Application startup complete."
+
+
+def _started(base: str, log_path: Path, workers: int) -> bool:
+    """Every worker has started (the log says so) and the server answers ``/healthz``."""
+    if workers > 1 and log_path.read_bytes().count(STARTED) < workers:
+        return False
+    try:
+        return loopback.get(f"{base}/healthz", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
