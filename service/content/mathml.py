@@ -55,6 +55,9 @@ _FILLED = re.compile(r"<mn>(9\d{5})</mn>")
 _BARE_PLACEHOLDER = re.compile(r"9\d{5}")
 
 
+_SIGN_CONTEXTS = ("=", "(", ",", "&", "\\\\")
+_MATRIX_BEGIN = re.compile(r"\\begin\s*\{[a-zA-Z]*matrix\*?\}$")
+
 MATHML_CACHE_SIZE = 8192
 
 
@@ -75,11 +78,19 @@ def latex_to_mathml(latex: str, *, display: bool) -> str:
             message quotes it).
     """
     numbers: list[str] = []
+    signed = False  # the token before this one was a minus sign kept out of the shape
 
     def placeholder(match: re.Match[str]) -> str:
+        nonlocal signed
+        token = match.group()
+        if token == "-" and _sign_stands_apart(latex, match.start(), match.end()):
+            signed = True
+            return ""
         if match.lastgroup != "number":
-            return match.group()
-        numbers.append(match.group())
+            signed = False
+            return token
+        numbers.append(f"-{token}" if signed else token)
+        signed = False
         return str(_PLACEHOLDER_BASE + len(numbers) - 1)
 
     shape = _TOKEN.sub(placeholder, latex)
@@ -90,9 +101,27 @@ def latex_to_mathml(latex: str, *, display: bool) -> str:
             template = None
         if template is not None:
             return _FILLED.sub(
-                lambda found: f"<mn>{numbers[int(found.group(1)) - _PLACEHOLDER_BASE]}</mn>", template
+                lambda found: _number(numbers[int(found.group(1)) - _PLACEHOLDER_BASE]), template
             )
     return _convert(latex, display=display)
+
+
+def _sign_stands_apart(latex: str, start: int, end: int) -> bool:
+    """The minus sign at ``latex[start:end]`` is written right before a number, in a row of the
+    formula where latex2mathml makes it a sibling ``<mo>−</mo>`` of the number's ``<mn>`` whatever
+    the sign: after "=", "(" or ",", or opening a matrix cell or row. Such numbers keep their sign out
+    of the shape: a drawn 4×2 matrix is then one shape, not one for each of its 256 patterns of signs.
+    (Not inside braces or a script, where one token or two make a different tree.)"""
+    if not latex[end : end + 1].isdigit():
+        return False
+    before = latex[:start].rstrip()
+    return before.endswith(_SIGN_CONTEXTS) or _MATRIX_BEGIN.search(before) is not None
+
+
+def _number(number: str) -> str:
+    if number.startswith("-"):
+        return f"<mo>\u2212</mo><mn>{number[1:]}</mn>"
+    return f"<mn>{number}</mn>"
 
 
 @lru_cache(maxsize=MATHML_CACHE_SIZE)

@@ -73,6 +73,12 @@ PLACES = [
     r"\operatorname{{sign}}({}) \cdot 10^{{{}}}",
     r"\hspace{{{}}} {}",
     r"{}\,{}{}",
+    # minus signs right before numbers, in rows (kept out of the shape) and in groups and scripts (kept in)
+    r"\begin{{pmatrix}}-{} & -{} \\ -{} & {}\end{{pmatrix}}",
+    r"x = -{}, y = (-{}, -{}) \cdot -{}",
+    r"\left(-{}\right) + \frac{{-{}}}{{-{}}} - {}",
+    r"e^{{-{}}} + a_{{-{}}} + {{-{}}} -{}",
+    r"-{} = -{} & -{}\\-{}",
 ]
 
 
@@ -97,3 +103,12 @@ def test_a_shape_is_converted_once() -> None:
     assert "<mn>0.25</mn>" in first and "<mn>1.5</mn>" in first
     assert "<mn>3.75</mn>" in second and "<mn>0.125</mn>" in second
     assert mathml._template.cache_info().misses == 1 and mathml._template.cache_info().hits == 1
+
+
+def test_a_matrix_is_one_shape_whatever_its_signs() -> None:
+    mathml._template.cache_clear()
+    signs = ["-1 & 2 \\\\ 3 & -4", "1 & -2 \\\\ -3 & 4", "-1 & -2 \\\\ -3 & -4", "1 & 2 \\\\ 3 & 4"]
+    for cells in signs:
+        latex = rf"\hat{{x}} = \begin{{bmatrix}}{cells}\end{{bmatrix}}"
+        assert mathml.latex_to_mathml(latex, display=False) == _as_written(latex, False), latex
+    assert mathml._template.cache_info().misses == 1 and mathml._template.cache_info().hits == 3
