@@ -47,7 +47,6 @@ def reuse_port_socket(host: str, port: int, *, listen: bool) -> socket.socket:
         sock.bind((host, port))
         if listen:
             sock.listen(2048)
-        sock.set_inheritable(True)
     except OSError:
         sock.close()
         raise
