@@ -32,11 +32,12 @@ import re
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +48,7 @@ from service.db.session import make_engine  # noqa: E402
 from tests import postgres  # noqa: E402
 from tests.load import Outcome, WriteCheck, check_writes, run_users  # noqa: E402
 from tests.server import running_server  # noqa: E402
+from tests.sockets import ESTABLISHED, owners, sockets  # noqa: E402
 
 CHEAP_HASHING = {"DLQUIZ_PASSWORD_HASH_TIME_COST": "1", "DLQUIZ_PASSWORD_HASH_MEMORY_KIB": "1024"}
 WORKERS = {"sqlite": 1, "postgresql": 2}
@@ -65,6 +67,8 @@ class Level:
     writes: WriteCheck
     client_cpu: float  # client CPU seconds per wall second of study, summed over client processes
     server_cpu: float  # server CPU seconds during the study phase
+    # the server's open connections per worker process, halfway through the study phase
+    split: list[int] = field(default_factory=list)
 
     @property
     def server_ms_per_request(self) -> float:
@@ -109,6 +113,13 @@ def server_cpu_seconds(base: str) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def connections_per_worker(base: str) -> list[int]:
+    """How many connections each server process holds now, most first: keep-alive connections stay on
+    the worker that accepted them, and a worker with more of them answers each one later."""
+    port = int(base.rsplit(":", 1)[1])
+    return sorted(owners(sockets(port, ESTABLISHED)).values(), reverse=True)
+
+
 def _client(
     base: str,
     users: int,
@@ -140,6 +151,7 @@ def run_level(
     firsts = [sum(shares[:i]) for i in range(clients)]
     outcome = Outcome(prefix=prefix)
     cpu = 0.0
+    split: list[int] = []
     server_before = [server_cpu_seconds(base)]
     # The server's CPU is measured over the study phase alone (setup hashes passwords).
     if clients == 1:
@@ -159,12 +171,15 @@ def run_level(
             ]
             barrier.wait()
             server_before[0] = server_cpu_seconds(base)
+            halfway = threading.Timer(seconds / 2, lambda: split.extend(connections_per_worker(base)))
+            halfway.start()
             for future in futures:
                 part, part_cpu = future.result()
                 outcome.merge(part)
                 cpu += part_cpu
+            halfway.join()
     server_cpu = server_cpu_seconds(base) - server_before[0]
-    return Level(backend, users, outcome, check_writes(database_url, outcome), cpu, server_cpu)
+    return Level(backend, users, outcome, check_writes(database_url, outcome), cpu, server_cpu, split)
 
 
 def _database(backend: str, workdir: Path) -> str:
@@ -234,6 +249,8 @@ def report_level(level: Level) -> None:
         f"server CPU {level.server_ms_per_request:.1f} ms/request",
         flush=True,
     )
+    if len(level.split) > 1:
+        print(f"    connections per worker halfway: {' / '.join(map(str, level.split))}")
     for failure, count in sorted(o.failures.items()):
         print(f"    {count:6} x {failure}")
     for answer, count in sorted(o.shed.items()):

@@ -9,7 +9,6 @@ import os
 import socket
 import subprocess
 import sys
-from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -20,38 +19,11 @@ from service.db.session import make_engine
 from service.serving import BALANCES_REUSE_PORT
 from tests import loopback
 from tests.server import ROOT, running_server
+from tests.sockets import ESTABLISHED, LISTEN, owners, sockets
 
 pytestmark = pytest.mark.skipif(
     not BALANCES_REUSE_PORT and not os.environ.get("CI"), reason="a socket per worker is Linux's"
 )
-
-LISTEN, ESTABLISHED = "0A", "01"
-
-
-def _sockets(port: int, state: str) -> list[str]:
-    """Inodes of the local TCP sockets on ``port`` in ``state`` (``/proc/net/tcp``, IPv4)."""
-    inodes = []
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        local_port = int(fields[1].rsplit(":", 1)[1], 16)
-        if local_port == port and fields[3] == state:
-            inodes.append(fields[9])
-    return inodes
-
-
-def _owners(inodes: list[str]) -> Counter[int]:
-    """How many of these sockets each process holds."""
-    wanted = {f"socket:[{inode}]" for inode in inodes}
-    owners: Counter[int] = Counter()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            links = {os.readlink(fd) for fd in (entry / "fd").iterdir()}
-        except OSError:
-            continue
-        owners[int(entry.name)] += len(links & wanted)
-    return +owners
 
 
 @pytest.fixture
@@ -67,14 +39,14 @@ def env(tmp_path: Path) -> dict[str, str]:
 def test_each_worker_listens_and_connections_reach_both(env: dict[str, str]) -> None:
     with running_server(env, workers=2) as base:
         port = int(base.rsplit(":", 1)[1])
-        listening = _owners(_sockets(port, LISTEN))
+        listening = owners(sockets(port, LISTEN))
         assert len(listening) == 2, listening  # two workers, a listening socket each
         assert set(listening.values()) == {1}
         clients = [loopback.client(base_url=base, timeout=30) for _ in range(24)]
         try:
             for client in clients:  # each keeps its connection open
                 assert client.get("/healthz").status_code == 200
-            serving = _owners(_sockets(port, ESTABLISHED))
+            serving = owners(sockets(port, ESTABLISHED))
         finally:
             for client in clients:
                 client.close()
@@ -100,4 +72,4 @@ def test_no_socket_is_left_listening_after_a_stop(env: dict[str, str]) -> None:
         port = int(base.rsplit(":", 1)[1])
     with pytest.raises(httpx.TransportError):
         loopback.get(f"{base}/healthz", timeout=2)
-    assert not _sockets(port, LISTEN)
+    assert not sockets(port, LISTEN)
