@@ -179,9 +179,10 @@ def for_engine(factory: sessionmaker[Session], *, dialect: str) -> Database:
 
 def uvicorn_loop(database_url: str, workers: int) -> str:
     """The event loop uvicorn should run: the standard one for SQLite in one process (its work runs on
-    the loop, see the module docstring), uvicorn's choice (uvloop when installed) otherwise. With
-    several workers uvicorn hands them one shared socket, and on the standard loop its connections
-    never get ``TCP_NODELAY`` (each keep-alive response then waits ~44 ms for a delayed ACK)."""
+    the loop, see the module docstring), uvicorn's choice (uvloop when installed) otherwise, where the
+    work runs on threads. (Where uvicorn shares one socket between several workers, as it does outside
+    Linux, connections on the standard loop never get ``TCP_NODELAY``: each keep-alive response then
+    waits ~44 ms for a delayed ACK.)"""
     return "asyncio" if database_url.startswith("sqlite") and workers == 1 else "auto"
 
 
